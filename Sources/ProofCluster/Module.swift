@@ -1,0 +1,1 @@
+// ProofCluster: filled by its issue.

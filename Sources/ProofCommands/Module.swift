@@ -1,0 +1,1 @@
+// ProofCommands: filled by its issue.

@@ -1,0 +1,1 @@
+// ProofReport: filled by its issue.

@@ -1,0 +1,1 @@
+// ProofScenario: filled by its issue.

@@ -1,0 +1,1 @@
+// ProofSim: filled by its issue.

@@ -1,0 +1,1 @@
+// ProofStore: filled by its issue.

@@ -1,0 +1,2 @@
+import ProofCommands
+@main struct Entrypoint { static func main() async { } }

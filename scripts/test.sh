@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: setup, build, every test, and one closing summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh || { echo "test: setup failed" >&2; exit 1; }
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+echo "test: building tests"
+swift build --build-tests 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting|Linking|Building|Applying)'
+build=${PIPESTATUS[0]}
+if [ "$build" -ne 0 ]; then echo "test: build failed" >&2; exit "$build"; fi
+
+echo "test: running tests"
+swift test --skip-build "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+passed=$(grep -cE '^. Test .* passed after' "$log" || true)
+failed=$(grep -cE '^. Test .* failed after' "$log" || true)
+echo
+echo "tests: ${passed} passed, ${failed} failed"
+exit "$status"
