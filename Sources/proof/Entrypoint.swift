@@ -1,2 +1,9 @@
 import ProofCommands
-@main struct Entrypoint { static func main() async { } }
+
+/// The executable: everything lives in `ProofCommands` so that commands can be tested in-process.
+@main
+struct Entrypoint {
+    static func main() async {
+        await Proof.main()
+    }
+}

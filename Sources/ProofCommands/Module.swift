@@ -1,1 +1,0 @@
-// ProofCommands: filled by its issue.
