@@ -22,10 +22,13 @@ public enum YAML {
     public static func decodeAll(_ text: String, file: String = "<input>") throws(YAMLError) -> [JSON] {
         do {
             var documents: [JSON] = []
-            for node in try Yams.compose_all(yaml: text) {
+            var sequence = try Yams.compose_all(yaml: text)
+            while let node = sequence.next() {
                 let value = try json(from: node, file: file)
                 if !value.isNull { documents.append(value) }
             }
+            // The sequence ends quietly on a parse error and keeps it aside.
+            if let error = sequence.error { throw error }
             return documents
         } catch let error as YAMLError {
             throw error
@@ -94,6 +97,11 @@ public enum YAML {
             .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             return YAMLError(file: file, line: mark.line, column: mark.column, message: prefix + problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return YAMLError(
+                file: file, line: context.mark.line, column: context.mark.column,
+                message: "duplicate key \(keys) in the mapping that starts here")
         default:
             return YAMLError(file: file, line: 0, column: 0, message: "\(error)")
         }
