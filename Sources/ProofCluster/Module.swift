@@ -1,1 +1,0 @@
-// ProofCluster: filled by its issue.
