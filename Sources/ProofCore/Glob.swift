@@ -1,0 +1,132 @@
+/// A shell-style name pattern: `*` (any run of characters, `/` included), `?` (one character), `[abc]`,
+/// `[a-z]` and `[!abc]`/`[^abc]` (one character of / not of a set), `\x` (a literal `x`).
+///
+/// An unclosed `[` is a literal `[`. The whole name must match. Used to name objects, apps and namespaces
+/// in invariants and fault switches (`feast-*`, `*-dev`, `loki-?`).
+public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+    private enum Element: Sendable, Hashable {
+        case literal(Character)
+        case any
+        case star
+        case set(negated: Bool, items: [ClosedRange<Character>])
+
+        func matches(_ character: Character) -> Bool {
+            switch self {
+            case .literal(let expected): return character == expected
+            case .any: return true
+            case .star: return false
+            case .set(let negated, let items): return items.contains { $0.contains(character) } != negated
+            }
+        }
+    }
+
+    /// The pattern as written.
+    public let pattern: String
+    private let elements: [Element]
+
+    /// Compiles `pattern`.
+    public init(_ pattern: String) {
+        self.pattern = pattern
+        self.elements = Self.compile(Array(pattern))
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+
+    /// Whether the pattern has any wildcard (otherwise it matches only its own text).
+    public var hasWildcards: Bool {
+        elements.contains { if case .literal = $0 { false } else { true } }
+    }
+
+    public var description: String { pattern }
+
+    /// Whether `name` matches the whole pattern.
+    public func matches(_ name: String) -> Bool {
+        let text = Array(name)
+        var textIndex = 0
+        var patternIndex = 0
+        var starPattern = -1
+        var starText = 0
+        // Classic wildcard matching: on mismatch, let the last `*` absorb one more character.
+        while textIndex < text.count {
+            if patternIndex < elements.count, elements[patternIndex] == .star {
+                starPattern = patternIndex
+                starText = textIndex
+                patternIndex += 1
+            } else if patternIndex < elements.count, elements[patternIndex].matches(text[textIndex]) {
+                patternIndex += 1
+                textIndex += 1
+            } else if starPattern >= 0 {
+                patternIndex = starPattern + 1
+                starText += 1
+                textIndex = starText
+            } else {
+                return false
+            }
+        }
+        while patternIndex < elements.count, elements[patternIndex] == .star { patternIndex += 1 }
+        return patternIndex == elements.count
+    }
+
+    private static func compile(_ characters: [Character]) -> [Element] {
+        var elements: [Element] = []
+        var index = 0
+        while index < characters.count {
+            let character = characters[index]
+            switch character {
+            case "*":
+                if elements.last != .star { elements.append(.star) }
+                index += 1
+            case "?":
+                elements.append(.any)
+                index += 1
+            case "\\" where index + 1 < characters.count:
+                elements.append(.literal(characters[index + 1]))
+                index += 2
+            case "[":
+                if let (set, next) = compileSet(characters, from: index) {
+                    elements.append(set)
+                    index = next
+                } else {
+                    elements.append(.literal("["))
+                    index += 1
+                }
+            default:
+                elements.append(.literal(character))
+                index += 1
+            }
+        }
+        return elements
+    }
+
+    /// Reads `[...]` starting at `start`; `nil` when it is not closed.
+    private static func compileSet(_ characters: [Character], from start: Int) -> (Element, Int)? {
+        var index = start + 1
+        var negated = false
+        if index < characters.count, characters[index] == "!" || characters[index] == "^" {
+            negated = true
+            index += 1
+        }
+        var items: [ClosedRange<Character>] = []
+        var first = true
+        while index < characters.count {
+            var character = characters[index]
+            if character == "]" && !first {
+                return (.set(negated: negated, items: items), index + 1)
+            }
+            first = false
+            if character == "\\", index + 1 < characters.count {
+                index += 1
+                character = characters[index]
+            }
+            if index + 2 < characters.count, characters[index + 1] == "-", characters[index + 2] != "]" {
+                let upper = characters[index + 2]
+                if character <= upper { items.append(character...upper) }
+                index += 3
+            } else {
+                items.append(character...character)
+                index += 1
+            }
+        }
+        return nil
+    }
+}
