@@ -1,0 +1,40 @@
+/// Shorthands for the built-in resource types, for in-sim controllers: `BuiltIn.pods`, `BuiltIn.deployments`, ….
+public enum BuiltIn {
+    private static func find(_ group: String, _ resource: String) -> ResourceType {
+        ResourceRegistry.builtIn.first { $0.group == group && $0.resource == resource }!
+    }
+    /// core v1 namespaces.
+    public static let namespaces = find("", "namespaces")
+    /// core v1 nodes.
+    public static let nodes = find("", "nodes")
+    /// core v1 pods.
+    public static let pods = find("", "pods")
+    /// core v1 services.
+    public static let services = find("", "services")
+    /// core v1 endpoints.
+    public static let endpoints = find("", "endpoints")
+    /// core v1 configmaps.
+    public static let configMaps = find("", "configmaps")
+    /// core v1 secrets.
+    public static let secrets = find("", "secrets")
+    /// core v1 serviceaccounts.
+    public static let serviceAccounts = find("", "serviceaccounts")
+    /// core v1 persistentvolumeclaims.
+    public static let persistentVolumeClaims = find("", "persistentvolumeclaims")
+    /// core v1 persistentvolumes.
+    public static let persistentVolumes = find("", "persistentvolumes")
+    /// core v1 events.
+    public static let events = find("", "events")
+    /// apps/v1 deployments.
+    public static let deployments = find("apps", "deployments")
+    /// apps/v1 replicasets.
+    public static let replicaSets = find("apps", "replicasets")
+    /// apps/v1 statefulsets.
+    public static let statefulSets = find("apps", "statefulsets")
+    /// apps/v1 daemonsets.
+    public static let daemonSets = find("apps", "daemonsets")
+    /// argoproj.io/v1alpha1 applications.
+    public static let applications = find("argoproj.io", "applications")
+    /// argoproj.io/v1alpha1 appprojects.
+    public static let appProjects = find("argoproj.io", "appprojects")
+}

@@ -1,0 +1,35 @@
+import Foundation
+import ProofCore
+
+/// Writes core/v1 `Event` objects about other objects, as Kubernetes components do (`Scheduled`, `Started`,
+/// `Killing`, `ScalingReplicaSet`, …). Failures (e.g. a terminating namespace) are ignored, as in Kubernetes.
+public struct EventRecorder: Sendable {
+    /// The component named in `source.component` (`kubelet`, `deployment-controller`, …).
+    public var component: String
+
+    /// A recorder for `component`.
+    public init(component: String) { self.component = component }
+
+    /// Records `reason`/`message` about `object`; `type` is `Normal` or `Warning`.
+    public func record(_ state: SimState, about object: JSON, type: String = "Normal", reason: String, message: String) {
+        let name = object[path: ["metadata", "name"]]?.stringValue ?? "unknown"
+        let namespace = object[path: ["metadata", "namespace"]]?.stringValue ?? "default"
+        let now = SimState.timestamp(state.now())
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        let event: JSON = [
+            "apiVersion": "v1", "kind": "Event",
+            "metadata": ["name": .string("\(name).\(suffix)"), "namespace": .string(namespace)],
+            "involvedObject": [
+                "apiVersion": object["apiVersion"] ?? "v1", "kind": object["kind"] ?? "",
+                "name": .string(name), "namespace": .string(namespace),
+                "uid": object[path: ["metadata", "uid"]] ?? "",
+                "resourceVersion": object[path: ["metadata", "resourceVersion"]] ?? "",
+            ],
+            "reason": .string(reason), "message": .string(message), "type": .string(type),
+            "source": ["component": .string(component)], "count": 1,
+            "firstTimestamp": .string(now), "lastTimestamp": .string(now),
+            "reportingComponent": .string(component), "reportingInstance": "",
+        ]
+        _ = try? state.create(event, as: BuiltIn.events)
+    }
+}

@@ -1,1 +1,0 @@
-// ProofSim: filled by its issue.

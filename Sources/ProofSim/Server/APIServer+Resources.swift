@@ -1,0 +1,270 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ProofCore
+
+extension APIServer {
+    /// `/…/RESOURCE` (optionally in a namespace): list, watch, create, deletecollection.
+    func collection(_ call: Call, _ resource: ResourceType, namespace: String?) async throws(SimError) -> Response {
+        switch call.method {
+        case "GET":
+            let filter = try ObjectFilter(namespace: namespace, labelSelector: call.query["labelSelector"],
+                fieldSelector: call.query["fieldSelector"])
+            if call.isWatch { return try watch(call, resource, filter: filter) }
+            return try list(call, resource, filter: filter)
+        case "POST":
+            var object = try Self.parseBody(call)
+            if resource.namespaced, let namespace {
+                if let given = object[path: ["metadata", "namespace"]]?.stringValue, !given.isEmpty, given != namespace {
+                    throw .badRequest("the namespace of the provided object (\(given)) does not match the namespace sent on the request (\(namespace))")
+                }
+                object.set(.string(namespace), at: ["metadata", "namespace"])
+            } else if resource.namespaced {
+                throw .methodNotAllowed("create \(resource.resource) in a namespace: POST to \(resource.collectionPath(namespace: "NAMESPACE"))")
+            }
+            if let apiVersion = object["apiVersion"]?.stringValue, apiVersion != resource.apiVersion
+                || object["kind"]?.stringValue.map({ $0 != resource.kind }) == true
+            {
+                throw .badRequest("the body is a \(object["kind"]?.displayString ?? "?") of \(apiVersion), but the URL is for \(resource.kind) of \(resource.apiVersion)")
+            }
+            let created = try core.state.create(object, as: resource, dryRun: call.dryRun)
+            return try render(call, resource, created, status: 201)
+        case "DELETE":
+            let filter = try ObjectFilter(namespace: namespace, labelSelector: call.query["labelSelector"],
+                fieldSelector: call.query["fieldSelector"])
+            let options = deleteOptions(call)
+            var deleted: [JSON] = []
+            for object in core.state.list(resource, filter: filter).items {
+                let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
+                let ns = object[path: ["metadata", "namespace"]]?.stringValue
+                if let outcome = try? core.state.delete(resource, namespace: ns, name: name, propagation: options.policy,
+                    gracePeriodSeconds: options.grace, dryRun: call.dryRun)
+                {
+                    deleted.append(outcome.object)
+                }
+            }
+            return Self.json(listObject(resource, items: deleted, resourceVersion: core.state.resourceVersion, continueToken: nil))
+        default:
+            throw .methodNotAllowed("\(call.method) is not supported on \(resource.collectionPath(namespace: namespace))")
+        }
+    }
+
+    /// `/…/RESOURCE/NAME`: get, update, patch, delete.
+    func object(_ call: Call, _ resource: ResourceType, namespace: String?, name: String) async throws(SimError) -> Response {
+        switch call.method {
+        case "GET":
+            let object = try core.state.get(resource, namespace: namespace, name: name)
+            return try render(call, resource, object)
+        case "PUT":
+            var object = try Self.parseBody(call)
+            try checkIdentity(&object, resource, namespace: namespace, name: name)
+            let updated = try core.state.update(object, as: resource, subresource: nil, dryRun: call.dryRun)
+            return try render(call, resource, updated)
+        case "PATCH":
+            let patched = try patch(call, resource, namespace: namespace, name: name, subresource: nil)
+            return try render(call, resource, patched)
+        case "DELETE":
+            let options = deleteOptions(call)
+            let outcome = try core.state.delete(resource, namespace: namespace, name: name, propagation: options.policy,
+                gracePeriodSeconds: options.grace, preconditionUID: options.uid,
+                preconditionResourceVersion: options.resourceVersion, dryRun: call.dryRun)
+            switch outcome {
+            case .deleted(let object): return Self.json(object)
+            case .pending(let object): return Self.json(object, status: resource.resource == "pods" || resource.resource == "namespaces" ? 200 : 202)
+            }
+        default:
+            throw .methodNotAllowed("\(call.method) is not supported on \(resource.objectPath(namespace: namespace, name: name))")
+        }
+    }
+
+    /// `/…/NAME/status` (and a namespace's `/finalize`): get, update, patch the status only.
+    func objectStatus(_ call: Call, _ resource: ResourceType, namespace: String?, name: String) throws(SimError) -> Response {
+        switch call.method {
+        case "GET":
+            return Self.json(try core.state.get(resource, namespace: namespace, name: name))
+        case "PUT":
+            var object = try Self.parseBody(call)
+            try checkIdentity(&object, resource, namespace: namespace, name: name)
+            if call.path.hasSuffix("/finalize") {
+                let finalizers = object[path: ["spec", "finalizers"]]
+                return Self.json(try core.state.modify(resource, namespace: namespace, name: name) { current in
+                    current.set(finalizers, at: ["spec", "finalizers"])
+                })
+            }
+            return Self.json(try core.state.update(object, as: resource, subresource: "status", dryRun: call.dryRun))
+        case "PATCH":
+            return Self.json(try patch(call, resource, namespace: namespace, name: name, subresource: "status"))
+        default:
+            throw .methodNotAllowed("\(call.method) is not supported on the status subresource")
+        }
+    }
+
+    func patch(_ call: Call, _ resource: ResourceType, namespace: String?, name: String, subresource: String?)
+        throws(SimError) -> JSON
+    {
+        guard let type = PatchType(contentType: call.contentType) else {
+            if call.contentType.hasPrefix("application/apply-patch") {
+                throw SimError(code: 415, reason: "UnsupportedMediaType",
+                    message: "server-side apply (application/apply-patch+yaml) is not supported by the simulated cluster: use client-side `kubectl apply` (without --server-side) or a merge patch")
+            }
+            throw SimError(code: 415, reason: "UnsupportedMediaType",
+                message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+        }
+        let patch = try Self.parseBody(call)
+        return try core.state.patch(resource, namespace: namespace, name: name, type: type, patch: patch,
+            subresource: subresource, dryRun: call.dryRun)
+    }
+
+    func checkIdentity(_ object: inout JSON, _ resource: ResourceType, namespace: String?, name: String) throws(SimError) {
+        if let given = object[path: ["metadata", "name"]]?.stringValue, given != name {
+            throw .badRequest("the name of the object (\(given)) does not match the name on the URL (\(name))")
+        }
+        object.set(.string(name), at: ["metadata", "name"])
+        if resource.namespaced, let namespace {
+            if let given = object[path: ["metadata", "namespace"]]?.stringValue, !given.isEmpty, given != namespace {
+                throw .badRequest("the namespace of the provided object (\(given)) does not match the namespace sent on the request (\(namespace))")
+            }
+            object.set(.string(namespace), at: ["metadata", "namespace"])
+        }
+    }
+
+    func deleteOptions(_ call: Call) -> (policy: PropagationPolicy?, grace: Int?, uid: String?, resourceVersion: String?) {
+        let body = (try? JSON(parsing: call.body)) ?? .object([:])
+        var policy = body["propagationPolicy"]?.stringValue.flatMap(PropagationPolicy.init(rawValue:))
+        if let text = call.query["propagationPolicy"] { policy = PropagationPolicy(rawValue: text) }
+        if policy == nil, body["orphanDependents"]?.boolValue == true || call.query["orphanDependents"] == "true" {
+            policy = .orphan
+        }
+        var grace = body["gracePeriodSeconds"]?.intValue.map { Int($0) }
+        if let text = call.query["gracePeriodSeconds"], let value = Int(text) { grace = value }
+        return (policy, grace, body[path: ["preconditions", "uid"]]?.stringValue,
+            body[path: ["preconditions", "resourceVersion"]]?.stringValue)
+    }
+
+    // MARK: List
+
+    func listObject(_ resource: ResourceType, items: [JSON], resourceVersion: String, continueToken: String?,
+        remaining: Int? = nil) -> JSON
+    {
+        var metadata: JSON = ["resourceVersion": .string(resourceVersion)]
+        if let continueToken {
+            metadata["continue"] = .string(continueToken)
+            if let remaining { metadata["remainingItemCount"] = .int(Int64(remaining)) }
+        }
+        return ["kind": .string("\(resource.kind)List"), "apiVersion": .string(resource.apiVersion),
+            "metadata": metadata, "items": .array(items)]
+    }
+
+    func list(_ call: Call, _ resource: ResourceType, filter: ObjectFilter) throws(SimError) -> Response {
+        let limit = call.query["limit"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+        var items: [JSON]
+        var resourceVersion: Int64
+        var offset = 0
+        var snapshotID: String?
+        if let token = call.query["continue"], !token.isEmpty {
+            let resolved = try core.continueTokens.resolve(token)
+            (items, resourceVersion, offset, snapshotID) = (resolved.items, resolved.resourceVersion, resolved.offset, resolved.id)
+        } else {
+            (items, resourceVersion) = core.state.list(resource, filter: filter)
+        }
+        var page = items
+        var next: String?
+        var remaining: Int?
+        if let limit {
+            let end = min(items.count, offset + limit)
+            page = Array(items[min(offset, items.count)..<end])
+            if end < items.count {
+                remaining = items.count - end
+                if let snapshotID {
+                    next = ContinueTokens.encode(id: snapshotID, offset: end, resourceVersion: resourceVersion)
+                } else {
+                    next = core.continueTokens.token(items: items, resourceVersion: resourceVersion, offset: end)
+                }
+            }
+        } else if offset > 0 {
+            page = Array(items[min(offset, items.count)...])
+        }
+        if call.wantsTable {
+            return Self.json(Table.table(resource, objects: page, resourceVersion: String(resourceVersion),
+                continueToken: next, includeObject: call.query["includeObject"]))
+        }
+        return Self.json(listObject(resource, items: page, resourceVersion: String(resourceVersion), continueToken: next,
+            remaining: remaining))
+    }
+
+    func render(_ call: Call, _ resource: ResourceType, _ object: JSON, status: Int = 200) throws(SimError) -> Response {
+        if call.wantsTable {
+            return Self.json(Table.table(resource, objects: [object], resourceVersion: nil, continueToken: nil,
+                includeObject: call.query["includeObject"]), status: status)
+        }
+        return Self.json(object, status: status)
+    }
+
+    // MARK: Watch
+
+    func watch(_ call: Call, _ resource: ResourceType, filter: ObjectFilter) throws(SimError) -> Response {
+        let stream = try core.state.watch(resource, filter: filter, from: call.query["resourceVersion"])
+        let bookmarks = call.query["allowWatchBookmarks"] == "true" || call.query["allowWatchBookmarks"] == "1"
+        let timeout = call.query["timeoutSeconds"].flatMap(Int.init).map { Duration.seconds($0) }
+            ?? .seconds(Int.random(in: 1800...3600))
+        let dropAfter = call.dropWatchAfter
+        let table = call.wantsTable
+        let includeObject = call.query["includeObject"]
+        let state = core.state
+        let interval = core.options.timing.bookmarkInterval
+
+        enum Output: Sendable { case event(WatchEvent), bookmark }
+        let body = ResponseBody { writer in
+            let (output, continuation) = AsyncStream.makeStream(of: Output.self)
+            let forward = Task {
+                for await event in stream { continuation.yield(.event(event)) }
+                continuation.finish()
+            }
+            let ticker = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: bookmarks ? interval : timeout)
+                    if Task.isCancelled { break }
+                    if bookmarks { continuation.yield(.bookmark) }
+                }
+            }
+            let deadline = Task {
+                try? await Task.sleep(for: timeout)
+                continuation.finish()
+            }
+            defer {
+                forward.cancel()
+                ticker.cancel()
+                deadline.cancel()
+            }
+            var sent = 0
+            var firstTable = true
+            for await item in output {
+                var line: JSON
+                switch item {
+                case .bookmark:
+                    line = ["type": "BOOKMARK", "object": ["kind": .string(resource.kind), "apiVersion": .string(resource.apiVersion),
+                        "metadata": ["resourceVersion": .string(state.resourceVersion)]]]
+                case .event(let event):
+                    var object = event.object
+                    if table {
+                        object = Table.table(resource, objects: [object], resourceVersion: nil, continueToken: nil,
+                            includeObject: includeObject, columns: firstTable)
+                        firstTable = false
+                    }
+                    line = ["type": .string(event.type.rawValue), "object": object]
+                }
+                var buffer = ByteBuffer()
+                buffer.writeBytes(line.canonicalData)
+                buffer.writeInteger(UInt8(ascii: "\n"))
+                try await writer.write(buffer)
+                if case .event = item {
+                    sent += 1
+                    if let dropAfter, sent >= dropAfter { break }
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"],
+            body: body)
+    }
+}

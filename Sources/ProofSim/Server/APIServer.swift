@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import ProofCore
+
+/// The simulated Kubernetes API server: one Hummingbird responder that authenticates, applies armed faults
+/// and routes discovery, resource, subresource and admin paths.
+struct APIServer: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let core: ClusterCore
+
+    /// A parsed request: the pieces every handler needs.
+    struct Call: Sendable {
+        var method: String
+        var path: String
+        var query: [String: String]
+        var rawQuery: String?
+        var accept: String
+        var contentType: String
+        var body: [UInt8]
+        var headers: [String: String]
+        var dropWatchAfter: Int?
+        var wantsTable: Bool { accept.contains("as=Table") }
+        var dryRun: Bool { query["dryRun"] == "All" }
+        var isWatch: Bool { query["watch"] == "true" || query["watch"] == "1" }
+    }
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.uri.path
+        let method = request.method.rawValue
+        if ["/healthz", "/livez", "/readyz"].contains(path) { return Self.text("ok") }
+        guard request.headers[.authorization] == "Bearer \(core.token)" else {
+            return Self.error(.unauthorized)
+        }
+        var headers: [String: String] = [:]
+        for field in request.headers where field.name != .authorization {
+            headers[field.name.canonicalName] = field.value
+        }
+        var body: [UInt8] = []
+        if method != "GET" {
+            var buffer = try await request.body.collect(upTo: 64 << 20)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        }
+        var call = Call(method: method, path: path, query: QueryString.parse(request.uri.query),
+            rawQuery: request.uri.query, accept: request.headers[.accept] ?? "application/json",
+            contentType: request.headers[.contentType] ?? "application/json", body: body, headers: headers)
+
+        if path.hasPrefix("/_sim/") { return handleAdmin(call) }
+
+        for action in core.faults.actions(method: method, path: path, isWatch: call.isWatch) {
+            switch action {
+            case .latency(let milliseconds):
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+            case .status(let code, let retryAfter):
+                return Self.error(Self.faultError(code: code, retryAfter: retryAfter))
+            case .gone:
+                return Self.error(.expired("too old resource version (fault injected by the simulated cluster)"))
+            case .dropWatch(let events):
+                call.dropWatchAfter = events
+            }
+        }
+        let result: Result<Response, SimError>
+        do throws(SimError) {
+            result = .success(try await route(call))
+        } catch {
+            result = .failure(error)
+        }
+        switch result {
+        case .success(let response): return response
+        case .failure(let error): return Self.error(error)
+        }
+    }
+
+    static func faultError(code: Int, retryAfter: Int?) -> SimError {
+        let reason: String
+        switch code {
+        case 429: reason = "TooManyRequests"
+        case 500: reason = "InternalError"
+        case 503: reason = "ServiceUnavailable"
+        case 504: reason = "Timeout"
+        case 409: reason = "Conflict"
+        case 404: reason = "NotFound"
+        case 403: reason = "Forbidden"
+        default: reason = code >= 500 ? "InternalError" : "BadRequest"
+        }
+        return SimError(code: code, reason: reason, message: "fault injected by the simulated cluster (HTTP \(code))",
+            retryAfterSeconds: retryAfter)
+    }
+
+    // MARK: Routing
+
+    func route(_ call: Call) async throws(SimError) -> Response {
+        let segments = call.path.split(separator: "/").map(String.init)
+        switch segments.first {
+        case "version" where segments.count == 1:
+            return Self.json(Discovery.version)
+        case "api":
+            if segments.count == 1 { return Self.json(Discovery.apiVersions(port: core.port.withLock { $0 })) }
+            if segments.count == 2 {
+                guard segments[1] == "v1" else { throw .pathNotFound(call.path) }
+                return Self.json(Discovery.resourceList(group: "", version: "v1", registry: core.state.registry))
+            }
+            return try await resourceCall(call, group: "", version: segments[1], rest: Array(segments.dropFirst(2)))
+        case "apis":
+            if segments.count == 1 { return Self.json(Discovery.groupList(registry: core.state.registry)) }
+            let group = segments[1]
+            guard let versions = core.state.registry.groups.first(where: { $0.group == group })?.versions else {
+                throw .pathNotFound(call.path)
+            }
+            if segments.count == 2 { return Self.json(Discovery.group(group, versions: versions)) }
+            guard versions.contains(segments[2]) else { throw .pathNotFound(call.path) }
+            if segments.count == 3 {
+                return Self.json(Discovery.resourceList(group: group, version: segments[2], registry: core.state.registry))
+            }
+            return try await resourceCall(call, group: group, version: segments[2], rest: Array(segments.dropFirst(3)))
+        case "openapi":
+            return try OpenAPI.respond(call, registry: core.state.registry)
+        default:
+            throw .pathNotFound(call.path)
+        }
+    }
+
+    /// Routes `rest` (the path after `/api/v1` or `/apis/G/V`).
+    func resourceCall(_ call: Call, group: String, version: String, rest: [String]) async throws(SimError) -> Response {
+        let registry = core.state.registry
+        func type(_ resource: String) throws(SimError) -> ResourceType {
+            guard let type = registry.type(group: group, version: version, resource: resource) else {
+                throw .pathNotFound(call.path)
+            }
+            return type
+        }
+        var namespace: String?
+        var remaining = rest[...]
+        if rest.first == "namespaces", rest.count >= 3, !(rest.count == 3 && ["status", "finalize"].contains(rest[2])) {
+            namespace = rest[1]
+            remaining = rest.dropFirst(2)
+        }
+        guard let resourceName = remaining.first else { throw .pathNotFound(call.path) }
+        let resource = try type(resourceName)
+        if namespace != nil && !resource.namespaced { throw .pathNotFound(call.path) }
+        let tail = Array(remaining.dropFirst())
+        if tail.isEmpty { return try await collection(call, resource, namespace: namespace) }
+        let name = tail[0]
+        if resource.namespaced && namespace == nil { throw .pathNotFound(call.path) }
+        if tail.count == 1 { return try await object(call, resource, namespace: namespace, name: name) }
+        let subresource = tail[1]
+        switch subresource {
+        case "status", "finalize":
+            return try objectStatus(call, resource, namespace: namespace, name: name)
+        case "scale" where resource.subresources.contains("scale"):
+            return try scale(call, resource, namespace: namespace, name: name)
+        case "log" where resource.subresources.contains("log"):
+            return try log(call, namespace: namespace ?? "", name: name)
+        case "proxy" where resource.subresources.contains("proxy"):
+            return try await proxy(call, namespace: namespace ?? "", nameAndPort: name, path: tail.dropFirst(2).joined(separator: "/"))
+        default:
+            throw .pathNotFound(call.path)
+        }
+    }
+
+    // MARK: Responses
+
+    static func json(_ value: JSON, status: Int = 200, contentType: String = "application/json") -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeBytes(value.canonicalData)
+        return Response(status: .init(code: status), headers: [.contentType: contentType], body: .init(byteBuffer: buffer))
+    }
+
+    static func text(_ text: String, status: Int = 200) -> Response {
+        Response(status: .init(code: status), headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func error(_ error: SimError) -> Response {
+        var response = json(error.status, status: error.code)
+        if let retry = error.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
+        return response
+    }
+
+    static func parseBody(_ call: Call) throws(SimError) -> JSON {
+        guard !call.body.isEmpty else { throw .badRequest("the request body is empty: send a JSON object") }
+        do {
+            return try JSON(parsing: call.body)
+        } catch {
+            if call.contentType.contains("yaml"), let text = String(bytes: call.body, encoding: .utf8),
+                let value = try? YAML.decode(text)
+            {
+                return value
+            }
+            throw .badRequest("the request body is not valid JSON: \(error.description)")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import ProofCore
+import Synchronization
+
+/// Everything the HTTP layer of one simulated cluster needs, shared by the responder and the cluster handle.
+final class ClusterCore: Sendable {
+    let state: SimState
+    let faults: FaultSwitchboard
+    let services: ServiceHandlers
+    let token: String
+    let options: SimOptions
+    let continueTokens: ContinueTokens
+    let port = Mutex<Int>(0)
+
+    init(state: SimState, faults: FaultSwitchboard, services: ServiceHandlers, token: String, options: SimOptions) {
+        self.state = state
+        self.faults = faults
+        self.services = services
+        self.token = token
+        self.options = options
+        self.continueTokens = ContinueTokens(ttl: options.continueTokenTTL)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// How a simulated cluster is started: where it listens, who may call it, what it is seeded with, how fast
+/// its controllers act and which faults are armed from the start.
+public struct SimOptions: Sendable {
+    /// TCP port on 127.0.0.1; 0 picks a free port (read it back from `SimulatedCluster.port`).
+    public var port: Int = 0
+    /// The bearer token clients must send; a random one when `nil`.
+    public var token: String?
+    /// Directory of YAML manifests loaded at start (recursively); `nil` seeds only the nodes and default namespaces.
+    public var platformDirectory: String?
+    /// Workload multiplier for benchmarks: N > 1 adds N−1 copies of every Deployment/StatefulSet/DaemonSet
+    /// (and their Services/ConfigMaps) suffixed `-sN`.
+    public var scale: Int = 1
+    /// Faults armed from the start.
+    public var faults: [FaultRule] = []
+    /// Controller timing.
+    public var timing = Timing()
+    /// Changes kept for watches resuming from a resourceVersion; older ones get 410.
+    public var eventLogCapacity: Int = 50_000
+    /// How long a list `continue` token stays valid.
+    public var continueTokenTTL: Duration = .seconds(300)
+    /// Extra controllers started with the built-in ones (e.g. the Argo CD controller).
+    public var controllers: [any SimController] = []
+    /// Whether the built-in workload controllers (deployments, pods, …) run.
+    public var runWorkloadControllers = true
+
+    /// Defaults: any free port, random token, no platform, fast controllers.
+    public init() {}
+
+    /// Delays of the simulated control plane; small by default so tests are fast.
+    public struct Timing: Sendable {
+        /// From a pod's creation to Running and Ready.
+        public var podStartDelay: Duration = .milliseconds(40)
+        /// From a pod's graceful deletion to its removal.
+        public var podTerminationDelay: Duration = .milliseconds(30)
+        /// From a namespace's deletion to the removal of its contents.
+        public var namespaceCleanupDelay: Duration = .milliseconds(100)
+        /// Between BOOKMARK events on watches that allow them.
+        public var bookmarkInterval: Duration = .seconds(1)
+
+        /// The defaults.
+        public init() {}
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import ProofCore
+import Synchronization
+
+/// The simulated cluster's object store — what etcd plus the API server's storage layer are to a real cluster.
+///
+/// This is the seam every in-sim component builds on: the HTTP API, the workload controllers, and later the
+/// Argo CD controller and service handlers all read and write objects only through it.
+///
+/// - One monotonically increasing resourceVersion across all objects; `uid`, `generation`,
+///   `creationTimestamp` and `resourceVersion` are set here, never by callers.
+/// - Every change is appended to a bounded event log; `watch(_:filter:from:)` replays from a resourceVersion
+///   still in the log or throws 410 `Expired`, and `changes()` streams every change from now on.
+/// - Deletion follows Kubernetes: finalizers hold an object with a `deletionTimestamp`; owner references are
+///   garbage-collected (Background, Foreground, Orphan); a namespace being deleted refuses new objects.
+/// - Writes with an unchanged result are no-ops (no new resourceVersion, no event), so controllers that
+///   write the same state twice do not loop.
+///
+/// All methods are synchronous and thread-safe (one `Mutex`); they never block on I/O.
+public final class SimState: Sendable {
+    /// The resource types this store knows.
+    public let registry: ResourceRegistry
+    let storage: Mutex<Storage>
+    let now: @Sendable () -> Date
+    /// Pods are deleted gracefully (deletionTimestamp first, the simulated kubelet removes them) when true.
+    let gracefulPodDeletion: Bool
+
+    /// Creates an empty store.
+    /// - Parameters:
+    ///   - registry: the resource types served.
+    ///   - eventLogCapacity: how many changes are kept for watches that resume from a resourceVersion.
+    ///   - gracefulPodDeletion: pods get a `deletionTimestamp` and are removed by the simulated kubelet.
+    ///   - now: the clock used for timestamps.
+    public init(registry: ResourceRegistry = ResourceRegistry(), eventLogCapacity: Int = 50_000,
+        gracefulPodDeletion: Bool = true, now: @escaping @Sendable () -> Date = { Date() })
+    {
+        self.registry = registry
+        self.storage = Mutex(Storage(capacity: max(eventLogCapacity, 1)))
+        self.now = now
+        self.gracefulPodDeletion = gracefulPodDeletion
+    }
+
+    /// The latest resourceVersion, as the opaque string clients see.
+    public var resourceVersion: String { String(storage.withLock { $0.rv }) }
+
+    /// The lowest resourceVersion a watch may still resume from.
+    public var oldestWatchableResourceVersion: Int64 { storage.withLock { $0.compactedRV } }
+
+    /// Total number of stored objects.
+    public var count: Int { storage.withLock { $0.objects.values.reduce(0) { $0 + $1.count } } }
+
+    // MARK: Reads
+
+    /// The object `name` of `resource` in `namespace` (ignored for cluster-scoped types); 404 when missing.
+    public func get(_ resource: ResourceType, namespace: String?, name: String) throws(SimError) -> JSON {
+        let key = Storage.key(resource, namespace, name)
+        guard let object = storage.withLock({ $0.objects[resource.qualifiedResource]?[key] }) else {
+            throw .notFound(resource, name)
+        }
+        return object
+    }
+
+    /// The object with this `apiVersion`/`kind`, if stored.
+    public func get(apiVersion: String, kind: String, namespace: String?, name: String) throws(SimError) -> JSON {
+        guard let type = registry.type(apiVersion: apiVersion, kind: kind) else {
+            throw SimError(code: 404, reason: "NotFound", message: "no kind \(kind) in \(apiVersion) is registered")
+        }
+        return try get(type, namespace: namespace, name: name)
+    }
+
+    /// All objects of `resource` passing `filter`, sorted by namespace then name, and the list's resourceVersion.
+    public func list(_ resource: ResourceType, filter: ObjectFilter? = nil) -> (items: [JSON], resourceVersion: Int64) {
+        storage.withLock { storage in
+            let all = storage.objects[resource.qualifiedResource] ?? [:]
+            let items = all.keys.sorted().compactMap { key -> JSON? in
+                let object = all[key]!
+                if let filter, !filter.matches(object) { return nil }
+                return object
+            }
+            return (items, storage.rv)
+        }
+    }
+
+    /// The objects whose `metadata.ownerReferences` name `uid`.
+    public func dependents(ofUID uid: String) -> [(resource: ResourceType, object: JSON)] {
+        storage.withLock { storage in
+            (storage.dependents[uid] ?? []).sorted { $0.key < $1.key }.compactMap { address in
+                guard let object = storage.objects[address.resource]?[address.key],
+                    let type = storage.types[address.resource]
+                else { return nil }
+                return (type, object)
+            }
+        }
+    }
+
+    // MARK: Writes
+
+    /// Creates `object` (its type from `apiVersion`/`kind`); 409 AlreadyExists, 404 for a missing namespace,
+    /// 403 in a terminating namespace. With `dryRun` nothing is stored. Returns the stored object.
+    @discardableResult
+    public func create(_ object: JSON, dryRun: Bool = false) throws(SimError) -> JSON {
+        let type = try registry.type(of: object)
+        return try create(object, as: type, dryRun: dryRun)
+    }
+
+    /// Creates `object` as `resource`.
+    @discardableResult
+    public func create(_ object: JSON, as resource: ResourceType, dryRun: Bool = false) throws(SimError) -> JSON {
+        let timestamp = Self.timestamp(now())
+        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+            try storage.create(object, as: resource, timestamp: timestamp, dryRun: dryRun)
+        }
+    }
+
+    /// Replaces the object (PUT). A `metadata.resourceVersion` that is set and not current gives 409 Conflict.
+    /// For types with a status subresource the stored `status` is kept; use `updateStatus` to change it.
+    @discardableResult
+    public func update(_ object: JSON, dryRun: Bool = false) throws(SimError) -> JSON {
+        let type = try registry.type(of: object)
+        return try update(object, as: type, subresource: nil, dryRun: dryRun)
+    }
+
+    /// Replaces only `status` of the stored object (PUT …/status); metadata and spec are kept.
+    @discardableResult
+    public func updateStatus(_ object: JSON, dryRun: Bool = false) throws(SimError) -> JSON {
+        let type = try registry.type(of: object)
+        return try update(object, as: type, subresource: "status", dryRun: dryRun)
+    }
+
+    /// Replaces the object as `resource`, optionally only its `status` subresource.
+    @discardableResult
+    public func update(_ object: JSON, as resource: ResourceType, subresource: String?, dryRun: Bool = false)
+        throws(SimError) -> JSON
+    {
+        let timestamp = Self.timestamp(now())
+        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+            try storage.update(object, as: resource, subresource: subresource, timestamp: timestamp, dryRun: dryRun)
+        }
+    }
+
+    /// Reads, transforms and writes back one object atomically (no Conflict possible); `body` may throw to
+    /// abort. Returns the stored result. Handy for controllers that patch a field or two.
+    @discardableResult
+    public func modify(_ resource: ResourceType, namespace: String?, name: String, subresource: String? = nil,
+        dryRun: Bool = false, _ body: (inout JSON) throws(SimError) -> Void) throws(SimError) -> JSON
+    {
+        let timestamp = Self.timestamp(now())
+        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+            guard var object = storage.objects[resource.qualifiedResource]?[Storage.key(resource, namespace, name)]
+            else { throw .notFound(resource, name) }
+            try body(&object)
+            return try storage.update(object, as: resource, subresource: subresource, timestamp: timestamp,
+                dryRun: dryRun)
+        }
+    }
+
+    /// Applies a patch (merge, JSON or strategic-merge) to the stored object and writes the result;
+    /// `subresource` `"status"` changes only the status.
+    @discardableResult
+    public func patch(_ resource: ResourceType, namespace: String?, name: String, type: PatchType, patch: JSON,
+        subresource: String? = nil, dryRun: Bool = false) throws(SimError) -> JSON
+    {
+        let timestamp = Self.timestamp(now())
+        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+            guard let current = storage.objects[resource.qualifiedResource]?[Storage.key(resource, namespace, name)]
+            else { throw .notFound(resource, name) }
+            var patched = try type.apply(patch, to: current, kind: resource.kind)
+            if patched[path: ["metadata", "name"]]?.stringValue != name {
+                throw .badRequest("the name of the object (\(patched[path: ["metadata", "name"]]?.displayString ?? "")) does not match the name on the URL (\(name))")
+            }
+            if patched["apiVersion"] == nil { patched["apiVersion"] = .string(resource.apiVersion) }
+            if patched["kind"] == nil { patched["kind"] = .string(resource.kind) }
+            return try storage.update(patched, as: resource, subresource: subresource, timestamp: timestamp,
+                dryRun: dryRun)
+        }
+    }
+
+    /// Deletes an object: with finalizers (or a Foreground policy with dependents, or a gracefully deleted
+    /// Pod, or a Namespace) it only gets a `deletionTimestamp`; otherwise it is removed and its dependents are
+    /// garbage-collected per `propagation`. `preconditionUID`/`preconditionResourceVersion` give 409 on mismatch.
+    @discardableResult
+    public func delete(_ resource: ResourceType, namespace: String?, name: String,
+        propagation: PropagationPolicy? = nil, gracePeriodSeconds: Int? = nil, preconditionUID: String? = nil,
+        preconditionResourceVersion: String? = nil, dryRun: Bool = false) throws(SimError) -> DeleteOutcome
+    {
+        let timestamp = Self.timestamp(now())
+        let graceful = gracefulPodDeletion && resource.group.isEmpty && resource.resource == "pods" && gracePeriodSeconds != 0
+        return try storage.withLock { (storage: inout Storage) throws(SimError) -> DeleteOutcome in
+            try storage.delete(resource, namespace: namespace, name: name, propagation: propagation,
+                graceful: graceful, preconditionUID: preconditionUID,
+                preconditionResourceVersion: preconditionResourceVersion, timestamp: timestamp, dryRun: dryRun)
+        }
+    }
+
+    /// Removes a finalizer from the object (and so perhaps finishes its deletion); a no-op when absent.
+    public func removeFinalizer(_ finalizer: String, from resource: ResourceType, namespace: String?, name: String)
+        throws(SimError)
+    {
+        try modify(resource, namespace: namespace, name: name) { object in
+            let finalizers = object[path: ["metadata", "finalizers"]]?.arrayValue ?? []
+            let kept = finalizers.filter { $0.stringValue != finalizer }
+            object.set(kept.isEmpty ? nil : .array(kept), at: ["metadata", "finalizers"])
+        }
+    }
+
+    // MARK: Watching
+
+    /// Every change from now on, for in-sim controllers. The stream ends when the cluster stops.
+    public func changes() -> AsyncStream<WatchEvent> {
+        let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
+        let id = storage.withLock { $0.subscribe(nil, continuation) }
+        continuation.onTermination = { [weak self] _ in self?.storage.withLock { $0.unsubscribe(id) } }
+        return stream
+    }
+
+    /// A watch on `resource` objects passing `filter`: from `resourceVersion` (replaying logged changes after
+    /// it; 410 `Expired` when it is older than the log), or, when `nil` or `"0"`, synthetic ADDED events
+    /// for every current object first. Replay and subscription are atomic, so no change is missed.
+    public func watch(_ resource: ResourceType, filter: ObjectFilter?, from resourceVersion: String?)
+        throws(SimError) -> AsyncStream<WatchEvent>
+    {
+        let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
+        let id = try storage.withLock { (storage: inout Storage) throws(SimError) -> Int in
+            let matches: @Sendable (WatchEvent) -> Bool = { event in
+                event.resource.qualifiedResource == resource.qualifiedResource && (filter?.matches(event.object) ?? true)
+            }
+            if let text = resourceVersion, !text.isEmpty, text != "0" {
+                guard let rv = Int64(text) else {
+                    throw .badRequest("invalid resourceVersion \"\(text)\": expected the opaque value from a list or watch")
+                }
+                if rv < storage.compactedRV {
+                    throw .expired("too old resource version: \(rv) (\(storage.compactedRV))")
+                }
+                for event in storage.log where event.resourceVersion > rv && matches(event) {
+                    continuation.yield(event)
+                }
+            } else {
+                let all = storage.objects[resource.qualifiedResource] ?? [:]
+                for key in all.keys.sorted() {
+                    let object = all[key]!
+                    if let filter, !filter.matches(object) { continue }
+                    let rv = Int64(object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? storage.rv
+                    continuation.yield(WatchEvent(type: .added, resource: resource, object: object, resourceVersion: rv))
+                }
+            }
+            return storage.subscribe(matches, continuation)
+        }
+        continuation.onTermination = { [weak self] _ in self?.storage.withLock { $0.unsubscribe(id) } }
+        return stream
+    }
+
+    /// Ends every open `changes()` and watch stream (the cluster is stopping).
+    public func finishAllStreams() {
+        let continuations = storage.withLock { storage in
+            let all = storage.subscribers.values.map(\.continuation)
+            storage.subscribers.removeAll()
+            return all
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+
+    /// Drops the event log up to now, so every earlier resourceVersion is too old to watch from (as an etcd
+    /// compaction would). Used by tests and the fault switchboard.
+    public func compactEventLog() {
+        storage.withLock { storage in
+            storage.log.removeAll()
+            storage.compactedRV = storage.rv
+        }
+    }
+
+    /// RFC 3339 seconds, as Kubernetes writes timestamps.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    }
+}
