@@ -89,5 +89,10 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProofClusterTests", dependencies: ["ProofCluster", "ProofCore", "ProofSim"],
+            exclude: ["Fixtures"], swiftSettings: swiftSettings
+        ),
     ]
 )
