@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import ProofCore
+
+extension EvidenceStore {
+    /// The seal of a run: SHA-256 of canonical `{v:1, run, status, exitCode, finishedAt, chain, steps, findings,
+    /// watchEvents, diagnostics, http}`, where `chain` is the last snapshot's chain digest (or the genesis
+    /// digest) and the others are ``tableDigest(_:sql:run:)`` of the run's rows (snapshots named by sequence, not
+    /// by store-local id, so a merged store keeps the same seal).
+    static func seal(_ db: Database, run: RunID, status: String, exitCode: Int?, finishedAt: String) throws -> String {
+        let tip =
+            try String.fetchOne(db, sql: "SELECT chain_digest FROM snapshots WHERE run_id = ? ORDER BY seq DESC LIMIT 1", arguments: [run.rawValue])
+            ?? String.fetchOne(db, sql: "SELECT genesis_digest FROM runs WHERE id = ?", arguments: [run.rawValue]) ?? ""
+        let parts: [String: JSON] = [
+            "v": 1, "run": .string(run.rawValue), "status": .string(status), "exitCode": exitCode.map { .int(Int64($0)) } ?? .null,
+            "finishedAt": .string(finishedAt), "chain": .string(tip),
+            "steps": .string(try tableDigest(db, sql: "SELECT seq, name, kind, phase, started_at, finished_at, status, message, detail FROM steps WHERE run_id = ? ORDER BY seq", run: run)),
+            "findings": .string(try tableDigest(db, sql: """
+                SELECT f.seq, s.seq, f.step_seq, f.invariant_id, f.invariant_kind, f.status, f.expected, f.actual,
+                  f.object_api_version, f.object_kind, f.object_namespace, f.object_name, f.message
+                FROM findings f LEFT JOIN snapshots s ON s.id = f.snapshot_id WHERE f.run_id = ? ORDER BY f.seq
+                """, run: run)),
+            "watchEvents": .string(try tableDigest(db, sql: "SELECT seq, at, type, api_version, kind, namespace, name, uid, resource_version, object_digest FROM watch_events WHERE run_id = ? ORDER BY seq", run: run)),
+            "diagnostics": .string(try tableDigest(db, sql: "SELECT seq, at, step_seq, kind, subject, content FROM diagnostics WHERE run_id = ? ORDER BY seq", run: run)),
+            "http": .string(try tableDigest(db, sql: """
+                SELECT e.seq, e.started_at, e.duration_ms, e.method, e.url, e.request_headers, e.request_body, e.status,
+                  e.response_headers, e.response_body, e.streamed, e.error,
+                  (SELECT group_concat(c.seq || ':' || c.offset_ms || ':' || hex(c.body), ',') FROM
+                    (SELECT * FROM http_stream_events WHERE run_id = e.run_id AND exchange_seq = e.seq ORDER BY seq) c)
+                FROM http_exchanges e WHERE e.run_id = ? ORDER BY e.seq
+                """, run: run)),
+        ]
+        return JSON.object(parts).digest
+    }
+
+    /// SHA-256 of the canonical JSON array of rows (each an array of its column values: integers, reals and
+    /// text as themselves, NULL as null, a blob as `"sha256:<hex>"` of its bytes).
+    static func tableDigest(_ db: Database, sql: String, run: RunID) throws -> String {
+        var rows: [JSON] = []
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: [run.rawValue])
+        while let row = try cursor.next() {
+            rows.append(.array(row.databaseValues.map { value in
+                switch value.storage {
+                case .null: return .null
+                case .int64(let number): return .int(number)
+                case .double(let number): return .double(number)
+                case .string(let text): return .string(text)
+                case .blob(let data): return .string("sha256:" + Digest.sha256Hex(Array(data)))
+                }
+            }))
+        }
+        return JSON.array(rows).digest
+    }
+
+    /// Recomputes every digest of a run from its rows — the genesis, each snapshot's member, error and Loki
+    /// digests, the chain, every object body it references, and the seal of a closed run — and returns each
+    /// mismatch. An empty list means the run's evidence is exactly what was written.
+    public func verifyIntegrity(run id: RunID) async throws -> [IntegrityProblem] {
+        guard let run = try await run(id) else {
+            throw StoreError(.unknownRun, "evidence store \(path): no run \(id); list runs with `proof show`")
+        }
+        let snapshots = try await snapshots(run: id)
+        var problems: [IntegrityProblem] = []
+        let runLocation = "run \(id)"
+        let genesis = EvidenceDigest.genesis(run: id, info: run.info, startedAt: Timestamp.format(run.startedAt))
+        if genesis != run.genesisDigest {
+            problems.append(IntegrityProblem(location: runLocation, message: "genesis digest is \(run.genesisDigest) but the run's fields give \(genesis): the run row was edited"))
+        }
+        var previous = run.genesisDigest
+        for (position, snapshot) in snapshots.enumerated() {
+            let location = "snapshot \(id)#\(snapshot.sequence) '\(snapshot.label)'"
+            if snapshot.sequence != position + 1 {
+                problems.append(IntegrityProblem(location: location, message: "expected sequence \(position + 1): a snapshot is missing before it"))
+            }
+            if snapshot.previousDigest != previous {
+                problems.append(IntegrityProblem(location: location, message: "previous digest is \(snapshot.previousDigest) but the chain before it ends in \(previous)"))
+            }
+            let members = try await objects(snapshot: snapshot.id, bodies: false)
+            let digest = EvidenceDigest.members(members.map { ($0.identity, $0.digest) })
+            if digest != snapshot.digest {
+                problems.append(IntegrityProblem(location: location, message: "member digest is \(snapshot.digest) but its \(members.count) members give \(digest): membership was edited"))
+            }
+            if members.count != snapshot.objectCount {
+                problems.append(IntegrityProblem(location: location, message: "object count is \(snapshot.objectCount) but \(members.count) members are stored"))
+            }
+            let errors = try await listingErrors(snapshot: snapshot.id)
+            if EvidenceDigest.errors(errors) != snapshot.errorsDigest || errors.count != snapshot.errorCount {
+                problems.append(IntegrityProblem(location: location, message: "listing errors do not match errors digest \(snapshot.errorsDigest)"))
+            }
+            let samples = try await lokiSamples(snapshot: snapshot.id)
+            if EvidenceDigest.loki(samples) != snapshot.lokiDigest || samples.count != snapshot.lokiCount {
+                problems.append(IntegrityProblem(location: location, message: "Loki samples do not match Loki digest \(snapshot.lokiDigest)"))
+            }
+            let chain = EvidenceDigest.chain(of: snapshot)
+            if chain != snapshot.chainDigest {
+                problems.append(IntegrityProblem(location: location, message: "chain digest is \(snapshot.chainDigest) but its fields give \(chain): the snapshot row was edited"))
+            }
+            previous = snapshot.chainDigest
+        }
+        // Every body the run references must hash to its address.
+        let bodyProblems = try await read { db in
+            var found: [IntegrityProblem] = []
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT o.digest, o.body, o.size FROM objects o WHERE o.digest IN (
+                      SELECT m.object_digest FROM snapshot_objects m JOIN snapshots s ON s.id = m.snapshot_id WHERE s.run_id = ?
+                      UNION SELECT object_digest FROM watch_events WHERE run_id = ? AND object_digest IS NOT NULL)
+                    """,
+                arguments: [id.rawValue, id.rawValue])
+            while let row = try cursor.next() {
+                let digest: String = row[0]
+                let body: String = row[1]
+                let actual = Digest.sha256Hex(Array(body.utf8))
+                if actual != digest {
+                    found.append(IntegrityProblem(location: "object \(digest)", message: "body hashes to \(actual): the body was edited"))
+                } else if body.utf8.count != (row[2] as Int) {
+                    found.append(IntegrityProblem(location: "object \(digest)", message: "size is \(row[2] as Int) but the body has \(body.utf8.count) bytes"))
+                }
+            }
+            let missing = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT m.object_digest FROM snapshot_objects m JOIN snapshots s ON s.id = m.snapshot_id
+                    LEFT JOIN objects o ON o.digest = m.object_digest WHERE s.run_id = ? AND o.digest IS NULL
+                    """,
+                arguments: [id.rawValue])
+            found += missing.map { IntegrityProblem(location: "object \($0)", message: "referenced by run \(id) but missing from objects") }
+            return found
+        }
+        problems += bodyProblems
+        if run.recordedStatus.isFinal {
+            let status = run.recordedStatus.rawValue
+            let exitCode = run.exitCode
+            let finished = run.finishedAt.map(Timestamp.format) ?? ""
+            let seal = try await read { db in try Self.seal(db, run: id, status: status, exitCode: exitCode, finishedAt: finished) }
+            if seal != run.sealDigest {
+                problems.append(IntegrityProblem(location: runLocation, message: "seal is \(run.sealDigest ?? "missing") but the recorded evidence gives \(seal): steps, findings, events, diagnostics or exchanges were edited, added or removed"))
+            }
+        }
+        return problems
+    }
+}

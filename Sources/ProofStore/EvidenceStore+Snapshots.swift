@@ -1,0 +1,252 @@
+import Foundation
+import GRDB
+import ProofCore
+
+extension EvidenceStore {
+    /// A member ready to be written: normalised body, its canonical bytes and digest, and its ordering key.
+    private struct PreparedMember {
+        var key: [UInt8]
+        var identity: ObjectIdentity
+        var uid: String?
+        var resourceVersion: String?
+        var body: [UInt8]
+        var digest: String
+    }
+
+    /// Writes one snapshot of `run` in one transaction and returns it with its counts and digests.
+    ///
+    /// Every object is normalised and redacted (``Redaction``) and then hashed; a body already in the store is
+    /// not written again. Objects must carry `apiVersion`, `kind` and `metadata.name` (set list items' kind
+    /// from the list); an exact duplicate is kept once, two different bodies for one identity are an error.
+    /// Listing errors and Loki samples are scrubbed before they are written. The snapshot joins the run's hash
+    /// chain. On any error nothing of the snapshot is left in the file.
+    public func writeSnapshot(
+        run: RunID, label: String, objects: [JSON], errors: [ListingError] = [], lokiSamples: [LokiSample] = [],
+        step: Int? = nil, takenAt: Date = .now
+    ) async throws -> SnapshotWriteResult {
+        let redaction = redaction
+        let path = path
+        let errors = errors.map { error in
+            ListingError(apiVersion: error.apiVersion, kind: error.kind, namespace: error.namespace, message: redaction.redactor.scrub(error.message))
+        }
+        let samples = lokiSamples.map { sample in
+            LokiSample(
+                name: sample.name, query: sample.query, start: sample.start, end: sample.end,
+                result: sample.result.map(redaction.normalizeDocument), error: sample.error.map(redaction.redactor.scrub))
+        }
+        let taken = Timestamp.format(takenAt)
+        // Normalising and hashing happen inside the write closure, on GRDB's writer queue: this is the CPU-heavy
+        // part of a capture and must not hold a cooperative-pool thread.
+        return try await write { db in
+            try Self.requireOpenRun(db, run, path: path)
+            let (members, duplicates) = try Self.prepare(objects, label: label, redaction: redaction, path: path)
+            let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
+            let errorsDigest = EvidenceDigest.errors(errors)
+            let lokiDigest = EvidenceDigest.loki(samples)
+            let sequence = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots WHERE run_id = ?", arguments: [run.rawValue]) ?? 1
+            let previous: String
+            if sequence == 1 {
+                previous = try String.fetchOne(db, sql: "SELECT genesis_digest FROM runs WHERE id = ?", arguments: [run.rawValue]) ?? ""
+            } else {
+                previous = try String.fetchOne(db, sql: "SELECT chain_digest FROM snapshots WHERE run_id = ? AND seq = ?", arguments: [run.rawValue, sequence - 1]) ?? ""
+            }
+            let chain = EvidenceDigest.chain(
+                run: run, sequence: sequence, label: label, step: step, takenAt: taken, objectCount: members.count,
+                objects: digest, errors: errorsDigest, loki: lokiDigest, previous: previous)
+            try db.execute(
+                sql: """
+                    INSERT INTO snapshots (run_id, seq, label, step_seq, taken_at, object_count, error_count, loki_count,
+                      digest, errors_digest, loki_digest, previous_digest, chain_digest)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    run.rawValue, sequence, label, step, taken, members.count, errors.count, samples.count, digest,
+                    errorsDigest, lokiDigest, previous, chain,
+                ])
+            let snapshotID = db.lastInsertedRowID
+
+            var newBodies = 0
+            var newBytes = 0
+            let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
+            let insertMember = try db.cachedStatement(
+                sql: """
+                    INSERT INTO snapshot_objects (snapshot_id, api_version, kind, namespace, name, uid, resource_version, object_digest)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for member in members {
+                insertBody.setUncheckedArguments([member.digest, String(decoding: member.body, as: UTF8.self), member.body.count])
+                try insertBody.execute()
+                if db.changesCount > 0 {
+                    newBodies += 1
+                    newBytes += member.body.count
+                }
+                insertMember.setUncheckedArguments([
+                    snapshotID, member.identity.apiVersion, member.identity.kind, member.identity.namespace,
+                    member.identity.name, member.uid, member.resourceVersion, member.digest,
+                ])
+                try insertMember.execute()
+            }
+            for (index, error) in errors.enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO snapshot_errors (snapshot_id, seq, api_version, kind, namespace, message) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [snapshotID, index + 1, error.apiVersion, error.kind, error.namespace, error.message])
+            }
+            for (index, sample) in samples.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO loki_samples (snapshot_id, seq, name, query, range_start, range_end, status, result, error)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        snapshotID, index + 1, sample.name, sample.query, sample.start.map(Timestamp.format),
+                        sample.end.map(Timestamp.format), sample.error == nil ? "ok" : "error",
+                        sample.result?.canonicalString, sample.error,
+                    ])
+            }
+            let record = SnapshotRecord(
+                id: SnapshotID(snapshotID), run: run, sequence: sequence, label: label, step: step,
+                takenAt: Timestamp.parse(taken) ?? takenAt, objectCount: members.count, errorCount: errors.count,
+                lokiCount: samples.count, digest: digest, errorsDigest: errorsDigest, lokiDigest: lokiDigest,
+                previousDigest: previous, chainDigest: chain)
+            return SnapshotWriteResult(snapshot: record, newBodies: newBodies, newBytes: newBytes, duplicatesDropped: duplicates)
+        }
+    }
+
+    /// Normalises, encodes and hashes every object once, orders them by identity and drops exact duplicates.
+    private static func prepare(_ objects: [JSON], label: String, redaction: Redaction, path: String) throws -> ([PreparedMember], Int) {
+        var members: [PreparedMember] = []
+        members.reserveCapacity(objects.count)
+        for (index, object) in objects.enumerated() {
+            guard let identity = ObjectIdentity(object: object) else {
+                throw StoreError(
+                    .objectWithoutIdentity,
+                    "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
+            }
+            let normalized = redaction.normalize(object)
+            let body = normalized.canonicalData
+            members.append(
+                PreparedMember(
+                    key: EvidenceDigest.memberKey(identity), identity: identity,
+                    uid: normalized[path: ["metadata", "uid"]]?.stringValue,
+                    resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
+                    body: body, digest: Digest.sha256Hex(body)))
+        }
+        members.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        var unique: [PreparedMember] = []
+        unique.reserveCapacity(members.count)
+        var duplicates = 0
+        for member in members {
+            if let last = unique.last, last.key == member.key {
+                guard last.digest == member.digest else {
+                    throw StoreError(
+                        .duplicateObject,
+                        "evidence store \(path): snapshot '\(label)' holds two different bodies for \(member.identity) (\(member.identity.apiVersion)); list each kind once")
+                }
+                duplicates += 1
+                continue
+            }
+            unique.append(member)
+        }
+        return (unique, duplicates)
+    }
+
+    // MARK: - Reading
+
+    /// The snapshots of a run, in order.
+    public func snapshots(run: RunID) async throws -> [SnapshotRecord] {
+        let path = path
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM snapshots WHERE run_id = ? ORDER BY seq", arguments: [run.rawValue])
+                .map { try Self.snapshotRecord($0, path: path) }
+        }
+    }
+
+    /// Every snapshot with `label`, across runs, oldest run first (for comparing one capture between runs).
+    public func snapshots(label: String) async throws -> [SnapshotRecord] {
+        let path = path
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM snapshots WHERE label = ? ORDER BY run_id, seq", arguments: [label])
+                .map { try Self.snapshotRecord($0, path: path) }
+        }
+    }
+
+    /// One snapshot by its store-local id.
+    public func snapshot(_ id: SnapshotID) async throws -> SnapshotRecord? {
+        let path = path
+        return try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM snapshots WHERE id = ?", arguments: [id.rawValue]).map { try Self.snapshotRecord($0, path: path) }
+        }
+    }
+
+    /// The members of a snapshot ordered by apiVersion, kind, namespace and name, with their decoded bodies
+    /// (or without, when `bodies` is false — the cheap way to compare membership and digests).
+    public func objects(snapshot: SnapshotID, bodies: Bool = true) async throws -> [StoredObject] {
+        let path = path
+        return try await read { db in
+            let sql =
+                bodies
+                ? """
+                SELECT m.api_version, m.kind, m.namespace, m.name, m.uid, m.resource_version, m.object_digest, o.body
+                FROM snapshot_objects m JOIN objects o ON o.digest = m.object_digest
+                WHERE m.snapshot_id = ? ORDER BY m.api_version, m.kind, m.namespace, m.name
+                """
+                : """
+                SELECT api_version, kind, namespace, name, uid, resource_version, object_digest, NULL AS body
+                FROM snapshot_objects WHERE snapshot_id = ? ORDER BY api_version, kind, namespace, name
+                """
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: [snapshot.rawValue])
+            var out: [StoredObject] = []
+            while let row = try cursor.next() {
+                let identity = ObjectIdentity(apiVersion: row[0], kind: row[1], namespace: row[2], name: row[3])
+                out.append(
+                    StoredObject(
+                        identity: identity, uid: row[4], resourceVersion: row[5], digest: row[6],
+                        body: try Self.decodeJSON(row[7], path: path, what: "the body of \(identity)")))
+            }
+            return out
+        }
+    }
+
+    /// A stored body by its digest.
+    public func object(digest: String) async throws -> JSON? {
+        let path = path
+        return try await read { db in
+            try Self.decodeJSON(try String.fetchOne(db, sql: "SELECT body FROM objects WHERE digest = ?", arguments: [digest]), path: path, what: "object \(digest)")
+        }
+    }
+
+    /// The kinds a snapshot could not list.
+    public func listingErrors(snapshot: SnapshotID) async throws -> [ListingError] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM snapshot_errors WHERE snapshot_id = ? ORDER BY seq", arguments: [snapshot.rawValue]).map {
+                ListingError(apiVersion: $0["api_version"], kind: $0["kind"], namespace: $0["namespace"], message: $0["message"])
+            }
+        }
+    }
+
+    /// The Loki samples of a snapshot.
+    public func lokiSamples(snapshot: SnapshotID) async throws -> [LokiSample] {
+        let path = path
+        return try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM loki_samples WHERE snapshot_id = ? ORDER BY seq", arguments: [snapshot.rawValue]).map { row in
+                let what = "Loki sample \(row["name"] as String) of snapshot \(snapshot)"
+                let start: String? = row["range_start"]
+                let end: String? = row["range_end"]
+                return LokiSample(
+                    name: row["name"], query: row["query"], start: try start.map { try Self.date($0, path: path, what: what) },
+                    end: try end.map { try Self.date($0, path: path, what: what) },
+                    result: try Self.decodeJSON(row["result"], path: path, what: what), error: row["error"])
+            }
+        }
+    }
+
+    static func snapshotRecord(_ row: Row, path: String) throws -> SnapshotRecord {
+        let id = SnapshotID(row["id"])
+        return SnapshotRecord(
+            id: id, run: RunID(row["run_id"]), sequence: row["seq"], label: row["label"], step: row["step_seq"],
+            takenAt: try date(row["taken_at"], path: path, what: "snapshot \(id)"), objectCount: row["object_count"],
+            errorCount: row["error_count"], lokiCount: row["loki_count"], digest: row["digest"],
+            errorsDigest: row["errors_digest"], lokiDigest: row["loki_digest"], previousDigest: row["previous_digest"],
+            chainDigest: row["chain_digest"])
+    }
+}

@@ -1,1 +1,0 @@
-// ProofStore: filled by its issue.

@@ -1,0 +1,236 @@
+import ProofCore
+import GRDB
+
+/// The evidence schema: every table, index and append-only trigger, as versioned migrations.
+///
+/// Each migration runs once per store (GRDB records applied migrations in `grdb_migrations`), so opening a
+/// store again is a no-op. `docs/evidence-schema.md` documents every table and column; keep both in step.
+/// A new column or table is a new migration appended to ``migrator``; a migration already shipped is never
+/// edited.
+enum Schema {
+    /// The schema version written to `meta.schema_version` by the newest migration.
+    static let version = 1
+
+    /// Tables whose rows can never be updated or deleted (`runs` has its own, narrower rule).
+    static let appendOnlyTables = [
+        "meta", "steps", "snapshots", "objects", "snapshot_objects", "snapshot_errors", "loki_samples",
+        "watch_events", "findings", "diagnostics", "http_exchanges", "http_stream_events",
+    ]
+
+    /// All migrations, oldest first.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+            for table in appendOnlyTables {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_append_only_update BEFORE UPDATE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of \(table) cannot be updated'); END;
+                    CREATE TRIGGER \(table)_append_only_delete BEFORE DELETE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of \(table) cannot be deleted'); END;
+                    """)
+            }
+            try db.execute(
+                sql: "INSERT INTO meta(key, value) VALUES ('schema_version', ?), ('salt', ?), ('store_id', ?), ('created_at', ?)",
+                arguments: [
+                    "1", Digest.hex(Redaction.generateSalt()), RunID.generate().rawValue, Timestamp.format(.now),
+                ])
+        }
+        return migrator
+    }
+
+    private static let v1 = """
+        CREATE TABLE meta (
+          key   TEXT PRIMARY KEY NOT NULL,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE runs (
+          id              TEXT PRIMARY KEY NOT NULL,
+          scenario        TEXT NOT NULL,
+          scenario_digest TEXT,
+          environment     TEXT,
+          cluster         TEXT,
+          command         TEXT,
+          harness_version TEXT,
+          attributes      TEXT NOT NULL DEFAULT '{}',
+          started_at      TEXT NOT NULL,
+          host            TEXT NOT NULL,
+          pid             INTEGER NOT NULL,
+          boot_id         TEXT NOT NULL,
+          process_start   INTEGER NOT NULL,
+          session         TEXT NOT NULL,
+          genesis_digest  TEXT NOT NULL,
+          status          TEXT NOT NULL DEFAULT 'running'
+                          CHECK (status IN ('running', 'passed', 'failed', 'aborted', 'error')),
+          finished_at     TEXT,
+          exit_code       INTEGER,
+          message         TEXT,
+          seal_digest     TEXT
+        );
+        CREATE INDEX runs_by_scenario ON runs(scenario, id);
+
+        CREATE TRIGGER runs_close_once BEFORE UPDATE ON runs
+        WHEN OLD.status <> 'running' OR NEW.status = 'running'
+          OR NEW.id IS NOT OLD.id OR NEW.scenario IS NOT OLD.scenario
+          OR NEW.scenario_digest IS NOT OLD.scenario_digest OR NEW.environment IS NOT OLD.environment
+          OR NEW.cluster IS NOT OLD.cluster OR NEW.command IS NOT OLD.command
+          OR NEW.harness_version IS NOT OLD.harness_version OR NEW.attributes IS NOT OLD.attributes
+          OR NEW.started_at IS NOT OLD.started_at OR NEW.host IS NOT OLD.host OR NEW.pid IS NOT OLD.pid
+          OR NEW.boot_id IS NOT OLD.boot_id OR NEW.process_start IS NOT OLD.process_start
+          OR NEW.session IS NOT OLD.session OR NEW.genesis_digest IS NOT OLD.genesis_digest
+        BEGIN SELECT RAISE(ABORT, 'evidence is append-only: a run can only be closed, once'); END;
+        CREATE TRIGGER runs_append_only_delete BEFORE DELETE ON runs
+        BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of runs cannot be deleted'); END;
+
+        CREATE TABLE steps (
+          run_id      TEXT NOT NULL REFERENCES runs(id),
+          seq         INTEGER NOT NULL,
+          name        TEXT NOT NULL,
+          kind        TEXT NOT NULL,
+          phase       TEXT NOT NULL DEFAULT 'main',
+          started_at  TEXT NOT NULL,
+          finished_at TEXT NOT NULL,
+          status      TEXT NOT NULL CHECK (status IN ('passed', 'failed', 'error', 'skipped', 'timeout')),
+          message     TEXT,
+          detail      TEXT,
+          PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE snapshots (
+          id              INTEGER PRIMARY KEY,
+          run_id          TEXT NOT NULL REFERENCES runs(id),
+          seq             INTEGER NOT NULL,
+          label           TEXT NOT NULL,
+          step_seq        INTEGER,
+          taken_at        TEXT NOT NULL,
+          object_count    INTEGER NOT NULL,
+          error_count     INTEGER NOT NULL,
+          loki_count      INTEGER NOT NULL,
+          digest          TEXT NOT NULL,
+          errors_digest   TEXT NOT NULL,
+          loki_digest     TEXT NOT NULL,
+          previous_digest TEXT NOT NULL,
+          chain_digest    TEXT NOT NULL,
+          UNIQUE (run_id, seq)
+        );
+        CREATE INDEX snapshots_by_label ON snapshots(label, run_id);
+
+        CREATE TABLE objects (
+          digest TEXT PRIMARY KEY NOT NULL,
+          body   TEXT NOT NULL,
+          size   INTEGER NOT NULL
+        );
+
+        CREATE TABLE snapshot_objects (
+          snapshot_id      INTEGER NOT NULL REFERENCES snapshots(id),
+          api_version      TEXT NOT NULL,
+          kind             TEXT NOT NULL,
+          namespace        TEXT NOT NULL,
+          name             TEXT NOT NULL,
+          uid              TEXT,
+          resource_version TEXT,
+          object_digest    TEXT NOT NULL REFERENCES objects(digest),
+          PRIMARY KEY (snapshot_id, api_version, kind, namespace, name)
+        ) WITHOUT ROWID;
+        CREATE INDEX snapshot_objects_by_identity ON snapshot_objects(kind, namespace, name, snapshot_id);
+
+        CREATE TABLE snapshot_errors (
+          snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+          seq         INTEGER NOT NULL,
+          api_version TEXT NOT NULL,
+          kind        TEXT NOT NULL,
+          namespace   TEXT NOT NULL,
+          message     TEXT NOT NULL,
+          PRIMARY KEY (snapshot_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE loki_samples (
+          snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),
+          seq         INTEGER NOT NULL,
+          name        TEXT NOT NULL,
+          query       TEXT NOT NULL,
+          range_start TEXT,
+          range_end   TEXT,
+          status      TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+          result      TEXT,
+          error       TEXT,
+          PRIMARY KEY (snapshot_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE watch_events (
+          run_id           TEXT NOT NULL REFERENCES runs(id),
+          seq              INTEGER NOT NULL,
+          at               TEXT NOT NULL,
+          type             TEXT NOT NULL,
+          api_version      TEXT,
+          kind             TEXT,
+          namespace        TEXT,
+          name             TEXT,
+          uid              TEXT,
+          resource_version TEXT,
+          object_digest    TEXT REFERENCES objects(digest),
+          PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX watch_events_by_identity ON watch_events(kind, namespace, name, run_id);
+
+        CREATE TABLE findings (
+          run_id             TEXT NOT NULL REFERENCES runs(id),
+          seq                INTEGER NOT NULL,
+          snapshot_id        INTEGER REFERENCES snapshots(id),
+          step_seq           INTEGER,
+          invariant_id       TEXT NOT NULL,
+          invariant_kind     TEXT NOT NULL,
+          status             TEXT NOT NULL CHECK (status IN ('held', 'failed', 'error')),
+          expected           TEXT,
+          actual             TEXT,
+          object_api_version TEXT,
+          object_kind        TEXT,
+          object_namespace   TEXT,
+          object_name        TEXT,
+          message            TEXT NOT NULL,
+          PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX findings_by_snapshot ON findings(snapshot_id);
+
+        CREATE TABLE diagnostics (
+          run_id   TEXT NOT NULL REFERENCES runs(id),
+          seq      INTEGER NOT NULL,
+          at       TEXT NOT NULL,
+          step_seq INTEGER,
+          kind     TEXT NOT NULL,
+          subject  TEXT NOT NULL,
+          content  TEXT NOT NULL,
+          PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE http_exchanges (
+          run_id           TEXT NOT NULL REFERENCES runs(id),
+          seq              INTEGER NOT NULL,
+          started_at       TEXT NOT NULL,
+          duration_ms      INTEGER NOT NULL,
+          method           TEXT NOT NULL,
+          url              TEXT NOT NULL,
+          request_headers  TEXT NOT NULL,
+          request_body     BLOB,
+          request_digest   TEXT,
+          status           INTEGER,
+          response_headers TEXT NOT NULL,
+          response_body    BLOB,
+          response_digest  TEXT,
+          streamed         INTEGER NOT NULL DEFAULT 0,
+          error            TEXT,
+          PRIMARY KEY (run_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE http_stream_events (
+          run_id       TEXT NOT NULL,
+          exchange_seq INTEGER NOT NULL,
+          seq          INTEGER NOT NULL,
+          offset_ms    INTEGER NOT NULL,
+          body         BLOB NOT NULL,
+          PRIMARY KEY (run_id, exchange_seq, seq),
+          FOREIGN KEY (run_id, exchange_seq) REFERENCES http_exchanges(run_id, seq)
+        ) WITHOUT ROWID;
+        """
+}
