@@ -90,7 +90,6 @@ let package = Package(
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProofClusterTests", dependencies: ["ProofCluster", "ProofCore", "ProofSim"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings
