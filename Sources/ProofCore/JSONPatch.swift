@@ -274,7 +274,8 @@ public struct JSONPatch: Sendable, Hashable {
             return
         }
         let rest = tokens.dropFirst()
-        let prefix = JSONPointer(tokens: Array(path.tokens.prefix(path.tokens.count - tokens.count + 1)))
+        // Slices keep the indices of `path.tokens`, so this is the pointer up to and including `token`.
+        let prefix = JSONPointer(tokens: Array(path.tokens.prefix(tokens.startIndex + 1)))
         switch node {
         case .object(var members):
             guard var child = members[token] else {
