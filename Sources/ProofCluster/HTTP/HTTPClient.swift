@@ -41,7 +41,10 @@ public final class HTTPClient: Sendable {
                 }
                 let retryAfter = RetryPolicy.retryAfter(
                     response.header("retry-after"), now: Date().timeIntervalSince1970)
-                delay = retryAfter.map { min($0, policy.maxRetryAfter) } ?? policy.backoff(after: attempt)
+                // Never sooner than the server asks, and never sooner than the first backoff step (a
+                // `Retry-After: 0` must not turn into a busy loop).
+                delay = retryAfter.map { max(policy.initialDelay, min($0, policy.maxRetryAfter)) }
+                    ?? policy.backoff(after: attempt)
             case .failure(let error):
                 guard error.kind == .transport, let code = error.curlCode,
                     RetryPolicy.isRetryable(curlCode: code, idempotent: request.idempotent)
@@ -76,7 +79,9 @@ public final class HTTPClient: Sendable {
                 delay = policy.backoff(after: attempt)
                 if error.kind == .http, let status = error.status {
                     retryable = RetryPolicy.isRetryable(status: status, idempotent: request.idempotent)
-                    if let retryAfter = error.retryAfter { delay = min(retryAfter, policy.maxRetryAfter) }
+                    if let retryAfter = error.retryAfter {
+                        delay = max(policy.initialDelay, min(retryAfter, policy.maxRetryAfter))
+                    }
                 } else if error.kind == .transport, let code = error.curlCode {
                     retryable = RetryPolicy.isRetryable(curlCode: code, idempotent: request.idempotent)
                 }

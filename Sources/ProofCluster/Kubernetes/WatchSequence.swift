@@ -32,6 +32,7 @@ public struct WatchSequence: AsyncSequence, Sendable {
         var lines: HTTPLineStream.AsyncIterator?
         var failures = 0
         var receivedOnStream = false
+        var streamOpened = ContinuousClock.now
 
         init(sequence: WatchSequence) {
             self.sequence = sequence
@@ -58,6 +59,7 @@ public struct WatchSequence: AsyncSequence, Sendable {
                             options: sequence.options
                         ).makeAsyncIterator()
                         receivedOnStream = false
+                        streamOpened = .now
                     } catch let error as ClusterError where error.isGone {
                         try await relist()
                         continue
@@ -82,7 +84,9 @@ public struct WatchSequence: AsyncSequence, Sendable {
                     // The server ended the watch (timeoutSeconds, restart): reconnect from the last RV.
                     lines = nil
                     if Task.isCancelled { return nil }
-                    if !receivedOnStream { try await failed(nil) }
+                    // A stream that ends at once with nothing in it is a failure (back off); a quiet one that ran
+                    // until the server's timeout is normal.
+                    if !receivedOnStream, ContinuousClock.now - streamOpened < .seconds(1) { try await failed(nil) }
                     continue
                 }
                 receivedOnStream = true
