@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import ProofSim
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Proof.Sim {
+    /// `proof sim serve`: starts the simulated cluster on 127.0.0.1, writes a kubeconfig, runs until SIGINT/SIGTERM.
+    public struct Serve: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "serve",
+            abstract: "Serve the simulated cluster's Kubernetes API on 127.0.0.1 until interrupted.",
+            discussion: """
+                Writes a kubeconfig (cluster, user and context named proof-sim, bearer token) so that kubectl and \
+                `proof run --kubeconfig` can talk to it. Faults use the spec form described in docs/sim.md, e.g. \
+                --fault status=503,path=/api/v1/namespaces/*/pods,count=3.
+                """
+        )
+
+        /// TCP port; 0 picks a free one.
+        @Option(help: "TCP port on 127.0.0.1 (0 = any free port).")
+        var port: Int = 0
+
+        /// Where to write the kubeconfig.
+        @Option(name: .customLong("kubeconfig-out"), help: "Where to write the kubeconfig.")
+        var kubeconfigOut: String = ".build/proof-sim/kubeconfig"
+
+        /// The bearer token; random when omitted.
+        @Option(help: "Bearer token clients must send (random when omitted).")
+        var token: String?
+
+        /// Directory of platform manifests.
+        @Option(help: "Directory of platform manifests to seed (recursively). Use --platform none to seed nothing.")
+        var platform: String = "scenarios/platform"
+
+        /// Workload multiplier.
+        @Option(help: "Multiply workloads for benchmarks (about 10,000 objects at --scale 60 with the platform manifests).")
+        var scale: Int = 1
+
+        /// Faults armed from the start.
+        @Option(name: .customLong("fault"), help: "Arm a fault (repeatable), e.g. status=429,retry-after=2,path=/apis/**,count=5.")
+        var faults: [String] = []
+
+        public init() {}
+
+        public func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
+            guard scale >= 1 else { throw ValidationError("--scale must be at least 1, got \(scale)") }
+            for spec in faults {
+                do { _ = try FaultRule(spec: spec) } catch { throw ValidationError("--fault \(spec): \(error.message)") }
+            }
+            if platform != "none" {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: platform, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw ValidationError("--platform \(platform) is not a directory: pass the manifests directory or --platform none")
+                }
+            }
+        }
+
+        public func run() async throws {
+            var options = SimOptions()
+            options.port = port
+            options.token = token
+            options.platformDirectory = platform == "none" ? nil : platform
+            options.scale = scale
+            options.faults = try faults.map { try FaultRule(spec: $0) }
+            let cluster = try await SimulatedCluster.start(options)
+            try cluster.writeKubeconfig(to: kubeconfigOut)
+            let path = URL(fileURLWithPath: kubeconfigOut).standardizedFileURL.path
+            if let report = cluster.seedReport {
+                print("seeded \(report.created) objects from \(report.files) files under \(platform)")
+                for skipped in report.skipped { print("  skipped: \(skipped)") }
+            }
+            print("simulated cluster listening on \(cluster.url) (\(cluster.state.count) objects)")
+            print("kubeconfig: \(path)")
+            print("  export KUBECONFIG=\(path)")
+            print("  kubectl get pods -A")
+            print("press Ctrl-C to stop")
+            fflush(nil)
+            await Self.waitForTermination()
+            await cluster.stop()
+            print("simulated cluster stopped")
+        }
+
+        /// Suspends until SIGINT or SIGTERM.
+        static func waitForTermination() async {
+            signal(SIGINT, SIG_IGN)
+            signal(SIGTERM, SIG_IGN)
+            let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+            let sources = [SIGINT, SIGTERM].map { number in
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield() }
+                source.resume()
+                return source
+            }
+            for await _ in stream { break }
+            for source in sources { source.cancel() }
+        }
+    }
+}
