@@ -80,7 +80,10 @@ struct StrategicMerge {
             return .mergeByKey("port")
         case _ where parent == "spec" && Self.containerLists.contains(field):
             return .mergeByKey("name")
-        case "volumes", "imagePullSecrets" where parent == "spec":
+        // A `where` clause binds only to the last pattern of a case, hence two cases.
+        case "volumes" where parent == "spec":
+            return .mergeByKey("name")
+        case "imagePullSecrets" where parent == "spec":
             return .mergeByKey("name")
         case "hostAliases" where parent == "spec":
             return .mergeByKey("ip")
