@@ -11,6 +11,7 @@ import Foundation
 /// - credential fields written as `key: value`, `key=value` or `"key":"value"` for the keys in
 ///   ``credentialKeys`` (`client-key-data`, `token`, `password`, …), the key standing alone (not a suffix of a
 ///   longer word such as `service-account-token`);
+/// - command-line flags named like those keys (`--token VALUE`, `--password=VALUE`);
 /// - the password of a URL (`scheme://user:PASSWORD@host`).
 ///
 /// A match is replaced by a marker `[REDACTED <kind>]`, or `[REDACTED <kind> hmac-sha256:<salt id>:<hex>]`
@@ -310,9 +311,20 @@ public struct Redactor: Sendable {
     }
 
     private func credentialField(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
-        if index > 0, Self.isWordByte(bytes[index - 1]) || bytes[index - 1] == UInt8(ascii: ".") { return nil }
+        // A command-line flag (`--token VALUE`, `--password=VALUE`) also takes a space as its separator.
+        let isFlag =
+            index >= 2 && bytes[index - 1] == UInt8(ascii: "-") && bytes[index - 2] == UInt8(ascii: "-")
+            && (index == 2 || !Self.isWordByte(bytes[index - 3]))
+        if !isFlag, index > 0, Self.isWordByte(bytes[index - 1]) || bytes[index - 1] == UInt8(ascii: ".") { return nil }
         for key in Self.credentialKeyBytes where Self.hasPrefix(key, at: index, in: bytes, ignoringCase: true) {
             var position = index + key.count
+            if isFlag, position < bytes.count, bytes[position] == UInt8(ascii: " ") {
+                while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
+                var end = position
+                while end < bytes.count, !(bytes[end] == UInt8(ascii: " ") || bytes[end] == UInt8(ascii: "\n")) { end += 1 }
+                guard end > position, bytes[position] != UInt8(ascii: "-"), bytes[position] != UInt8(ascii: "[") else { return nil }
+                return Match(kind: .credential, start: position, end: end)
+            }
             // Closing quotes of a JSON or YAML key (possibly escaped inside a JSON string), then the separator.
             while position < bytes.count, [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "\\")].contains(bytes[position]) {
                 position += 1
