@@ -30,6 +30,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
         self.elements = Self.compile(Array(pattern))
     }
 
+    /// A glob from a literal, as in `let apps: Glob = "feast-*"`.
     public init(stringLiteral value: String) { self.init(value) }
 
     /// Whether the pattern has any wildcard (otherwise it matches only its own text).
@@ -37,6 +38,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
         elements.contains { if case .literal = $0 { false } else { true } }
     }
 
+    /// The pattern as written.
     public var description: String { pattern }
 
     /// Whether `name` matches the whole pattern.

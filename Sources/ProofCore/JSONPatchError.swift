@@ -31,6 +31,7 @@ public struct JSONPatchError: Error, Sendable, Hashable, CustomStringConvertible
         self.message = message
     }
 
+    /// `json patch operation N (op path): message`.
     public var description: String {
         var where_ = "json patch"
         if let operationIndex {

@@ -30,6 +30,7 @@ public struct PatchError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// `strategic merge patch at PATH: message`.
     public var description: String {
         path.isEmpty ? "strategic merge patch: \(message)" : "strategic merge patch at \(path): \(message)"
     }

@@ -12,5 +12,6 @@ public struct SelectorError: Error, Sendable, Hashable, CustomStringConvertible 
         self.message = message
     }
 
+    /// The message, as the API server would put it in its `Status`.
     public var description: String { message }
 }
