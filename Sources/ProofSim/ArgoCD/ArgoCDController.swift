@@ -1,5 +1,6 @@
 import Foundation
 import ProofCore
+import Synchronization
 
 /// The simulated Argo CD application controller: a `SimController` that reconciles every Application (and
 /// honours every AppProject) in `options.namespace` against a real Git repository.
@@ -18,6 +19,10 @@ public final class ArgoCDController: SimController {
     public let options: ArgoCDOptions
     /// The fault switches, settable at any time.
     public let faults: ArgoCDFaults
+    private let bootstrapErrors = Mutex<[String]>([])
+
+    /// Problems met while creating the bootstrap objects (empty when all went well).
+    public var bootstrapProblems: [String] { bootstrapErrors.withLock { $0 } }
 
     /// A controller over `repository`.
     public init(repository: GitRepository, options: ArgoCDOptions = ArgoCDOptions(), faults: ArgoCDFaults = ArgoCDFaults()) {
@@ -30,6 +35,7 @@ public final class ArgoCDController: SimController {
     public func run(state: SimState) async {
         var engine = ApplicationEngine(state: state, repository: repository, options: options, faults: faults)
         ensureDefaults(state)
+        await bootstrap(state)
         let (wake, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let changes = state.changes()
         let watcher = Task {
@@ -53,6 +59,28 @@ public final class ArgoCDController: SimController {
             try? await Task.sleep(for: options.coalesce)
             if Task.isCancelled { break }
             await engine.pass()
+        }
+    }
+
+    /// Creates the objects under `options.bootstrapPath` at `HEAD` that do not exist yet (never updates).
+    func bootstrap(_ state: SimState) async {
+        guard let path = options.bootstrapPath else { return }
+        do throws(SimError) {
+            let files = try await repository.manifestFiles(at: try await repository.resolve("HEAD"), directory: path, recurse: true)
+            let manifests = try ManifestSet(files: files)
+            // Namespaces first, so the objects in them can be created.
+            let ordered = manifests.entries.filter { $0.object["kind"]?.stringValue == "Namespace" }
+                + manifests.entries.filter { $0.object["kind"]?.stringValue != "Namespace" }
+            for entry in ordered {
+                do throws(SimError) {
+                    try state.create(entry.object)
+                } catch where error.reason == "AlreadyExists" {
+                } catch {
+                    bootstrapErrors.withLock { $0.append("\(entry.file): \(error.message)") }
+                }
+            }
+        } catch {
+            bootstrapErrors.withLock { $0.append(error.message) }
         }
     }
 

@@ -20,6 +20,11 @@ public struct ArgoCDOptions: Sendable {
     /// `annotation+label` tracking); the `argocd.argoproj.io/tracking-id` annotation is always set.
     public var trackingLabel = true
 
+    /// A directory of the repository whose manifests (AppProjects, root Applications) the controller creates
+    /// at start when they are missing — what an operator's `kubectl apply -f bootstrap/` does after installing
+    /// Argo CD; `nil` creates nothing.
+    public var bootstrapPath: String? = "bootstrap"
+
     /// The defaults.
     public init() {}
 
