@@ -95,6 +95,10 @@ let package = Package(
         .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "ProofReportTests", dependencies: ["ProofReport", "ProofCore"],
+            exclude: ["Snapshots"], swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProofClusterTests", dependencies: ["ProofCluster", "ProofCore", "ProofSim"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings
         ),
