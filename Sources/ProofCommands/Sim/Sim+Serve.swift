@@ -36,7 +36,7 @@ extension Proof.Sim {
         var platform: String = "scenarios/platform"
 
         /// Workload multiplier.
-        @Option(help: "Multiply workloads for benchmarks (about 10,000 objects at --scale 60 with the platform manifests).")
+        @Option(help: "Multiply workloads for benchmarks (about 10,000 objects at --scale 34 with the platform manifests).")
         var scale: Int = 1
 
         /// Faults armed from the start.

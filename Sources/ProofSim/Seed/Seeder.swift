@@ -83,7 +83,7 @@ public enum Seeder {
     /// Creates every manifest under `directory` (namespaces first, then missing namespaces implied by
     /// objects, then the rest). With `scale` N > 1, workloads (Deployment, StatefulSet, DaemonSet) and
     /// Services/ConfigMaps get N−1 extra copies named `NAME-s2` … `NAME-sN` (selectors and labels suffixed
-    /// too), so N ≈ 60 yields about 10,000 objects from the platform manifests.
+    /// too), so N ≈ 34 yields about 10,000 objects (events included) from the platform manifests.
     public static func seedPlatform(_ state: SimState, directory: String, scale: Int = 1) throws(SimError) -> Report {
         var report = Report()
         let documents = try manifests(in: directory)
@@ -102,6 +102,8 @@ public enum Seeder {
                 copies += (2...scale).map { copy(object, suffix: "-s\($0)") }
             }
             for var item in copies {
+                // As if applied by `kubectl apply` / Argo CD: later client-side applies then patch cleanly.
+                item.set(.string(item.canonicalString), at: ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"])
                 if type.namespaced {
                     let namespace = item[path: ["metadata", "namespace"]]?.stringValue ?? "default"
                     item.set(.string(namespace), at: ["metadata", "namespace"])
