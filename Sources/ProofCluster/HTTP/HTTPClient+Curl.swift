@@ -41,6 +41,7 @@ extension HTTPClient {
             set(proof_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, milliseconds(request.timeout ?? options.requestTimeout)))
         }
         if let proxy = options.proxyURL { set(proof_curl_setopt_string(curl, CURLOPT_PROXY, proxy)) }
+        set(proof_curl_setopt_long(curl, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1))
 
         // TLS: verification is on unless explicitly turned off.
         if tls.insecureSkipVerify {

@@ -70,6 +70,16 @@ final class Transfer: @unchecked Sendable {
     func receiveHeader(_ line: String) {
         lastActivity = .now
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty {
+            // The end of a header block. A 2xx stream starts here, before its first byte, so that opening a
+            // quiet watch or log returns at once. (1xx blocks are skipped; a proxy's CONNECT answer never
+            // reaches this callback: CURLOPT_SUPPRESS_CONNECT_HEADERS.)
+            if lineSink != nil, (200..<300).contains(status), !started {
+                started = true
+                onStart?(status, headers)
+            }
+            return
+        }
         if trimmed.hasPrefix("HTTP/") {
             // A new response (after 100 Continue or a proxy's CONNECT answer): start over.
             headers.removeAll()
