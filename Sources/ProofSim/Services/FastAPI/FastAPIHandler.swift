@@ -1,0 +1,122 @@
+import Foundation
+import ProofCore
+
+/// The platform's FastAPI router behind Service `fastapi` in `fastapi-ENV` (port 8080): `GET /healthz`,
+/// `GET /v1/models`, `GET /v1/models/{alias}` (the model and version it serves for that alias),
+/// `POST /v1/models/{alias}/predict` (forwarded to Triton), `POST /reload` (re-reads the alias from MLflow).
+///
+/// What it serves is in the pod's memory: a pod resolves its `MODEL_ALIAS` (default `champion`) for
+/// `MODEL_NAME` (default the seeded model) from MLflow (`MLFLOW_TRACKING_URI`) when it starts, and keeps
+/// serving that version until `/reload` or a restart. Errors are FastAPI's `{"detail": "..."}`.
+public struct FastAPIHandler: SimServiceHandler {
+    let runtime: ServicesRuntime
+    /// The environment (`dev`, `prod`).
+    public let environment: String
+
+    /// What a pod has loaded: alias → model, version and when.
+    struct Loaded: Sendable, Equatable {
+        var models: [String: (model: String, version: String, loadedAt: Date)]
+        var error: String?
+
+        static func == (lhs: Loaded, rhs: Loaded) -> Bool {
+            lhs.error == rhs.error && lhs.models.keys == rhs.models.keys
+                && lhs.models.allSatisfy { rhs.models[$0.key].map { $0.model == $0.model && $0.version == $0.version } ?? false }
+        }
+    }
+
+    init(runtime: ServicesRuntime, environment: String) {
+        self.runtime = runtime
+        self.environment = environment
+    }
+
+    static func detail(_ message: String, status: Int) -> ServiceResponse { .json(["detail": .string(message)], status: status) }
+
+    /// Loads the alias into Ready FastAPI pods that have not loaded yet, and forgets pods that are gone.
+    static func startPods(_ runtime: ServicesRuntime) async {
+        var alive = Set<String>()
+        for environment in runtime.options.environments {
+            let handler = FastAPIHandler(runtime: runtime, environment: environment)
+            for pod in runtime.network.readyPods(namespace: "fastapi-\(environment)", service: "fastapi") {
+                let uid = ServiceNetwork.meta(pod, "uid")
+                alive.insert(uid)
+                if runtime.fastAPILoaded.withLock({ $0[uid] }) == nil {
+                    let loaded = await handler.load(pod: pod)
+                    runtime.fastAPILoaded.withLock { $0[uid] = $0[uid] ?? loaded }
+                }
+            }
+        }
+        runtime.fastAPILoaded.withLock { loaded in
+            for uid in loaded.keys where !alive.contains(uid) { loaded[uid] = nil }
+        }
+    }
+
+    /// Resolves the pod's alias from MLflow, as the app does at start and on `/reload`.
+    func load(pod: JSON) async -> Loaded {
+        let alias = ServiceNetwork.environment(pod, "MODEL_ALIAS") ?? "champion"
+        let model = ServiceNetwork.environment(pod, "MODEL_NAME") ?? runtime.options.seededModel ?? "mlp-model"
+        let target = ServiceNetwork.environment(pod, "MLFLOW_TRACKING_URI").flatMap(ServiceNetwork.resolve)
+            ?? ("mlflow-\(environment)", "mlflow", "/")
+        do {
+            let response = try await runtime.network.call(namespace: target.namespace, service: target.service, method: "GET",
+                path: "/api/2.0/mlflow/registered-models/alias", query: "name=\(model)&alias=\(alias)")
+            let json = (try? JSON(parsing: response.body)) ?? .null
+            guard response.status == 200, let version = json[path: ["model_version", "version"]]?.stringValue else {
+                return Loaded(models: [:], error: "MLflow: \(json["message"]?.stringValue ?? "HTTP \(response.status)")")
+            }
+            return Loaded(models: [alias: (model, version, runtime.now)], error: nil)
+        } catch {
+            return Loaded(models: [:], error: "MLflow unreachable: \(error.message)")
+        }
+    }
+
+    public func handle(_ request: ServiceRequest) async throws -> ServiceResponse {
+        guard let pod = runtime.network.readyPods(namespace: "fastapi-\(environment)", service: "fastapi").first else {
+            return Self.detail("Service Unavailable", status: 503)
+        }
+        let uid = ServiceNetwork.meta(pod, "uid")
+        if runtime.fastAPILoaded.withLock({ $0[uid] }) == nil {
+            let loaded = await load(pod: pod)
+            runtime.fastAPILoaded.withLock { $0[uid] = $0[uid] ?? loaded }
+        }
+        let loaded = runtime.fastAPILoaded.withLock { $0[uid]! }
+        let segments = request.path.split(separator: "/").map(String.init)
+        switch (request.method, segments) {
+        case ("GET", ["healthz"]):
+            return .json(["status": "ok", "models_loaded": .int(Int64(loaded.models.count))])
+        case ("POST", ["reload"]):
+            let reloaded = await load(pod: pod)
+            if let error = reloaded.error { return Self.detail("reload failed: \(error)", status: 503) }
+            runtime.fastAPILoaded.withLock { $0[uid] = reloaded }
+            return .json(["status": "reloaded", "models": modelsJSON(reloaded)])
+        case ("GET", ["v1", "models"]):
+            return .json(["models": modelsJSON(loaded)])
+        case ("GET", let path) where path.count == 3 && path[0] == "v1" && path[1] == "models":
+            guard let entry = loaded.models[path[2]] else {
+                return Self.detail("Model alias '\(path[2])' is not loaded" + (loaded.error.map { " (\($0))" } ?? ""), status: 404)
+            }
+            return .json(["alias": .string(path[2]), "model": .string(entry.model), "version": .string(entry.version),
+                "loaded_at": .string(DagRun.format(entry.loadedAt)), "pod": .string(ServiceNetwork.meta(pod, "name"))])
+        case ("POST", let path) where path.count == 4 && path[0] == "v1" && path[1] == "models" && path[3] == "predict":
+            guard let entry = loaded.models[path[2]] else { return Self.detail("Model alias '\(path[2])' is not loaded", status: 404) }
+            let target = ServiceNetwork.environment(pod, "TRITON_URL").flatMap(ServiceNetwork.resolve) ?? ("triton-\(environment)", "triton", "/")
+            do {
+                let response = try await runtime.network.call(namespace: target.namespace, service: target.service, method: "POST",
+                    path: "/v2/models/\(entry.model)/versions/\(entry.version)/infer", body: request.body)
+                let json = (try? JSON(parsing: response.body)) ?? .null
+                guard response.status == 200 else {
+                    return Self.detail("Triton: \(json["error"]?.stringValue ?? "HTTP \(response.status)")", status: 502)
+                }
+                return .json(["alias": .string(path[2]), "model": .string(entry.model), "version": .string(entry.version),
+                    "outputs": json["outputs"] ?? []])
+            } catch {
+                return Self.detail("Triton unreachable: \(error.message)", status: 502)
+            }
+        default:
+            return Self.detail("Not Found", status: 404)
+        }
+    }
+
+    func modelsJSON(_ loaded: Loaded) -> JSON {
+        .object(loaded.models.mapValues { ["model": .string($0.model), "version": .string($0.version)] })
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import ProofCore
+
+/// One generated log line of a container.
+public struct PodLogLine: Sendable, Equatable {
+    /// Unix time in nanoseconds.
+    public var nanoseconds: Int64
+    /// RFC 3339 timestamp with microseconds, as `kubectl logs --timestamps` shows it.
+    public var timestamp: String
+    /// The line.
+    public var line: String
+}
+
+extension PodLogs {
+    /// After its start-up lines, a running container logs one more line every this many nanoseconds (1 s).
+    public static let lineIntervalNanoseconds: Int64 = 1_000_000_000
+
+    /// How many lines the container of `pod` has logged by `date` (0 before it started; the start-up lines,
+    /// then one per `lineIntervalNanoseconds`; none after the pod's deletion began).
+    public static func lineCount(pod: JSON, through date: Date) -> Int {
+        guard let started = startNanoseconds(pod) else { return 0 }
+        var until = LokiTime.nanoseconds(date)
+        if let deleting = pod[path: ["metadata", "deletionTimestamp"]]?.stringValue, let end = LokiTime.rfc3339(deleting) {
+            until = min(until, end)
+        }
+        guard until >= started else { return 0 }
+        return linesPerContainer + Int((until - started) / lineIntervalNanoseconds)
+    }
+
+    /// The lines `range` of `container` in `pod`: the first `linesPerContainer` are exactly
+    /// `lines(pod:container:)`; later ones are periodic request lines, deterministic in pod, container and index.
+    public static func lines(pod: JSON, container: String, range: Range<Int>) -> [PodLogLine] {
+        guard let started = startNanoseconds(pod), !range.isEmpty else { return [] }
+        let startup = range.lowerBound < linesPerContainer ? lines(pod: pod, container: container) : []
+        let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
+        let namespace = pod[path: ["metadata", "namespace"]]?.stringValue ?? ""
+        let app = pod[path: ["metadata", "labels", "app.kubernetes.io/name"]]?.stringValue
+            ?? pod[path: ["metadata", "labels", "app"]]?.stringValue ?? container
+        let seed = Digest.sha256Hex("\(namespace)/\(name)/\(container)").prefix(8)
+        let paths = ["/healthz", "/metrics", "/v1/models", "/api/v1/health", "/ready"]
+        return range.map { index in
+            if index < linesPerContainer, index < startup.count {
+                let nanos = started + Int64(index) * 1_000_000
+                return PodLogLine(nanoseconds: nanos, timestamp: startup[index].timestamp, line: startup[index].line)
+            }
+            let nanos = started + Int64(index - linesPerContainer + 1) * lineIntervalNanoseconds
+            let hash = Int(Digest.sha256Hex("\(seed)/\(index)").prefix(6), radix: 16) ?? 0
+            let level = hash % 23 == 0 ? "error" : (hash % 7 == 0 ? "warn" : "info")
+            let status = level == "error" ? 500 : 200
+            let line = "level=\(level) component=\(app) pod=\(name) seq=\(index) trace=\(seed) msg=\"request served\" "
+                + "path=\(paths[hash % paths.count]) status=\(status) duration_ms=\(hash % 97 + 1)"
+            return PodLogLine(nanoseconds: nanos, timestamp: timestamp(nanos), line: line)
+        }
+    }
+
+    /// Every line of the container logged by `date` (what the pod `log` subresource serves).
+    public static func lines(pod: JSON, container: String, through date: Date) -> [(timestamp: String, line: String)] {
+        lines(pod: pod, container: container, range: 0..<lineCount(pod: pod, through: date)).map { ($0.timestamp, $0.line) }
+    }
+
+    static func startNanoseconds(_ pod: JSON) -> Int64? {
+        guard let text = pod[path: ["status", "startTime"]]?.stringValue else { return nil }
+        return LokiTime.rfc3339(text)
+    }
+
+    static func timestamp(_ nanoseconds: Int64) -> String {
+        let seconds = nanoseconds / 1_000_000_000
+        let micros = (nanoseconds % 1_000_000_000) / 1000
+        let base = SimState.timestamp(Date(timeIntervalSince1970: TimeInterval(seconds)))
+        return base.replacingOccurrences(of: "Z", with: String(format: ".%06dZ", micros))
+    }
+}

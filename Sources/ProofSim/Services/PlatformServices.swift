@@ -1,0 +1,63 @@
+import Foundation
+import ProofCore
+
+/// The simulated platform services as one `SimController`: on start it registers the programs behind the
+/// platform's Services with the cluster's `ServiceHandlers`, then runs a loop every `tickInterval` that ships
+/// logs (Alloy), schedules DAG runs (Airflow), loads models into freshly started Triton/FastAPI pods and drops
+/// Loki data whose volume claim is gone.
+///
+/// ```swift
+/// let services = ServiceHandlers()
+/// var options = SimOptions()
+/// options.controllers.append(PlatformServices(handlers: services))
+/// let cluster = try await SimulatedCluster.start(options, services: services)
+/// ```
+///
+/// Registered per environment `ENV` (see `PlatformServicesOptions.environments`):
+/// `baseline-ENV/loki-ENV` (`LokiHandler`), `airflow-ENV/airflow-webserver` (`AirflowHandler`),
+/// `mlflow-ENV/mlflow` (`MLflowHandler`), `triton-ENV/triton` (`TritonHandler`), `fastapi-ENV/fastapi`
+/// (`FastAPIHandler`).
+public struct PlatformServices: SimController {
+    /// The handler table the cluster's API server proxies to.
+    public let handlers: ServiceHandlers
+    /// Behaviour settings.
+    public let options: PlatformServicesOptions
+
+    /// Creates the controller; pass the same `handlers` to `SimulatedCluster.start(_:services:)`.
+    public init(handlers: ServiceHandlers, options: PlatformServicesOptions = PlatformServicesOptions()) {
+        self.handlers = handlers
+        self.options = options
+    }
+
+    public var name: String { "platform-services" }
+
+    public func run(state: SimState) async {
+        let runtime = ServicesRuntime(state: state, handlers: handlers, options: options)
+        register(runtime)
+        let alloy = AlloyShipper(runtime: runtime)
+        let airflow = AirflowScheduler(runtime: runtime)
+        while !Task.isCancelled {
+            await alloy.tick()
+            await airflow.tick()
+            await TritonHandler.startPods(runtime)
+            await FastAPIHandler.startPods(runtime)
+            runtime.collectLokiGarbage()
+            try? await Task.sleep(for: options.tickInterval)
+        }
+    }
+
+    func register(_ runtime: ServicesRuntime) {
+        for environment in options.environments {
+            handlers.register(namespace: "baseline-\(environment)", name: "loki-\(environment)",
+                LokiHandler(runtime: runtime, namespace: "baseline-\(environment)", service: "loki-\(environment)"))
+            handlers.register(namespace: "airflow-\(environment)", name: "airflow-webserver",
+                AirflowHandler(runtime: runtime, environment: environment))
+            handlers.register(namespace: "mlflow-\(environment)", name: "mlflow",
+                MLflowHandler(runtime: runtime, environment: environment))
+            handlers.register(namespace: "triton-\(environment)", name: "triton",
+                TritonHandler(runtime: runtime, environment: environment))
+            handlers.register(namespace: "fastapi-\(environment)", name: "fastapi",
+                FastAPIHandler(runtime: runtime, environment: environment))
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import ProofCore
+import Synchronization
+
+/// The shared state of the simulated platform services in one cluster: Loki's volumes, Alloy's read
+/// positions, the MLflow registries, Airflow's DAG runs and the in-memory state of Triton and FastAPI pods.
+///
+/// Safe to share: every mutable part sits behind its own `Mutex`.
+final class ServicesRuntime: Sendable {
+    let state: SimState
+    let network: ServiceNetwork
+    let options: PlatformServicesOptions
+    /// Loki data, keyed `pvc/<claim uid>` (persistent) or `pod/<pod uid>` (no volume).
+    let lokiStores = Mutex<[String: LokiStore]>([:])
+    /// Alloy read positions: `<daemonset uid>/<pod uid>/<container>` → next line index.
+    let alloyPositions = Mutex<[String: Int]>([:])
+    /// MLflow registries per environment (backed by MLflow's database: they survive pod restarts).
+    let registries = Mutex<[String: ModelRegistry]>([:])
+    /// Airflow DAG runs per environment (Airflow's metadata database).
+    let dagRuns = Mutex<[String: [DagRun]]>([:])
+    /// What each Triton pod (by uid) has loaded: model → versions.
+    let tritonLoaded = Mutex<[String: [String: Set<String>]]>([:])
+    /// What each FastAPI pod (by uid) loaded at start or last reload: alias → (model, version).
+    let fastAPILoaded = Mutex<[String: FastAPIHandler.Loaded]>([:])
+
+    init(state: SimState, handlers: ServiceHandlers, options: PlatformServicesOptions) {
+        self.state = state
+        self.network = ServiceNetwork(state: state, handlers: handlers)
+        self.options = options
+    }
+
+    /// Now, from the cluster's clock.
+    var now: Date { state.now() }
+    /// Now in Unix nanoseconds.
+    var nowNanoseconds: Int64 { LokiTime.nanoseconds(state.now()) }
+
+    /// The Loki store of `pod`: its claim's when it mounts one, else its own.
+    func lokiStore(for pod: JSON) -> LokiStore {
+        let key = network.claimUID(of: pod).map { "pvc/\($0)" } ?? "pod/\(ServiceNetwork.meta(pod, "uid"))"
+        return lokiStores.withLock { stores in
+            if let store = stores[key] { return store }
+            let store = LokiStore()
+            stores[key] = store
+            return store
+        }
+    }
+
+    /// Drops Loki data whose claim (or pod, for volume-less data) no longer exists.
+    func collectLokiGarbage() {
+        let claims = Set(state.list(BuiltIn.persistentVolumeClaims).items
+            .filter { $0[path: ["metadata", "deletionTimestamp"]] == nil }.map { "pvc/" + ServiceNetwork.meta($0, "uid") })
+        let keys = lokiStores.withLock { Array($0.keys) }
+        let pods = keys.contains { $0.hasPrefix("pod/") }
+            ? Set(state.list(BuiltIn.pods).items.map { "pod/" + ServiceNetwork.meta($0, "uid") }) : []
+        lokiStores.withLock { stores in
+            for key in keys where !(claims.contains(key) || pods.contains(key)) { stores[key] = nil }
+        }
+    }
+
+    /// The MLflow registry of `environment`, created (and seeded) on first use.
+    func registry(_ environment: String) -> ModelRegistry {
+        registries.withLock { registries in
+            if let registry = registries[environment] { return registry }
+            let registry = ModelRegistry(now: { [state] in state.now() })
+            if let model = options.seededModel {
+                registry.seed(model: model, alias: "champion")
+            }
+            registries[environment] = registry
+            return registry
+        }
+    }
+
+    /// `dev` from `mlflow-dev`.
+    static func environment(ofNamespace namespace: String) -> String {
+        namespace.split(separator: "-").last.map(String.init) ?? namespace
+    }
+}
