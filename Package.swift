@@ -92,7 +92,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProofReportTests", dependencies: ["ProofReport", "ProofCore"],

@@ -24,6 +24,9 @@ public struct SimOptions: Sendable {
     public var controllers: [any SimController] = []
     /// Whether the built-in workload controllers (deployments, pods, …) run.
     public var runWorkloadControllers = true
+    /// The simulated platform services (Loki, Alloy, Airflow, MLflow, Triton, FastAPI behind their Services;
+    /// see `PlatformServices`), started with the cluster; `nil` runs none.
+    public var platformServices: PlatformServicesOptions? = PlatformServicesOptions()
 
     /// Defaults: any free port, random token, no platform, fast controllers.
     public init() {}

@@ -59,6 +59,7 @@ public final class SimulatedCluster: Sendable {
         let token = options.token ?? Self.randomToken()
         var controllers: [any SimController] = options.controllers
         if options.runWorkloadControllers { controllers.insert(WorkloadControllers(timing: options.timing), at: 0) }
+        if let serviceOptions = options.platformServices { controllers.append(PlatformServices(handlers: services, options: serviceOptions)) }
         var tasks: [Task<Void, Never>] = []
         for controller in controllers {
             tasks.append(Task { await controller.run(state: state) })

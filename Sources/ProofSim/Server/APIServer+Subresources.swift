@@ -71,7 +71,7 @@ extension APIServer {
         guard pod[path: ["status", "phase"]]?.stringValue == "Running" || pod[path: ["status", "startTime"]] != nil else {
             throw .badRequest("container \"\(container)\" in pod \"\(name)\" is waiting to start: ContainerCreating")
         }
-        var lines = PodLogs.lines(pod: pod, container: container)
+        var lines = PodLogs.lines(pod: pod, container: container, through: core.state.now())
         if let tail = call.query["tailLines"].flatMap(Int.init), tail >= 0 { lines = Array(lines.suffix(tail)) }
         let timestamps = call.query["timestamps"] == "true"
         let text = lines.map { timestamps ? "\($0.timestamp) \($0.line)" : $0.line }.joined(separator: "\n")
