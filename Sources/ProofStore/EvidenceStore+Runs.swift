@@ -36,7 +36,7 @@ extension EvidenceStore {
     /// seals it: `runs.seal_digest` covers the chain tip and everything else the run recorded.
     public func finishRun(_ id: RunID, status: RunStatus, exitCode: Int?, message: String? = nil, at finishedAt: Date = .now) async throws {
         guard status.isFinal else {
-            throw StoreError(.database, "evidence store \(path): run \(id) cannot be closed as '\(status.rawValue)'; use passed, failed, aborted or error")
+            throw StoreError(.invalidArgument, "evidence store \(path): run \(id) cannot be closed as '\(status.rawValue)'; use passed, failed, aborted or error")
         }
         let finished = Timestamp.format(finishedAt)
         let message = message.map(redaction.redactor.scrub)

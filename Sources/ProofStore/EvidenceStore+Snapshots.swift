@@ -112,25 +112,35 @@ extension EvidenceStore {
         }
     }
 
-    /// Normalises, encodes and hashes every object once, orders them by identity and drops exact duplicates.
+    /// Normalises, encodes and hashes every object once (spread over the cores: this is most of a capture's
+    /// CPU time), orders them by identity and drops exact duplicates.
     private static func prepare(_ objects: [JSON], label: String, redaction: Redaction, path: String) throws -> ([PreparedMember], Int) {
-        var members: [PreparedMember] = []
-        members.reserveCapacity(objects.count)
-        for (index, object) in objects.enumerated() {
-            guard let identity = ObjectIdentity(object: object) else {
-                throw StoreError(
-                    .objectWithoutIdentity,
-                    "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
-            }
-            let normalized = redaction.normalize(object)
-            let body = normalized.canonicalData
-            members.append(
-                PreparedMember(
-                    key: EvidenceDigest.memberKey(identity), identity: identity,
-                    uid: normalized[path: ["metadata", "uid"]]?.stringValue,
-                    resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
-                    body: body, digest: Digest.sha256Hex(body)))
+        for (index, object) in objects.enumerated() where ObjectIdentity(object: object) == nil {
+            throw StoreError(
+                .objectWithoutIdentity,
+                "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
         }
+        var slots = [PreparedMember?](repeating: nil, count: objects.count)
+        let chunk = 256
+        let chunks = (objects.count + chunk - 1) / chunk
+        slots.withUnsafeMutableBufferPointer { buffer in
+            // Safe without a lock: every iteration writes only the slots of its own chunk, no slot is read
+            // until concurrentPerform has returned, and `buffer` outlives the call.
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: chunks) { part in
+                for index in (part * chunk)..<min(objects.count, (part + 1) * chunk) {
+                    let identity = ObjectIdentity(object: objects[index])!
+                    let normalized = redaction.normalize(objects[index])
+                    let body = normalized.canonicalData
+                    slots[index] = PreparedMember(
+                        key: EvidenceDigest.memberKey(identity), identity: identity,
+                        uid: normalized[path: ["metadata", "uid"]]?.stringValue,
+                        resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
+                        body: body, digest: Digest.sha256Hex(body))
+                }
+            }
+        }
+        var members = slots.map { $0! }
         members.sort { $0.key.lexicographicallyPrecedes($1.key) }
         var unique: [PreparedMember] = []
         unique.reserveCapacity(members.count)
@@ -204,6 +214,20 @@ extension EvidenceStore {
                         body: try Self.decodeJSON(row[7], path: path, what: "the body of \(identity)")))
             }
             return out
+        }
+    }
+
+    /// How many members a snapshot holds per kind and namespace (`""` for cluster-scoped), for summaries.
+    public func memberCounts(snapshot: SnapshotID) async throws -> [String: [String: Int]] {
+        try await read { db in
+            var counts: [String: [String: Int]] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT kind, namespace, COUNT(*) FROM snapshot_objects WHERE snapshot_id = ? GROUP BY kind, namespace",
+                arguments: [snapshot.rawValue])
+            {
+                counts[row[0], default: [:]][row[1]] = row[2]
+            }
+            return counts
         }
     }
 

@@ -19,6 +19,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case duplicateObject
         /// A stored row could not be read back (the file was edited or is damaged).
         case corrupt
+        /// An argument cannot be used (such as closing a run as `running`).
+        case invalidArgument
         /// SQLite reported an error.
         case database
     }

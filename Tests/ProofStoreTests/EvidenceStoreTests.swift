@@ -45,6 +45,7 @@ struct EvidenceStoreTests {
         #expect(stored[1].body == expected)
         #expect(try await reopened.object(digest: stored[1].digest) == expected)
         #expect(stored[1].digest == expected.digest)
+        #expect(try await reopened.memberCounts(snapshot: written.snapshot.id) == ["Namespace": ["": 1], "Pod": ["airflow-dev": 2]])
         #expect(try await reopened.listingErrors(snapshot: written.snapshot.id).map(\.kind) == ["ServiceMonitor"])
         #expect(try await reopened.lokiSamples(snapshot: written.snapshot.id).first?.result?["resultType"] == "vector")
         #expect(try await reopened.steps(run: run).map(\.name) == ["detach"])
@@ -271,5 +272,39 @@ struct EvidenceStoreTests {
         print("10k-object snapshot: first \(firstTime), unchanged \(secondTime), read back \(readTime)")
         // Generous for a debug build on a loaded 2-core machine; see the report for release figures.
         #expect(firstTime < .seconds(20) && secondTime < .seconds(20))
+    }
+
+    @Test("merging stores copies new runs whole, shares bodies, and keeps every digest verifiable")
+    func merge() async throws {
+        let directory = try TemporaryDirectory()
+        func shard(_ name: String, pods: Range<Int>) async throws -> (String, RunID) {
+            let path = directory.path + "/\(name).sqlite"
+            let store = try EvidenceStore.open(path: path)
+            let run = try await store.beginRun(Fixtures.info)
+            let snapshot = try await store.writeSnapshot(run: run, label: "before", objects: pods.map { Fixtures.pod($0) })
+            _ = try await store.writeSnapshot(run: run, label: "after", objects: pods.map { Fixtures.pod($0, resourceVersion: "2") })
+            try await store.recordStep(StepRecord(name: "s", kind: "wait", startedAt: .now, finishedAt: .now, status: .passed), run: run)
+            try await store.recordFindings([FindingRecord(snapshot: snapshot.snapshot.id, invariantID: "i", invariantKind: "present", status: .held, message: "ok")], run: run)
+            try await store.recordWatchEvents([WatchEvent(at: .now, type: "ADDED", object: Fixtures.pod(pods.lowerBound))], run: run)
+            try await store.finishRun(run, status: .passed, exitCode: 0)
+            return (path, run)
+        }
+        let (a, runA) = try await shard("a", pods: 0..<50)
+        let (b, runB) = try await shard("b", pods: 25..<75)  // half the bodies are shared with a
+        let target = try EvidenceStore.open(path: directory.database)
+        let first = try await target.merge(from: a)
+        #expect(first.runsAdded == [runA] && first.newBodies == 100)
+        let second = try await target.merge(from: b)
+        #expect(second.runsAdded == [runB] && second.newBodies == 50)
+        let again = try await target.merge(from: a)
+        #expect(again.runsAdded.isEmpty && again.runsSkipped == [runA] && again.newBodies == 0)
+        #expect(Set(try await target.runs().map(\.id)) == [runA, runB])
+        for run in [runA, runB] {
+            #expect(try await target.verifyIntegrity(run: run).isEmpty)
+            let snapshots = try await target.snapshots(run: run)
+            #expect(snapshots.map(\.objectCount) == [50, 50])
+            #expect(try await target.findings(run: run).first?.snapshot == snapshots.first?.id)
+            #expect(try await target.watchEvents(run: run, bodies: true).first?.object?[path: ["metadata", "name"]] != nil)
+        }
     }
 }

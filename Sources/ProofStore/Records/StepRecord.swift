@@ -5,7 +5,16 @@ import ProofCore
 public struct StepRecord: Sendable, Hashable {
     /// How a step ended.
     public enum Status: String, Sendable, Hashable, CaseIterable {
-        case passed, failed, error, skipped, timeout
+        /// It did what it should.
+        case passed
+        /// Its expectation did not hold.
+        case failed
+        /// It could not execute.
+        case error
+        /// It was not run (an earlier step failed).
+        case skipped
+        /// It ran out of time.
+        case timeout
     }
 
     /// Position in recording order, from 1; assigned by the store (ignored when writing).
