@@ -143,7 +143,10 @@ final class LineSink: Sendable {
 
     init(continuation: AsyncThrowingStream<[UInt8], any Error>.Continuation, capacity: Int) {
         self.continuation = continuation
-        self.slots = DispatchSemaphore(value: capacity)
+        // Start at 0 and add the slots by signalling: libdispatch traps when a semaphore is released with a
+        // value below its initial one, which happens here whenever the reader leaves with lines unread.
+        self.slots = DispatchSemaphore(value: 0)
+        for _ in 0..<capacity { slots.signal() }
     }
 
     /// Waits for room, then yields; false when the consumer went away.
