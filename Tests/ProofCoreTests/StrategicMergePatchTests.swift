@@ -73,6 +73,15 @@ struct StrategicMergePatchTests {
         #expect(result.value(atDottedPath: "spec.template.spec.imagePullSecrets") == json(#"[{"name":"regcred"},{"name":"other"}]"#))
     }
 
+    @Test("a list named like a merged one but elsewhere is replaced")
+    func pathMatters() throws {
+        let pvc = json(#"{"spec":{"template":{"volumes":[{"name":"a"}]}},"status":{"conditions":[{"type":"A"}],"other":{"conditions":[{"type":"B"}]}}}"#)
+        let result = try patch(#"{"spec":{"template":{"volumes":[{"name":"b"}]}},"status":{"other":{"conditions":[{"type":"C"}]}}}"#, kind: "PersistentVolumeClaim", pvc)
+        #expect(result.value(atDottedPath: "spec.template.volumes") == json(#"[{"name":"b"}]"#))
+        #expect(result.value(atDottedPath: "status.other.conditions") == json(#"[{"type":"C"}]"#))
+        #expect(result.value(atDottedPath: "status.conditions") == json(#"[{"type":"A"}]"#))
+    }
+
     @Test("$patch: delete removes a list element by key and a map")
     func patchDelete() throws {
         let result = try patch(#"{"metadata":{"labels":{"$patch":"delete"}},"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"},{"name":"api","env":[{"name":"A","$patch":"delete"}]}]}}}}"#)
