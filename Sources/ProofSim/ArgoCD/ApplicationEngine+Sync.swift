@@ -130,7 +130,8 @@ extension ApplicationEngine {
     func apply(_ item: DesiredResource) -> Result<String, SimError> {
         let namespace = item.type.namespaced ? item.ref.namespace : nil
         var object = item.object
-        object.set(.string(item.object.canonicalString), at: ["metadata", "annotations", ArgoCDNames.lastApplied])
+        object.set(.string(ManifestComparison.lastApplied(item.object).canonicalString),
+            at: ["metadata", "annotations", ArgoCDNames.lastApplied])
         do throws(SimError) {
             guard let live = try? state.get(item.type, namespace: namespace, name: item.ref.name) else {
                 try state.create(object, as: item.type)

@@ -25,6 +25,8 @@ struct ApplicationEngine {
     var operationStarted: [String: ContinuousClock.Instant] = [:]
     /// When each Application's `reconciledAt` was last written.
     var reconciled: [String: ContinuousClock.Instant] = [:]
+    /// The uid each name had on the last pass: a re-created Application starts with a clean memory.
+    var uids: [String: String] = [:]
 
     init(state: SimState, repository: GitRepository, options: ArgoCDOptions, faults: ArgoCDFaults) {
         self.state = state
@@ -57,15 +59,27 @@ struct ApplicationEngine {
             let policy = ProjectPolicy(project: project)
             policies[policy.name] = policy
         }
+        for app in apps {
+            let name = app[path: ["metadata", "name"]]?.stringValue ?? ""
+            let uid = app[path: ["metadata", "uid"]]?.stringValue ?? ""
+            if let previous = uids[name], previous != uid { forget(name) }
+            uids[name] = uid
+        }
         let index = managedIndex()
         for app in apps {
             await reconcile(app, policies: policies, managed: index[app[path: ["metadata", "name"]]?.stringValue ?? ""] ?? [:])
         }
         let names = Set(apps.compactMap { $0[path: ["metadata", "name"]]?.stringValue })
-        for key in Array(autoSynced.keys) where !names.contains(key) { autoSynced[key] = nil }
-        for key in Array(driftSince.keys) where !names.contains(key) { driftSince[key] = nil }
-        for key in Array(reconciled.keys) where !names.contains(key) { reconciled[key] = nil }
-        for key in Array(operationStarted.keys) where !names.contains(key) { operationStarted[key] = nil }
+        for name in Array(uids.keys) where !names.contains(name) { forget(name) }
+    }
+
+    /// Drops everything remembered about Application `name`.
+    mutating func forget(_ name: String) {
+        autoSynced[name] = nil
+        driftSince[name] = nil
+        reconciled[name] = nil
+        operationStarted[name] = nil
+        uids[name] = nil
     }
 
     /// Every live object carrying a tracking id, grouped by Application name. A tracking id whose identity

@@ -34,8 +34,9 @@ public final class ArgoCDController: SimController {
     /// Reconciles until cancelled: a pass whenever an object changes (coalesced) and at least every `tick`.
     public func run(state: SimState) async {
         var engine = ApplicationEngine(state: state, repository: repository, options: options, faults: faults)
-        ensureDefaults(state)
+        ensureNamespace(state)
         await bootstrap(state)
+        ensureDefaultProject(state)
         let (wake, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let changes = state.changes()
         let watcher = Task {
@@ -84,13 +85,17 @@ public final class ArgoCDController: SimController {
         }
     }
 
-    /// What Argo CD's installation provides: its namespace and the `default` AppProject.
-    func ensureDefaults(_ state: SimState) {
+    /// What Argo CD's installation provides: its namespace…
+    func ensureNamespace(_ state: SimState) {
         if let namespaces = state.registry.type(group: "", version: "v1", resource: "namespaces"),
             (try? state.get(namespaces, namespace: nil, name: options.namespace)) == nil
         {
             _ = try? state.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(options.namespace)]], as: namespaces)
         }
+    }
+
+    /// …and the `default` AppProject (when the bootstrap manifests did not bring one).
+    func ensureDefaultProject(_ state: SimState) {
         if let projects = state.registry.type(group: "argoproj.io", version: "v1alpha1", resource: "appprojects"),
             (try? state.get(projects, namespace: options.namespace, name: "default")) == nil
         {

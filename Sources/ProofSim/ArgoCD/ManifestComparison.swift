@@ -1,3 +1,4 @@
+import Foundation
 import ProofCore
 
 /// The normalised comparison and the apply merge the controller uses between a rendered manifest and the
@@ -20,8 +21,27 @@ enum ManifestComparison {
         metadata["annotations"] = desired[path: ["metadata", "annotations"]]
         wanted["metadata"] = metadata
         wanted["apiVersion"] = nil
+        if desired["kind"]?.stringValue == "Secret", live["stringData"] == nil, let strings = desired["stringData"]?.objectValue {
+            // The API server folds stringData into data (base64), so compare it there.
+            var data = wanted["data"]?.objectValue ?? [:]
+            for (key, value) in strings { data[key] = .string(Data(value.displayString.utf8).base64EncodedString()) }
+            wanted["data"] = .object(data)
+            wanted["stringData"] = nil
+        }
         wanted["kind"] = nil
         return contains(live, wanted)
+    }
+
+    /// What is stored as the last applied manifest: the manifest itself, except that a Secret's values are
+    /// replaced (only the keys matter for the merge) so that no secret ever lands in an annotation.
+    static func lastApplied(_ desired: JSON) -> JSON {
+        guard desired["kind"]?.stringValue == "Secret" else { return desired }
+        var copy = desired
+        for field in ["data", "stringData"] {
+            guard let members = copy[field]?.objectValue else { continue }
+            copy[field] = .object(members.mapValues { _ in "<redacted>" })
+        }
+        return copy
     }
 
     /// Whether `live` holds `desired` (see the type's documentation).
