@@ -11,6 +11,7 @@ Prints "PORT <n>" once listening on 127.0.0.1:<n> (port 0 = any free port). Rout
   /slow/<seconds>            answers after a delay
   /stream/<n>                n JSON lines, chunked, a little apart
   /stream-then-hang          one line, then silence (for idle timeouts)
+  /stream-quiet              headers at once, one line 1.5 s later
   /stream-forever            256 KiB lines as fast as the client takes them; /count/forever counts them
   /needs-cert                401 without a verified client certificate
 Absolute-URI requests (a forward proxy's traffic) are answered {"proxied": true, "target": ...}.
@@ -120,7 +121,7 @@ class Handler(BaseHTTPRequestHandler):
         if parts[0] == "slow":
             time.sleep(float(parts[1]))
             return self.send_json(200, {"slow": True})
-        if parts[0] in ("stream", "stream-then-hang", "stream-forever"):
+        if parts[0] in ("stream", "stream-then-hang", "stream-forever", "stream-quiet"):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Transfer-Encoding", "chunked")
@@ -135,6 +136,10 @@ class Handler(BaseHTTPRequestHandler):
                         else:
                             self.chunk(line)
                         time.sleep(0.005)
+                    self.chunk(b"")
+                elif parts[0] == "stream-quiet":
+                    time.sleep(1.5)
+                    self.chunk(b'{"late":true}\n')
                     self.chunk(b"")
                 elif parts[0] == "stream-then-hang":
                     self.chunk(b'{"first":true}\n')

@@ -131,6 +131,15 @@ struct HTTPClientTests {
         #expect(indexes == Array(0..<20))
     }
 
+    @Test func quietStreamOpensBeforeItsFirstLine() async throws {
+        let started = ContinuousClock.now
+        let stream = try await client().stream(HTTPRequest(url: server.http + "/stream-quiet"))
+        #expect(ContinuousClock.now - started < .milliseconds(1200), "opening waits for headers, not for data")
+        var lines: [JSON] = []
+        for try await line in stream { lines.append(try JSON(parsing: line)) }
+        #expect(lines == [["late": true]])
+    }
+
     @Test func streamOpeningFailureCarriesStatus() async throws {
         let error = await #expect(throws: ClusterError.self) {
             _ = try await client(.none).stream(HTTPRequest(url: server.http + "/status/410"))
