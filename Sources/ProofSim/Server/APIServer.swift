@@ -179,6 +179,11 @@ struct APIServer: HTTPResponder {
 
     static func parseBody(_ call: Call) throws(SimError) -> JSON {
         guard !call.body.isEmpty else { throw .badRequest("the request body is empty: send a JSON object") }
+        if call.contentType.hasPrefix("application/vnd.kubernetes.protobuf") { return try Protobuf.decode(call.body) }
+        if call.contentType.contains("protobuf") || call.contentType.contains("cbor") {
+            throw SimError(code: 415, reason: "UnsupportedMediaType",
+                message: "the simulated cluster accepts JSON bodies only (got \(call.contentType)); kubectl's typed generators (kubectl create namespace|deployment|configmap|secret, kubectl run, kubectl expose) send protobuf: write a manifest and use kubectl create -f or kubectl apply -f instead")
+        }
         do {
             return try JSON(parsing: call.body)
         } catch {

@@ -129,7 +129,7 @@ enum Table {
                 ("Object", "string", 0, { event in
                     .string("\((event[path: ["involvedObject", "kind"]]?.stringValue ?? "").lowercased())/\(event[path: ["involvedObject", "name"]]?.stringValue ?? "")")
                 }),
-                ("Message", "string", 0, { str($0, "message", "") }), name]
+                ("Message", "string", 0, { str($0, "message", "") }), ("Name", "string", 1, { str($0, "metadata.name") })]
         case ("apps", "deployments"):
             return [name, ("Ready", "string", 0, { .string("\($0.value(atDottedPath: "status.readyReplicas")?.intValue ?? 0)/\($0.value(atDottedPath: "spec.replicas")?.intValue ?? 0)") }),
                 ("Up-to-date", "integer", 0, { int($0, "status.updatedReplicas") }),

@@ -145,6 +145,7 @@ struct Storage: Sendable {
     mutating func applyCreateDefaults(_ object: inout JSON, _ type: ResourceType) {
         switch (type.group, type.resource) {
         case ("", "namespaces"):
+            object.set(object[path: ["metadata", "name"]], at: ["metadata", "labels", "kubernetes.io/metadata.name"])
             object.set(["kubernetes"], at: ["spec", "finalizers"])
             object["status"] = ["phase": "Active"]
         case ("", "pods"):
