@@ -13,7 +13,8 @@ import Foundation
 ///   same way (and re-encoded canonically); when it does not parse it is replaced wholly by a marker.
 /// - Every string of every object goes through a ``Redactor`` (private keys, bearer tokens, JWTs, URL
 ///   passwords, `password:`-style fields), and string members named like credentials (``Redactor/credentialKeys``)
-///   are replaced by a salted marker.
+///   are replaced by a salted marker, as is the `value` of an environment variable whose name says it holds a
+///   credential (`MINIO_ROOT_PASSWORD`, `API_TOKEN`; not `…_FILE` or `…_PATH`).
 ///
 /// Normalisation is idempotent (markers are recognised and kept), so replayed evidence normalises to itself.
 /// The salt is not a secret from whoever holds the store (it is kept in it): it defeats precomputed tables and
@@ -167,6 +168,14 @@ public struct Redaction: Sendable {
     private static let credentialKeyBytes: [[UInt8]] = Redactor.credentialKeys.map { Array($0.utf8) }
     private static let credentialKeyLengths: Set<Int> = Set(Redactor.credentialKeys.map(\.utf8.count))
 
+    private static let credentialVariableWords = ["PASSWORD", "PASSWD", "TOKEN", "SECRET", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL"]
+
+    /// Whether an environment variable's name says it holds a credential.
+    private static func isCredentialVariable(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return credentialVariableWords.contains { upper.contains($0) } && !upper.hasSuffix("_FILE") && !upper.hasSuffix("_PATH")
+    }
+
     /// Whether a member name is a credential key, compared ASCII-case-insensitively without allocating
     /// (this runs for every member of every object).
     private static func isCredentialKey(_ key: String) -> Bool {
@@ -199,7 +208,15 @@ public struct Redaction: Sendable {
             return copy.map(JSON.array)
         case .object(let members):
             var copy: [String: JSON]?
-            for (key, member) in members {
+            // A container environment variable named like a credential (`MINIO_ROOT_PASSWORD`, `API_TOKEN`)
+            // carries one in plain text in `value`.
+            if members.count <= 3, case .string(let name)? = members["name"], case .string(let text)? = members["value"],
+                !text.isEmpty, !Self.isMarker(text), Self.isCredentialVariable(name)
+            {
+                copy = members
+                copy!["value"] = .string(marker(kind: "credential", value: Array(text.utf8)))
+            }
+            for (key, member) in members where !(copy != nil && key == "value") {
                 var replaced: JSON?
                 if case .string(let text) = member, !text.isEmpty, !Self.isMarker(text),
                     Self.isCredentialKey(key)

@@ -58,6 +58,18 @@ struct RedactionTests {
         #expect(values?["Token"]?.stringValue?.hasPrefix("[REDACTED credential") == true)
     }
 
+    @Test("plain-text credential environment variables are replaced; ordinary ones and file paths are kept")
+    func credentialEnvironment() {
+        let pod: JSON = ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "minio"], "spec": ["containers": [["name": "minio", "env": [
+            ["name": "MINIO_ROOT_PASSWORD", "value": "minio123"], ["name": "MINIO_ROOT_USER", "value": "admin"],
+            ["name": "TOKEN_FILE", "value": "/var/run/token"], ["name": "DB_PASSWORD", "valueFrom": ["secretKeyRef": ["name": "db", "key": "password"]]],
+        ]]]]]
+        let env = redaction.normalize(pod)[path: ["spec", "containers"]]?[0]?["env"]
+        #expect(env?[0]?["value"]?.stringValue?.hasPrefix("[REDACTED credential hmac-sha256:") == true)
+        #expect(env?[1]?["value"] == "admin" && env?[2]?["value"] == "/var/run/token")
+        #expect(env?[3]?[path: ["valueFrom", "secretKeyRef", "key"]] == "password")
+    }
+
     @Test("the Redactor scrubs bearer tokens, private keys, JWTs, credential fields and URL passwords")
     func redactorShapes() {
         let r = Redactor.standard
