@@ -54,9 +54,9 @@ public struct TritonHandler: SimServiceHandler {
         runtime.tritonLoaded.withLock { $0[podUID] = $0[podUID] ?? loaded }
     }
 
-    func mlflow(_ endpoint: String) async throws(SimError) -> ServiceResponse {
+    func mlflow(_ endpoint: String, query: String? = nil) async throws(SimError) -> ServiceResponse {
         try await runtime.network.call(namespace: "mlflow-\(environment)", service: "mlflow", method: "GET",
-            path: "/api/2.0/mlflow/\(endpoint)")
+            path: "/api/2.0/mlflow/\(endpoint)", query: query)
     }
 
     func servingPod() -> String? {
@@ -148,7 +148,7 @@ public struct TritonHandler: SimServiceHandler {
         case "load":
             let response: ServiceResponse
             do {
-                response = try await mlflow("registered-models/alias?name=\(model)&alias=champion")
+                response = try await mlflow("registered-models/alias", query: "name=\(model)&alias=champion")
             } catch {
                 return Self.error("failed to load '\(model)', failed to poll from model repository: \(error.message)")
             }
