@@ -25,6 +25,8 @@ struct WorkloadControllers: SimController {
         for await event in changes {
             if Task.isCancelled { break }
             handle(event, state)
+            // A backlog is consumed without suspending; yield so the API server (same pool) keeps answering.
+            await Task.yield()
         }
     }
 

@@ -110,10 +110,13 @@ struct Client: Sendable {
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws
         -> ProcessResult
     {
+        // A dedicated thread, not Dispatch: on Linux the global queues have about one thread per core and do
+        // not grow when those threads block, so parallel tests waiting on processes would starve each other.
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            let thread = Thread {
                 continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment) })
             }
+            thread.start()
         }
     }
 
@@ -125,23 +128,19 @@ struct Client: Sendable {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()
-        let err = Pipe()
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("proof-sim-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let errorHandle = try FileHandle(forWritingTo: errorFile)
         process.standardOutput = out
-        process.standardError = err
+        process.standardError = errorHandle
         try process.run()
-        // Read both pipes before waiting, so a large output cannot block the child.
-        let outData = Sendable_Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            outData.set(err.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
         process.waitUntilExit()
+        try? errorHandle.close()
+        let stderr = (try? Data(contentsOf: errorFile)) ?? Data()
         return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: outData.get(), as: UTF8.self))
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 
