@@ -46,18 +46,19 @@ public struct PlatformServices: SimController {
         }
     }
 
+    /// Registers the handlers of every environment, leaving alone any handler already registered for the
+    /// same Service (a test's own program wins).
     func register(_ runtime: ServicesRuntime) {
+        func add(_ namespace: String, _ name: String, _ handler: any SimServiceHandler) {
+            if handlers.handler(namespace: namespace, name: name) == nil { handlers.register(namespace: namespace, name: name, handler) }
+        }
         for environment in options.environments {
-            handlers.register(namespace: "baseline-\(environment)", name: "loki-\(environment)",
+            add("baseline-\(environment)", "loki-\(environment)",
                 LokiHandler(runtime: runtime, namespace: "baseline-\(environment)", service: "loki-\(environment)"))
-            handlers.register(namespace: "airflow-\(environment)", name: "airflow-webserver",
-                AirflowHandler(runtime: runtime, environment: environment))
-            handlers.register(namespace: "mlflow-\(environment)", name: "mlflow",
-                MLflowHandler(runtime: runtime, environment: environment))
-            handlers.register(namespace: "triton-\(environment)", name: "triton",
-                TritonHandler(runtime: runtime, environment: environment))
-            handlers.register(namespace: "fastapi-\(environment)", name: "fastapi",
-                FastAPIHandler(runtime: runtime, environment: environment))
+            add("airflow-\(environment)", "airflow-webserver", AirflowHandler(runtime: runtime, environment: environment))
+            add("mlflow-\(environment)", "mlflow", MLflowHandler(runtime: runtime, environment: environment))
+            add("triton-\(environment)", "triton", TritonHandler(runtime: runtime, environment: environment))
+            add("fastapi-\(environment)", "fastapi", FastAPIHandler(runtime: runtime, environment: environment))
         }
     }
 }
