@@ -107,10 +107,11 @@ public actor ExecCredentialProvider {
         let errorText = ErrorText()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async {
+        // A thread of its own: Dispatch's pool on Linux does not grow while its threads are blocked.
+        Thread {
             errorText.value = stderr.fileHandleForReading.readDataToEndOfFile()
             group.leave()
-        }
+        }.start()
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         group.wait()
