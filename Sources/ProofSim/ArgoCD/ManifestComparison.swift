@@ -12,7 +12,8 @@ import ProofCore
 /// Apply: a three-way merge like `kubectl apply`: fields of the manifest win, maps merge, lists are
 /// replaced, and fields the last applied manifest had but the new one lacks are removed.
 enum ManifestComparison {
-    /// Whether `live` holds everything `desired` sets (metadata: only labels and annotations are compared).
+    /// Whether `live` holds everything `desired` sets (metadata: only labels and annotations are compared)
+    /// and nothing the last applied manifest set that `desired` dropped.
     static func isSynced(live: JSON, desired: JSON) -> Bool {
         var wanted = desired
         wanted["status"] = nil
@@ -29,7 +30,25 @@ enum ManifestComparison {
             wanted["stringData"] = nil
         }
         wanted["kind"] = nil
-        return contains(live, wanted)
+        guard contains(live, wanted) else { return false }
+        // Three-way: a field the last applied manifest set, that Git no longer sets, still live = drift.
+        let last = live[path: ["metadata", "annotations", ArgoCDNames.lastApplied]]?.stringValue
+            .flatMap { try? JSON(parsing: Array($0.utf8)) }
+        return !hasRemovedField(live: live, desired: desired, lastApplied: last)
+    }
+
+    /// Whether `live` still holds a field that `lastApplied` set and `desired` no longer does.
+    static func hasRemovedField(live: JSON?, desired: JSON?, lastApplied: JSON?) -> Bool {
+        guard let last = lastApplied?.objectValue, let current = live?.objectValue else { return false }
+        let wanted = desired?.objectValue ?? [:]
+        for (key, value) in last {
+            if let next = wanted[key] {
+                if hasRemovedField(live: current[key], desired: next, lastApplied: value) { return true }
+            } else if let present = current[key], !present.isNull {
+                return true
+            }
+        }
+        return false
     }
 
     /// What is stored as the last applied manifest: the manifest itself, except that a Secret's values are

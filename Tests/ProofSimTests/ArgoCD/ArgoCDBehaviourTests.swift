@@ -64,7 +64,8 @@ struct ArgoCDBehaviourTests {
                 let apps = try ArgoFixture.applications(client)
                 return optional.allSatisfy { apps[$0] == nil } && apps.count == 20
             }
-            #expect(gone, "\(ArgoFixture.summary(try ArgoFixture.applications(client)))")
+            let remaining = try ArgoFixture.applications(client)
+            #expect(gone, "\(ArgoFixture.summary(remaining))")
             for namespace in ["feature-store-dev", "feature-store-prod"] {
                 let workloads = try Self.json(try client.kubectl("get", "deployments,statefulsets", "-n", namespace, "-o", "json"))
                 #expect(workloads["items"]?.arrayValue?.isEmpty == true, "\(namespace) still has workloads")
@@ -72,7 +73,8 @@ struct ArgoCDBehaviourTests {
                 #expect(ns[path: ["status", "phase"]] == "Active")
             }
             // The rest of the platform is untouched.
-            #expect(try ArgoFixture.applications(client).values.allSatisfy(ArgoFixture.isSyncedAndHealthy))
+            let rest = try ArgoFixture.applications(client)
+            #expect(rest.values.allSatisfy(ArgoFixture.isSyncedAndHealthy), "\(ArgoFixture.summary(rest))")
 
             let manifest = controller.repository.path + "/bootstrap/root-optional.yaml"
             let applied = try client.kubectl("apply", "-f", manifest)
