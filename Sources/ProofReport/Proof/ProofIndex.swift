@@ -1,0 +1,81 @@
+import Foundation
+
+/// The index of the proof directory (`docs/proof/README.md`): one row per proof — scenario, time, verdict,
+/// link — newest first, regenerated from the files themselves (their first-line `<!-- proof: … -->` header).
+public enum ProofIndex {
+    /// One proof file as the index lists it.
+    public struct Entry: Sendable, Hashable {
+        /// The scenario.
+        public var scenario: String
+        /// The run id.
+        public var run: String
+        /// The start time as written (RFC 3339 UTC).
+        public var started: String
+        /// `PASSED`, `FAILED` or `ERROR`.
+        public var verdict: String
+        /// The path relative to the proof directory.
+        public var path: String
+    }
+
+    /// The header line of a proof, parsed; `nil` when the text is not a proof.
+    public static func entry(header text: Substring, path: String) -> Entry? {
+        guard let line = text.split(separator: "\n", maxSplits: 1).first, line.hasPrefix("<!-- proof: "), line.hasSuffix("-->") else { return nil }
+        var fields: [String: String] = [:]
+        for part in line.dropFirst("<!-- proof: ".count).dropLast(3).split(separator: " ") {
+            guard let equals = part.firstIndex(of: "=") else { continue }
+            fields[String(part[..<equals])] = String(part[part.index(after: equals)...])
+        }
+        guard let scenario = fields["scenario"], let run = fields["run"], let started = fields["started"], let verdict = fields["verdict"] else { return nil }
+        return Entry(scenario: scenario, run: run, started: started, verdict: verdict, path: path)
+    }
+
+    /// Reads every `*/*.md` proof under `directory`.
+    public static func entries(in directory: String) throws -> [Entry] {
+        let manager = FileManager.default
+        var result: [Entry] = []
+        let root = URL(fileURLWithPath: directory)
+        let scenarios: [String]
+        do { scenarios = try manager.contentsOfDirectory(atPath: directory) } catch {
+            throw ReportError("cannot list the proof directory \(directory): \(error.localizedDescription); create it or pass --out")
+        }
+        for scenario in scenarios.sorted() {
+            var isDirectory: ObjCBool = false
+            let folder = root.appendingPathComponent(scenario)
+            guard manager.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else { continue }
+            for file in (try? manager.contentsOfDirectory(atPath: folder.path))?.sorted() ?? [] where file.hasSuffix(".md") {
+                guard let handle = FileHandle(forReadingAtPath: folder.appendingPathComponent(file).path) else { continue }
+                let head = String(decoding: handle.readData(ofLength: 512), as: UTF8.self)
+                try? handle.close()
+                if let entry = entry(header: Substring(head), path: "\(scenario)/\(file)") { result.append(entry) }
+            }
+        }
+        return result
+    }
+
+    /// The index markdown for `entries`, newest first (ties by scenario).
+    public static func render(_ entries: [Entry]) -> String {
+        var out = [
+            "# Proofs", "",
+            "Evidence of scenario runs recorded by `proof run` (see `docs/invariants.md` for what the invariants check). Regenerated from the files in this directory; re-check any proof with `proof verify <file>`.",
+            "",
+        ]
+        if entries.isEmpty { return (out + ["No proofs yet."]).joined(separator: "\n") + "\n" }
+        out += ["| scenario | time (UTC) | verdict | proof |", "| --- | --- | --- | --- |"]
+        let sorted = entries.sorted { ($0.started, $0.scenario, $0.path) > ($1.started, $1.scenario, $1.path) }
+        for entry in sorted {
+            let badge = entry.verdict == "PASSED" ? "✅ PASSED" : entry.verdict == "FAILED" ? "❌ FAILED" : "⚠️ \(entry.verdict)"
+            out.append("| \(entry.scenario) | \(entry.started) | \(badge) | [\(entry.run.suffix(8).lowercased())](\(entry.path)) |")
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Regenerates `directory/README.md`; returns its path.
+    @discardableResult
+    public static func write(directory: String) throws -> String {
+        let path = URL(fileURLWithPath: directory).appendingPathComponent("README.md").path
+        do { try render(try entries(in: directory)).write(toFile: path, atomically: true, encoding: .utf8) } catch let error as ReportError { throw error } catch {
+            throw ReportError("cannot write \(path): \(error.localizedDescription)")
+        }
+        return path
+    }
+}

@@ -1,0 +1,296 @@
+import Foundation
+import ProofCore
+import ProofStore
+
+/// The markdown proof of one run (`docs/proof/<scenario>/<UTC time>-<short run id>.md`): verdict and a
+/// one-line summary first, then the invariant table, the findings, the steps with a Mermaid timeline, and —
+/// folded in `<details>` — each capture (Argo CD app tree, namespaces, workloads, PVCs, Loki volumes), the
+/// changes between consecutive captures, the evidence digests and the command that re-checks it all.
+///
+/// A pure function of ``ProofInput``: no clock, no environment, stable ordering — re-rendering from the store
+/// gives the same bytes (what `proof verify` relies on).
+public enum ProofMarkdown {
+    /// Kinds left out of the change list between captures: they change at every capture by nature.
+    public static let diffIgnoredKinds: Set<String> = ["Event", "Lease", "EndpointSlice", "Endpoints"]
+    /// At most this many changed objects are listed per pair of captures.
+    public static let diffLimit = 200
+
+    /// Renders the proof.
+    public static func render(_ input: ProofInput) -> String {
+        var out: [String] = []
+        let run = input.run
+        let verdict = input.verdict
+        out.append("<!-- proof: scenario=\(run.info.scenario) run=\(run.id) started=\(Timestamp.format(run.startedAt)) verdict=\(verdict.rawValue) -->")
+        out.append("# Proof: \(run.info.scenario) — \(verdict.badge)")
+        out.append("")
+        out.append("**\(summary(input))**")
+        out.append("")
+        out.append("| run | environment | cluster | started (UTC) | duration | status |")
+        out.append("| --- | --- | --- | --- | --- | --- |")
+        let took = run.finishedAt.map { duration($0.timeIntervalSince(run.startedAt)) } ?? "—"
+        out.append("| `\(run.id)` | \(cell(run.info.environment ?? "—")) | \(cell(run.info.cluster ?? "—")) | \(Timestamp.format(run.startedAt)) | \(took) | \(run.status.rawValue)\(run.exitCode.map { " (exit \($0))" } ?? "") |")
+        if let message = run.message, !message.isEmpty { out += ["", "> \(cell(message))"] }
+        out.append("")
+        out += invariantTable(input)
+        out += findingsSection(input)
+        out += stepsSection(input)
+        for (index, capture) in input.captures.enumerated() {
+            out += captureSection(capture, index: index)
+        }
+        out += changesSection(input)
+        out += digestsSection(input)
+        out += recheckSection(input)
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `3 invariants × 4 captures: 11 held, 1 failed (optional-apps-gone at after-detach). 9 steps, 42 s.`
+    public static func summary(_ input: ProofInput) -> String {
+        let held = input.findings.filter { $0.status == .held }.count
+        let failed = input.findings.filter { $0.status == .failed }
+        let errors = input.findings.filter { $0.status == .error }
+        var text = "\(input.invariantIDs.count) invariant(s) × \(input.captures.count) capture(s): \(held) held"
+        if !failed.isEmpty {
+            let first = failed[0]
+            text += ", \(failed.count) failed (first: \(first.invariantID) at \(input.capture(of: first)?.record.label ?? "run"))"
+        }
+        if !errors.isEmpty { text += ", \(errors.count) could not be evaluated" }
+        let stepFailures = input.steps.filter { $0.status != .passed && $0.status != .skipped }.count
+        text += ". \(input.steps.count) step(s)\(stepFailures > 0 ? ", \(stepFailures) not passed" : "")"
+        if let finished = input.run.finishedAt { text += ", \(duration(finished.timeIntervalSince(input.run.startedAt)))" }
+        return text + "."
+    }
+
+    // MARK: Sections
+
+    static func invariantTable(_ input: ProofInput) -> [String] {
+        var out = ["## Invariants", ""]
+        let ids = input.invariantIDs
+        guard !ids.isEmpty else { return out + ["No invariants were evaluated.", ""] }
+        let columns = input.captures.filter { capture in input.findings.contains { $0.snapshot == capture.record.id } }
+        out.append("| invariant | kind | " + columns.map { "\($0.record.sequence). \(cell($0.record.label))" }.joined(separator: " | ") + " |")
+        out.append("| --- | --- | " + columns.map { _ in ":---:" }.joined(separator: " | ") + " |")
+        for id in ids {
+            let kind = input.findings.first { $0.invariantID == id }?.invariantKind ?? ""
+            let cells = columns.map { capture -> String in
+                let results = input.results(id, at: capture)
+                if results.isEmpty { return "–" }
+                let failed = results.filter { $0.status == .failed }.count
+                if failed > 0 { return "❌ \(failed)" }
+                if results.contains(where: { $0.status == .error }) { return "⚠️" }
+                return "✅"
+            }
+            out.append("| `\(cell(id))` | \(kind) | " + cells.joined(separator: " | ") + " |")
+        }
+        let runLevel = input.findings.filter { $0.snapshot == nil }
+        if !runLevel.isEmpty { out += ["", "Run-level results: \(runLevel.count) (listed under Findings)."] }
+        out += ["", "✅ held · ❌ n failed (n findings) · ⚠️ could not be evaluated · – not evaluated at that capture", ""]
+        return out
+    }
+
+    static func findingsSection(_ input: ProofInput) -> [String] {
+        let problems = input.findings.filter { $0.status != .held }
+        guard !problems.isEmpty else { return [] }
+        var out = ["## Findings", "", "| invariant | capture | status | object | expected | actual | message |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        for finding in problems {
+            out.append(
+                "| `\(cell(finding.invariantID))` | \(cell(input.capture(of: finding)?.record.label ?? "run")) | \(finding.status.rawValue) | \(finding.object.map { "`\(cell($0.description))`" } ?? "—") | \(code(finding.expected)) | \(code(finding.actual)) | \(cell(finding.message)) |")
+        }
+        return out + [""]
+    }
+
+    static func stepsSection(_ input: ProofInput) -> [String] {
+        var out = ["## Steps", ""]
+        guard !input.steps.isEmpty else { return out + ["No steps were recorded.", ""] }
+        out += ["| # | step | kind | phase | status | duration | message |", "| ---: | --- | --- | --- | --- | ---: | --- |"]
+        for step in input.steps {
+            let mark = step.status == .passed ? "✅" : step.status == .skipped ? "⏭️" : "❌"
+            out.append("| \(step.sequence) | \(cell(step.name)) | \(step.kind) | \(step.phase) | \(mark) \(step.status.rawValue) | \(duration(step.duration)) | \(cell(step.message ?? "")) |")
+        }
+        out += ["", "<details><summary>Timeline (Mermaid)</summary>", "", "```mermaid", "gantt", "    title \(mermaid(input.run.info.scenario)) steps", "    dateFormat x", "    axisFormat %M:%S"]
+        let origin = input.run.startedAt
+        var phase = ""
+        for step in input.steps {
+            if step.phase != phase {
+                phase = step.phase
+                out.append("    section \(mermaid(phase))")
+            }
+            let start = max(0, Int((step.startedAt.timeIntervalSince(origin) * 1000).rounded()))
+            let end = max(start + 1, Int((step.finishedAt.timeIntervalSince(origin) * 1000).rounded()))
+            let tag = step.status == .passed ? "done, " : step.status == .skipped ? "" : "crit, "
+            out.append("    \(mermaid("\(step.sequence) \(step.name)")) :\(tag)s\(step.sequence), \(start), \(end)")
+        }
+        out += ["```", "", "</details>", ""]
+        if input.watchEventCount > 0 { out += ["\(input.watchEventCount) watch event(s) recorded between captures (`proof replay` shows them).", ""] }
+        return out
+    }
+
+    static func captureSection(_ capture: ProofInput.Capture, index: Int) -> [String] {
+        let record = capture.record
+        var out = [
+            "<details><summary><b>Capture \(record.sequence): \(html(record.label))</b> — \(record.objectCount) objects at \(Timestamp.format(record.takenAt))\(record.errorCount > 0 ? ", \(record.errorCount) kind(s) not listed" : "")</summary>",
+            "",
+        ]
+        let apps = capture.objects.filter { $0["kind"]?.stringValue == "Application" }
+        let projects = capture.objects.filter { $0["kind"]?.stringValue == "AppProject" }
+        out.append(AppTree(applications: apps, projects: projects).markdown(level: 4))
+        // Namespaces.
+        let namespaces = objects(capture, "Namespace")
+        out += ["#### Namespaces", ""]
+        if namespaces.isEmpty { out += ["None captured.", ""] } else {
+            out += ["| namespace | phase | uid |", "| --- | --- | --- |"]
+            for namespace in namespaces {
+                let phase = namespace[path: ["metadata", "deletionTimestamp"]] != nil ? "Terminating" : namespace[path: ["status", "phase"]]?.stringValue ?? "Active"
+                out.append("| \(cell(name(namespace))) | \(phase) | `\(short(namespace[path: ["metadata", "uid"]]?.stringValue))` |")
+            }
+            out.append("")
+        }
+        // Workloads.
+        let workloads = ["Deployment", "StatefulSet", "DaemonSet"].flatMap { objects(capture, $0) }
+        out += ["#### Workloads", ""]
+        if workloads.isEmpty { out += ["None captured.", ""] } else {
+            out += ["| workload | namespace | ready / desired |", "| --- | --- | ---: |"]
+            for workload in workloads.sorted(by: { (namespace($0), kind($0), name($0)) < (namespace($1), kind($1), name($1)) }) {
+                let (ready, desired) = readiness(workload)
+                out.append("| \(kind(workload))/\(cell(name(workload))) | \(cell(namespace(workload))) | \(ready == desired ? "" : "⚠️ ")\(ready) / \(desired) |")
+            }
+            out.append("")
+        }
+        // PVCs.
+        let claims = objects(capture, "PersistentVolumeClaim")
+        out += ["#### PersistentVolumeClaims", ""]
+        if claims.isEmpty { out += ["None captured.", ""] } else {
+            out += ["| claim | phase | capacity | uid |", "| --- | --- | --- | --- |"]
+            for claim in claims {
+                out.append(
+                    "| \(cell(namespace(claim)))/\(cell(name(claim))) | \(claim[path: ["status", "phase"]]?.stringValue ?? "—") | \(claim[path: ["status", "capacity", "storage"]]?.stringValue ?? claim[path: ["spec", "resources", "requests", "storage"]]?.stringValue ?? "—") | `\(short(claim[path: ["metadata", "uid"]]?.stringValue))` |")
+            }
+            out.append("")
+        }
+        // Loki.
+        out += ["#### Loki", ""]
+        if capture.lokiSamples.isEmpty { out += ["No Loki samples.", ""] } else {
+            out += ["| sample | value | query |", "| --- | ---: | --- |"]
+            for sample in capture.lokiSamples {
+                let value = sample.error.map { "⚠️ \(cell($0))" } ?? sample.result.flatMap(lokiValue) ?? "ok"
+                out.append("| \(cell(sample.name)) | \(value) | \(sample.query.isEmpty ? "—" : "`\(cell(sample.query))`") |")
+            }
+            out.append("")
+        }
+        if !capture.listingErrors.isEmpty {
+            out += ["#### Not listed", "", "| kind | namespace | error |", "| --- | --- | --- |"]
+            for error in capture.listingErrors { out.append("| \(cell(error.kind)) | \(cell(error.namespace.isEmpty ? "all" : error.namespace)) | \(cell(error.message)) |") }
+            out.append("")
+        }
+        return out + ["</details>", ""]
+    }
+
+    static func changesSection(_ input: ProofInput) -> [String] {
+        guard input.captures.count > 1 else { return [] }
+        var out = ["## Changes between captures", ""]
+        for (before, after) in zip(input.captures, input.captures.dropFirst()) {
+            let diff = EvidenceDiff.compare(
+                before.objects.filter { !diffIgnoredKinds.contains($0["kind"]?.stringValue ?? "") },
+                after.objects.filter { !diffIgnoredKinds.contains($0["kind"]?.stringValue ?? "") })
+            out.append("<details><summary><b>\(html(before.record.label)) → \(html(after.record.label))</b>: \(diff.added.count) added, \(diff.removed.count) removed, \(diff.changed.count) changed</summary>")
+            out.append("")
+            if diff.isEmpty { out += ["No changes.", "", "</details>", ""]; continue }
+            out += ["| change | object | fields |", "| --- | --- | --- |"]
+            for entry in diff.entries.prefix(diffLimit) {
+                let fields = entry.fields.prefix(8).map { "`\(cell($0.path.isEmpty ? "(object)" : $0.path))`: \(code($0.before, limit: 40)) → \(code($0.after, limit: 40))" }
+                let more = entry.fields.count > 8 ? "<br>… \(entry.fields.count - 8) more" : ""
+                out.append("| \(entry.change.rawValue) | `\(cell(entry.identity.description))` | \(fields.joined(separator: "<br>"))\(more) |")
+            }
+            if diff.entries.count > diffLimit { out.append("| … | \(diff.entries.count - diffLimit) more | `proof diff` shows all |") }
+            out += ["", "</details>", ""]
+        }
+        out += [
+            "Left out as noise: `resourceVersion`, `managedFields`, `generation`, `observedGeneration`, `creationTimestamp`, timestamps, generated name suffixes (pod-template hashes, random pod suffixes); kinds \(diffIgnoredKinds.sorted().joined(separator: ", ")).",
+            "",
+        ]
+        return out
+    }
+
+    static func digestsSection(_ input: ProofInput) -> [String] {
+        var out = ["<details><summary><b>Evidence digests</b> (SHA-256)</summary>", "", "| # | capture | objects | snapshot digest | chain digest |", "| ---: | --- | ---: | --- | --- |"]
+        for capture in input.captures {
+            let record = capture.record
+            out.append("| \(record.sequence) | \(cell(record.label)) | \(record.objectCount) | `\(record.digest)` | `\(record.chainDigest)` |")
+        }
+        out += ["", "- genesis: `\(input.run.genesisDigest)`", "- seal: \(input.run.sealDigest.map { "`\($0)`" } ?? "not sealed (run not finished)")"]
+        if let digest = input.run.info.scenarioDigest { out.append("- scenario: `\(digest)`") }
+        return out + ["", "</details>", ""]
+    }
+
+    static func recheckSection(_ input: ProofInput) -> [String] {
+        [
+            "## Re-check", "",
+            "```sh",
+            "proof verify docs/proof/\(input.relativePath) --db \(input.databasePath)",
+            "proof replay \(input.run.id) --db \(input.databasePath)",
+            "```", "",
+        ]
+    }
+
+    // MARK: Helpers
+
+    static func objects(_ capture: ProofInput.Capture, _ kind: String) -> [JSON] {
+        capture.objects.filter { $0["kind"]?.stringValue == kind }.sorted { (namespace($0), name($0)) < (namespace($1), name($1)) }
+    }
+    static func name(_ object: JSON) -> String { object[path: ["metadata", "name"]]?.stringValue ?? "" }
+    static func namespace(_ object: JSON) -> String { object[path: ["metadata", "namespace"]]?.stringValue ?? "" }
+    static func kind(_ object: JSON) -> String { object["kind"]?.stringValue ?? "" }
+
+    static func readiness(_ workload: JSON) -> (Int64, Int64) {
+        if kind(workload) == "DaemonSet" {
+            return (workload[path: ["status", "numberReady"]]?.intValue ?? 0, workload[path: ["status", "desiredNumberScheduled"]]?.intValue ?? 0)
+        }
+        return (workload[path: ["status", "readyReplicas"]]?.intValue ?? 0, workload[path: ["spec", "replicas"]]?.intValue ?? 1)
+    }
+
+    static func lokiValue(_ result: JSON) -> String? {
+        let items = result["result"]
+        func number(_ pair: JSON?) -> Double? { pair?[1]?.stringValue.flatMap(Double.init) }
+        let value: Double?
+        switch result["resultType"]?.stringValue {
+        case "vector": value = (items?.arrayValue ?? []).reduce(0) { $0 + (number($1["value"]) ?? 0) }
+        case "scalar": value = number(items) ?? 0
+        case "matrix": value = (items?.arrayValue ?? []).reduce(0) { $0 + (number($1["values"]?.arrayValue?.last) ?? 0) }
+        case "streams": value = Double((items?.arrayValue ?? []).reduce(0) { $0 + ($1["values"]?.arrayValue?.count ?? 0) })
+        default: value = nil
+        }
+        guard let value else { return nil }
+        return value == value.rounded() ? String(Int64(value)) : String(value)
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        return "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
+    }
+
+    static func short(_ uid: String?) -> String { uid.map { String($0.prefix(8)) } ?? "—" }
+
+    /// Keeps table syntax intact: pipes escaped, newlines flattened.
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// JSON as inline code, shortened.
+    static func code(_ value: JSON?, limit: Int = 120) -> String {
+        guard let value else { return "—" }
+        var text = value.canonicalString
+        if text.count > limit { text = String(text.prefix(limit)) + "…" }
+        return "`\(cell(text).replacingOccurrences(of: "`", with: "'"))`"
+    }
+
+    static func html(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// A Mermaid task/section name: only characters Mermaid's gantt grammar never misreads.
+    static func mermaid(_ text: String) -> String {
+        let kept = text.map { $0.isLetter || $0.isNumber || " -_.()/".contains($0) ? $0 : " " }
+        let collapsed = String(kept).split(separator: " ").joined(separator: " ")
+        return collapsed.isEmpty ? "step" : collapsed
+    }
+}
