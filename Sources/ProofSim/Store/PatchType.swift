@@ -21,15 +21,25 @@ public enum PatchType: String, Sendable, CaseIterable {
         switch self {
         case .merge:
             guard case .object = patch else { throw .badRequest("a merge patch must be a JSON object") }
-            return PatchFallback.mergePatch(object, patch)
-        case .strategicMerge:
+            return object.applyingMergePatch(patch)
+        case .strategicMerge where kind == "Scale":
             guard case .object = patch else { throw .badRequest("a strategic merge patch must be a JSON object") }
-            return PatchFallback.strategicMerge(object, patch, path: [])
+            return object.applyingMergePatch(patch)
+        case .strategicMerge:
+            do {
+                return try object.applyingStrategicMergePatch(patch, kind: kind)
+            } catch where error.kind == .unsupportedKind {
+                // As the API server answers for custom resources.
+                throw SimError(code: 415, reason: "UnsupportedMediaType",
+                    message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json (strategic merge patch is not supported for \(kind))")
+            } catch {
+                throw SimError(code: 422, reason: "Invalid", message: "the strategic merge patch could not be applied: \(error)")
+            }
         case .json:
             do {
-                return try PatchFallback.jsonPatch(object, patch)
+                return try JSONPatch(patch).apply(to: object)
             } catch {
-                throw SimError(code: 422, reason: "Invalid", message: "the JSON patch could not be applied: \(error.message)")
+                throw SimError(code: 422, reason: "Invalid", message: "the JSON patch could not be applied: \(error)")
             }
         }
     }
