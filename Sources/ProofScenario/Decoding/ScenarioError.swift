@@ -1,3 +1,5 @@
+import ProofCore
+
 /// The one error type of `ProofScenario`: a scenario that cannot be read, or a run that cannot go on.
 ///
 /// Invariants that do not hold are *findings* (values), never this error. What the command does with an
@@ -19,11 +21,14 @@ public struct ScenarioError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     /// Every problem found; decoding collects several before giving up, runtime errors carry one.
     public var problems: [DecodingProblem]
+    /// Structured detail for the evidence (a timed-out wait's last state and how it differs).
+    public var detail: JSON?
 
     /// Creates an error with several located problems.
-    public init(code: Code, problems: [DecodingProblem]) {
+    public init(code: Code, problems: [DecodingProblem], detail: JSON? = nil) {
         self.code = code
         self.problems = problems
+        self.detail = detail
     }
 
     /// Creates an error with one problem.

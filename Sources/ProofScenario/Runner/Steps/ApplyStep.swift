@@ -1,0 +1,83 @@
+import Foundation
+import ProofCluster
+import ProofCore
+
+/// `apply`: creates objects, or merge-patches them when they exist (client-side apply without pruning).
+///
+/// ```yaml
+/// - apply: {file: manifests/extra-configmap.yaml}
+/// - apply:
+///     manifests:
+///       - {apiVersion: v1, kind: ConfigMap, metadata: {name: x, namespace: default}, data: {a: "1"}}
+/// ```
+public struct ApplyStep: StepAction {
+    /// The YAML key.
+    public static let kind = "apply"
+    /// A manifest file relative to the scenario (multi-document YAML).
+    public var file: String?
+    /// Inline manifests.
+    public var manifests: [JSON]
+    /// A namespace for objects that name none.
+    public var namespace: String?
+
+    /// The schema.
+    public static var schema: Schema { .object(objectSchema) }
+
+    static let objectSchema = ObjectSchema(
+            name: "ApplyStep", doc: "Create objects, or merge-patch them when they exist (like `kubectl apply` without pruning).",
+            properties: [
+                Property("file", .string("A YAML manifest file (several documents allowed), relative to the scenario file.")),
+                Property("manifests", .array(.any("A Kubernetes object."), "Inline manifests.")),
+                Property("namespace", .string("Namespace for objects that name none.")),
+            ])
+
+    /// Decodes the step.
+    public init(from node: YAMLNode) throws {
+        let object = try node.object(Self.objectSchema)
+        file = try object.string("file", default: nil)
+        manifests = try object.optional("manifests")?.sequence().map { $0.json() } ?? []
+        namespace = try object.string("namespace", default: nil)
+        if (file == nil) == manifests.isEmpty {
+            throw ScenarioError.invalid(at: node.location, "\(node.context) needs exactly one of 'file' or 'manifests'")
+        }
+        for (index, manifest) in manifests.enumerated() where manifest["kind"]?.stringValue == nil || manifest["apiVersion"]?.stringValue == nil {
+            throw ScenarioError.invalid(at: (try? object.required("manifests").sequence()[index].location) ?? node.location,
+                "manifest \(index + 1) of \(node.context) needs apiVersion and kind")
+        }
+    }
+
+    /// What it does.
+    public var summary: String { file.map { "apply \($0)" } ?? "apply \(manifests.count) manifest(s)" }
+
+    /// Applies every object in order.
+    public func execute(in context: StepContext) async throws -> StepOutcome {
+        var objects = manifests
+        if let file {
+            let path = context.path(file)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ScenarioError(.cannotExecute, "cannot read manifest file \(path)")
+            }
+            objects = try YAML.decodeAll(text, file: path)
+        }
+        var applied: [JSON] = []
+        for object in objects {
+            let result = try await Self.apply(object, namespace: namespace, client: context.client)
+            applied.append(.string(result))
+        }
+        return .passed("applied \(objects.count) object(s)", detail: ["applied": .array(applied)])
+    }
+
+    /// Creates `object`, or merge-patches it when it exists; returns `created Kind ns/name` or `configured …`.
+    static func apply(_ object: JSON, namespace: String?, client: KubernetesClient) async throws -> String {
+        let type = try await client.resource(for: object)
+        let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
+        let ns = type.namespaced ? (object[path: ["metadata", "namespace"]]?.stringValue ?? namespace ?? client.defaultNamespace) : nil
+        let label = "\(object["kind"]?.stringValue ?? "?") \(ns.map { "\($0)/" } ?? "")\(name)"
+        if try await client.getIfPresent(type, name: name, namespace: ns) != nil {
+            _ = try await client.patch(type, name: name, namespace: ns, patch: object, as: .merge)
+            return "configured \(label)"
+        }
+        _ = try await client.create(type, object, namespace: ns)
+        return "created \(label)"
+    }
+}

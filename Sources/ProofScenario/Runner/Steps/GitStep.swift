@@ -1,0 +1,117 @@
+import Foundation
+import ProofCore
+import Yams
+
+/// `git`: commits a change to the GitOps repository — sets values at YAML paths in a file — and records the
+/// new commit id as the variable `commit` (use it as `{{commit}}`, e.g. in a `wait` for an app revision).
+///
+/// ```yaml
+/// - git:
+///     file: core/envs/dev/fastapi/fastapi.yaml
+///     document: {kind: Deployment, name: fastapi}     # which document of a multi-document file
+///     set: {spec.template.spec.containers.0.image: ghcr.io/example/mlp-fastapi:1.1.0}
+///     message: "fastapi 1.1.0"
+/// ```
+public struct GitStep: StepAction {
+    /// The YAML key.
+    public static let kind = "git"
+    /// The file, relative to the repository root.
+    public var file: String
+    /// Which document to edit: by kind and name; the first when omitted.
+    public var documentKind: String?
+    /// Which document to edit: by name.
+    public var documentName: String?
+    /// Dotted path → new value (`null` removes the field).
+    public var set: [(path: String, value: JSON)]
+    /// The commit message.
+    public var message: String
+
+    static let documentSchema = ObjectSchema(
+        name: "GitDocument", doc: "Selects one document of a multi-document YAML file.",
+        properties: [
+            Property("kind", .string("The document's kind.")),
+            Property("name", .string("The document's metadata.name.")),
+        ])
+    static let objectSchema = ObjectSchema(
+        name: "GitStep", doc: "Commit a change to the GitOps repository.",
+        properties: [
+            Property("file", .string("File in the GitOps repository, relative to its root."), required: true),
+            Property("document", .object(documentSchema, "Which document to edit (default: the first).")),
+            Property("set", .map(.any(), "Dotted YAML path (list items by index: `spec.containers.0.image`) → new value; `null` removes the field."), required: true),
+            Property("message", .string("The commit message."), required: true),
+        ])
+    /// The schema.
+    public static var schema: Schema { .object(objectSchema) }
+
+    /// Decodes the step.
+    public init(from node: YAMLNode) throws {
+        let object = try node.object(Self.objectSchema)
+        file = try object.string("file")
+        message = try object.string("message")
+        if let document = object.optional("document") {
+            let reader = try document.object(Self.documentSchema)
+            documentKind = try reader.string("kind", default: nil)
+            documentName = try reader.string("name", default: nil)
+        }
+        let setNode = try object.required("set")
+        guard case .mapping(let entries) = setNode.content, !entries.isEmpty else {
+            throw setNode.typeMismatch(expected: "a mapping of dotted path → value")
+        }
+        set = entries.map { ($0.key, $0.value.json()) }
+    }
+
+    /// What it does.
+    public var summary: String { "git commit \"\(message)\" (\(file))" }
+
+    /// Edits, commits, records the commit id.
+    public func execute(in context: StepContext) async throws -> StepOutcome {
+        guard let repository = context.gitopsRepository else {
+            throw ScenarioError(.invalidInput, "the git step needs the GitOps repository: pass --gitops-repo DIR")
+        }
+        let path = URL(fileURLWithPath: repository).appendingPathComponent(file).path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ScenarioError(.cannotExecute, "cannot read \(file) in the GitOps repository \(repository)")
+        }
+        var documents = try YAML.decodeAll(text, file: path)
+        guard let index = documents.firstIndex(where: { document in
+            (documentKind == nil || document["kind"]?.stringValue == documentKind)
+                && (documentName == nil || document[path: ["metadata", "name"]]?.stringValue == documentName)
+        }) else {
+            throw ScenarioError(.cannotExecute, "\(file) has no document with kind \(documentKind ?? "any") and name \(documentName ?? "any")")
+        }
+        var changes: [String: JSON] = [:]
+        for (dotted, value) in set {
+            let components = dotted.split(separator: ".").map(String.init)
+            changes[dotted] = ["from": documents[index][path: components] ?? .null, "to": value]
+            documents[index].set(value.isNull ? nil : value, at: components)
+        }
+        let yaml = try documents.map { try Yams.dump(object: $0.foundationValue, sortKeys: true) }.joined(separator: "---\n")
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        let timeout = context.timeout
+        for arguments in [["git", "add", "--", file], ["git", "-c", "user.name=gitops-proof", "-c", "user.email=proof@localhost", "commit", "-q", "-m", message]] {
+            let result = try await ExternalCommand.run(arguments, in: repository, timeout: timeout)
+            guard result.exitCode == 0 else {
+                throw ScenarioError(.cannotExecute, "\(arguments.joined(separator: " ")) failed (exit \(result.exitCode)): \(result.error)\(result.output)")
+            }
+        }
+        let head = try await ExternalCommand.run(["git", "rev-parse", "HEAD"], in: repository, timeout: timeout)
+        let commit = head.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        await context.session.setVariable("commit", commit)
+        return .passed("committed \(commit.prefix(12)): \(message)", detail: ["commit": .string(commit), "file": .string(file), "changes": .object(changes)])
+    }
+}
+
+extension JSON {
+    /// The value as Foundation objects (`[String: Any]`, `[Any]`, numbers, strings, `NSNull`) for Yams' dumper.
+    var foundationValue: Any {
+        switch self {
+        case .null: return NSNull()
+        case .bool(let value): return value
+        case .int(let value): return Int(value)
+        case .double(let value): return value
+        case .string(let value): return value
+        case .array(let items): return items.map(\.foundationValue)
+        case .object(let members): return members.mapValues(\.foundationValue)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import ProofCluster
+import ProofCore
+import ProofStore
+
+/// Watches the key kinds of a run in the background and writes their events to the store as the timeline
+/// between captures (`watch_events`). Best effort: a kind that cannot be watched is skipped.
+final class TimelineRecorder: Sendable {
+    /// The kinds watched.
+    static let kinds: [(apiVersion: String, kind: String)] = [
+        ("argoproj.io/v1alpha1", "Application"), ("v1", "Namespace"), ("apps/v1", "Deployment"),
+        ("apps/v1", "StatefulSet"), ("apps/v1", "DaemonSet"), ("v1", "Pod"), ("v1", "PersistentVolumeClaim"),
+    ]
+
+    private let task: Task<Void, Never>
+    private let buffer: EventBuffer
+
+    /// Starts watching in `namespaces` (all when empty) and recording into `store` for `run`.
+    init(client: KubernetesClient, store: EvidenceStore, run: RunID, namespaces: [String]) {
+        let buffer = EventBuffer()
+        self.buffer = buffer
+        task = Task.detached {
+            await withTaskGroup(of: Void.self) { group in
+                for (apiVersion, kind) in Self.kinds {
+                    let scopes: [String?] = namespaces.isEmpty || kind == "Namespace" ? [nil] : namespaces
+                    for namespace in scopes {
+                        group.addTask {
+                            guard let type = try? await client.resource(apiVersion: apiVersion, kind: kind),
+                                let list = try? await client.list(type, namespace: namespace)
+                            else { return }
+                            do {
+                                for try await event in client.watch(type, namespace: namespace, from: list) {
+                                    await buffer.append(ProofStore.WatchEvent(at: Date(), type: event.type.rawValue, object: event.object))
+                                }
+                            } catch {}
+                        }
+                    }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(500))
+                        await buffer.flush(store: store, run: run)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stops watching and writes what is buffered.
+    func stop(store: EvidenceStore, run: RunID) async {
+        task.cancel()
+        await task.value
+        await buffer.flush(store: store, run: run)
+    }
+}
+
+/// Events waiting to be written (batched, one transaction per flush).
+actor EventBuffer {
+    private var events: [ProofStore.WatchEvent] = []
+
+    func append(_ event: ProofStore.WatchEvent) { events.append(event) }
+
+    func flush(store: EvidenceStore, run: RunID) async {
+        guard !events.isEmpty else { return }
+        let batch = events
+        events = []
+        _ = try? await store.recordWatchEvents(batch, run: run)
+    }
+}
