@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import ProofCluster
+import ProofReport
+import ProofScenario
+import ProofStore
+
+extension Proof {
+    /// `proof capture`: one snapshot of the cluster into the evidence store, plus a markdown summary.
+    public struct Capture: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "capture",
+            abstract: "Take one snapshot of the cluster (objects, Argo CD, Loki) into the evidence store.",
+            discussion: """
+                Without --kubeconfig or --context the embedded simulated cluster (Argo CD and platform services) \
+                is started and captured: the current kubeconfig context is never guessed. Writes the snapshot to \
+                --db and a markdown summary to docs/proof/captures/ (or --out). Exit codes: 0 ok, 2 bad input, \
+                3 cluster unreachable.
+                """
+        )
+
+        /// Cluster and store flags.
+        @OptionGroup public var cluster: ClusterOptions
+
+        /// The snapshot label.
+        @Option(help: "The snapshot label.")
+        public var label: String = "capture"
+
+        /// Kinds to capture (comma-separated or repeated).
+        @Option(parsing: .upToNextOption, help: "Kinds to capture, as kubectl names them (default: the platform's 18 kinds).")
+        public var kinds: [String] = []
+
+        /// Namespaces to capture.
+        @Option(parsing: .upToNextOption, help: "Namespaces to capture namespaced kinds in (default: all).")
+        public var namespaces: [String] = []
+
+        /// Where the summary goes.
+        @Option(help: ArgumentHelp("Directory for the markdown summary.", valueName: "dir"))
+        public var out: String = "docs/proof/captures"
+
+        /// Platform manifests for the embedded cluster.
+        @Option(help: ArgumentHelp("Platform manifests the embedded cluster's Argo CD deploys.", valueName: "dir"))
+        public var platform: String = "scenarios/platform"
+
+        /// Creates the command (argument parsing fills the properties).
+        public init() {}
+
+        public func run() async throws {
+            let kinds = Self.split(kinds)
+            let namespaces = Self.split(namespaces)
+            if label.isEmpty { throw Self.fail("--label must not be empty", code: 2) }
+            if cluster.usesSimulatedCluster {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: platform, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw Self.fail("no --kubeconfig/--context, and the platform manifests \(platform) for the embedded cluster are missing: pass --platform DIR or a cluster", code: 2)
+                }
+                print("no --kubeconfig or --context given: starting the embedded simulated cluster (Argo CD, platform services) to capture it")
+            }
+            let connection: ClusterConnection
+            do {
+                connection = try await ClusterConnection.open(cluster, platformDirectory: platform)
+            } catch let error as ClusterError {
+                throw Self.fail("\(error)", code: 2)
+            } catch {
+                throw Self.fail("cannot start the embedded cluster: \(error)", code: 2)
+            }
+            var config = CaptureConfig()
+            if !kinds.isEmpty { config.kinds = kinds }
+            config.namespaces = namespaces
+            let code = await capture(connection: connection, config: config)
+            await connection.close()
+            if code != 0 { throw ExitCode(code) }
+        }
+
+        /// Captures and reports; returns the exit code.
+        func capture(connection: ClusterConnection, config: CaptureConfig) async -> Int32 {
+            let store: EvidenceStore
+            do { store = try cluster.openStore() } catch {
+                printProofError("\(error)")
+                return 2
+            }
+            let run: RunID
+            do {
+                run = try await store.beginRun(
+                    RunInfo(
+                        scenario: "capture", cluster: connection.description,
+                        command: (["proof"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                        harnessVersion: "gitops-proof \(Proof.configuration.version)"))
+            } catch {
+                printProofError("\(error)")
+                return 2
+            }
+            let result: CaptureResult
+            do {
+                result = try await Capturer(client: connection.client, store: store, config: config).capture(run: run, label: label)
+            } catch let error as ClusterError {
+                printProofError("cluster unreachable: \(error)")
+                try? await store.finishRun(run, status: .error, exitCode: 3, message: "cluster unreachable: \(error)")
+                return 3
+            } catch {
+                printProofError("\(error)")
+                try? await store.finishRun(run, status: .error, exitCode: 1, message: "\(error)")
+                return 1
+            }
+            do {
+                try await store.finishRun(run, status: .passed, exitCode: 0)
+            } catch {
+                printProofError("\(error)")
+                return 1
+            }
+            let summary = CaptureSummary(
+                run: run.rawValue, sequence: result.snapshot.sequence, label: label, cluster: connection.description,
+                takenAt: result.snapshot.takenAt, digest: result.snapshot.digest, chainDigest: result.snapshot.chainDigest,
+                database: cluster.db, newBodies: result.newBodies, counts: result.counts, listingErrors: result.listingErrors,
+                lokiSamples: result.lokiSamples, argoCD: result.argoCD)
+            let path = "\(out)/\(Self.fileTime(result.snapshot.takenAt))-\(run.short).md"
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try summary.markdown().write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                printProofError("cannot write the summary \(path): \(error)")
+                return 2
+            }
+            let seconds = Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds) / 1e18
+            print(
+                "captured \(result.objectCount) objects in \(result.counts.count) kinds (\(result.newBodies) new bodies, \(result.listingErrors.count) listing errors, \(result.lokiSamples.filter { !$0.succeeded }.count)/\(result.lokiSamples.count) Loki queries failed) in \(String(format: "%.2f", seconds)) s"
+            )
+            for error in result.listingErrors { print("  not listed: \(error.kind)\(error.namespace.isEmpty ? "" : " in \(error.namespace)"): \(error.message)") }
+            print("snapshot: run \(run.rawValue) #\(result.snapshot.sequence) in \(cluster.db) (digest \(result.snapshot.digest.prefix(16)))")
+            print("summary:  \(path)")
+            return 0
+        }
+
+        /// `a,b c` → `[a, b, c]`.
+        static func split(_ values: [String]) -> [String] {
+            values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        /// `20261127T112410Z`.
+        static func fileTime(_ date: Date) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+            return formatter.string(from: date)
+        }
+
+        static func fail(_ message: String, code: Int32) -> ExitCode {
+            printProofError(message)
+            return ExitCode(code)
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printProofError(_ message: String) {
+    FileHandle.standardError.write(Data(("proof: " + message + "\n").utf8))
+}
