@@ -95,7 +95,12 @@ let package = Package(
         .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ProofReportTests", dependencies: ["ProofReport", "ProofCore"],
+            name: "ProofScenarioTests",
+            dependencies: ["ProofScenario", "ProofCore", "ProofStore", "ProofCluster", "ProofSim", "ProofReport"],
+            exclude: ["Capture/Snapshots"], swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ProofReportTests", dependencies: ["ProofReport", "ProofCore", "ProofStore"],
             exclude: ["Snapshots"], swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -84,7 +84,7 @@ public enum JUnitReport {
         var lines = ["[\(finding.invariantID)] \(finding.status.rawValue): \(finding.message)"]
         if let object = finding.object { lines.append("object: \(object.apiVersion) \(object)") }
         if let expected = finding.expected { lines.append("expected: \(expected.canonicalString)") }
-        if let actual = finding.actual { lines.append("actual: \(actual.canonicalString)") }
+        if let actual = ProofMarkdown.actual(finding) { lines.append("actual: \(actual.canonicalString)") }
         return lines.joined(separator: "\n")
     }
 

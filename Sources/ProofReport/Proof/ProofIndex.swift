@@ -15,6 +15,15 @@ public enum ProofIndex {
         public var verdict: String
         /// The path relative to the proof directory.
         public var path: String
+
+        /// An entry.
+        public init(scenario: String, run: String, started: String, verdict: String, path: String) {
+            self.scenario = scenario
+            self.run = run
+            self.started = started
+            self.verdict = verdict
+            self.path = path
+        }
     }
 
     /// The header line of a proof, parsed; `nil` when the text is not a proof.

@@ -93,7 +93,7 @@ public enum ProofMarkdown {
         var out = ["## Findings", "", "| invariant | capture | status | object | expected | actual | message |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for finding in problems {
             out.append(
-                "| `\(cell(finding.invariantID))` | \(cell(input.capture(of: finding)?.record.label ?? "run")) | \(finding.status.rawValue) | \(finding.object.map { "`\(cell($0.description))`" } ?? "—") | \(code(finding.expected)) | \(code(finding.actual)) | \(cell(finding.message)) |")
+                "| `\(cell(finding.invariantID))` | \(cell(input.capture(of: finding)?.record.label ?? "run")) | \(finding.status.rawValue) | \(finding.object.map { "`\(cell($0.description))`" } ?? "—") | \(code(finding.expected)) | \(code(actual(finding))) | \(cell(finding.message)) |")
         }
         return out + [""]
     }
@@ -266,6 +266,14 @@ public enum ProofMarkdown {
         if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
         if seconds < 60 { return String(format: "%.1f s", seconds) }
         return "\(Int(seconds) / 60) min \(Int(seconds) % 60) s"
+    }
+
+    /// `actual` without the evidence wrapper the runner stores (`{"value", "evidence"}`).
+    static func actual(_ finding: FindingRecord) -> JSON? {
+        if case .object(let members)? = finding.actual, members.count == 2, let value = members["value"], members["evidence"] != nil {
+            return value == .null ? nil : value
+        }
+        return finding.actual
     }
 
     static func short(_ uid: String?) -> String { uid.map { String($0.prefix(8)) } ?? "—" }
