@@ -39,6 +39,14 @@ extension Proof.Sim {
         @Option(help: "Multiply workloads for benchmarks (about 10,000 objects at --scale 34 with the platform manifests).")
         var scale: Int = 1
 
+        /// An existing Git checkout Argo CD syncs from (default: a fresh repository made from --platform).
+        @Option(name: .customLong("gitops-repo"), help: "Existing Git checkout Argo CD syncs from (default: a fresh temporary repository made from --platform).")
+        var gitopsRepo: String?
+
+        /// Seed every manifest directly instead of running Argo CD.
+        @Flag(name: .customLong("no-argocd"), help: "Seed every platform manifest directly instead of running the simulated Argo CD (which creates only bootstrap/ and syncs the rest from Git).")
+        var noArgoCD = false
+
         /// Faults armed from the start.
         @Option(name: .customLong("fault"), help: "Arm a fault (repeatable), e.g. status=429,retry-after=2,path=/apis/**,count=5.")
         var faults: [String] = []
@@ -66,7 +74,18 @@ extension Proof.Sim {
             options.platformDirectory = platform == "none" ? nil : platform
             options.scale = scale
             options.faults = try faults.map { try FaultRule(spec: $0) }
+            var argo: ArgoCDController?
+            if platform != "none" && !noArgoCD && scale == 1 {
+                var timing = ArgoCDOptions()
+                timing.pollInterval = .seconds(2)
+                timing.selfHealDelay = .seconds(5)
+                timing.tick = .milliseconds(250)
+                argo = try options.enableArgoCD(gitopsRepository: gitopsRepo, options: timing)
+            }
             let cluster = try await SimulatedCluster.start(options)
+            if let argo {
+                print("Argo CD syncs from the Git repository \(argo.repository.path) (commit there to deploy; faults: /_sim/argocd/faults)")
+            }
             try cluster.writeKubeconfig(to: kubeconfigOut)
             let path = URL(fileURLWithPath: kubeconfigOut).standardizedFileURL.path
             if let report = cluster.seedReport {

@@ -154,6 +154,10 @@ extension APIServer {
         case ("DELETE", "/_sim/faults"):
             core.faults.clear()
             return Self.json(["faults": []])
+        case (_, "/_sim/argocd/faults"):
+            let (status, body) = ArgoCDController.handleFaultsRequest(method: call.method, body: call.body,
+                controllers: core.options.controllers)
+            return Self.json(body, status: status)
         case ("POST", "/_sim/compact"):
             core.state.compactEventLog()
             core.continueTokens.expireAll()
