@@ -1,0 +1,98 @@
+import Foundation
+import Synchronization
+
+/// Collects every HTTP exchange an ``HTTPClient`` makes while it is set as `HTTPClientOptions.recorder`
+/// (`proof run --record-http`): each attempt of a buffered request, and each streamed answer line by line.
+///
+/// ```swift
+/// let recorder = CassetteRecorder()
+/// var options = HTTPClientOptions(); options.recorder = recorder
+/// let client = KubernetesClient(config: config, options: options)
+/// … run …
+/// for exchange in recorder.exchanges() { … store.recordHTTPExchange(…) }
+/// ```
+public final class CassetteRecorder: Sendable {
+    private struct Entry {
+        var exchange: RecordedExchange
+        var started: ContinuousClock.Instant
+        var open: Bool
+    }
+
+    private let entries = Mutex<[Entry]>([])
+
+    /// An empty recorder.
+    public init() {}
+
+    /// A token for one exchange in flight.
+    public struct Token: Sendable, Hashable {
+        let index: Int
+    }
+
+    /// Notes a request as it starts; returns the token to complete it with.
+    public func begin(method: String, url: String, headers: [(String, String)], body: [UInt8]?, streamed: Bool) -> Token {
+        let exchange = RecordedExchange(
+            sequence: 0, startedAt: Date(), durationMilliseconds: 0, method: method, url: url,
+            requestHeaders: headers.map { [$0.0, $0.1] }, requestBody: body, status: nil, responseHeaders: [],
+            responseBody: nil, chunks: [], streamed: streamed, error: nil)
+        return entries.withLock { entries in
+            entries.append(Entry(exchange: exchange, started: .now, open: true))
+            return Token(index: entries.count - 1)
+        }
+    }
+
+    /// Completes an exchange with its answer (or the transport error). For a stream this records the
+    /// headers; lines follow with ``append(_:line:)`` and the end with ``end(_:error:)``.
+    public func answer(_ token: Token, status: Int?, headers: [(String, String)], body: [UInt8]?, error: String? = nil) {
+        entries.withLock { entries in
+            var entry = entries[token.index]
+            entry.exchange.status = status
+            entry.exchange.responseHeaders = headers.map { [$0.0, $0.1] }
+            entry.exchange.responseBody = entry.exchange.streamed && error == nil && status.map({ (200..<300).contains($0) }) == true ? nil : body
+            entry.exchange.error = error
+            if !entry.exchange.streamed || entry.exchange.responseBody != nil || error != nil {
+                entry.exchange.durationMilliseconds = Self.milliseconds(since: entry.started)
+                entry.open = false
+            }
+            entries[token.index] = entry
+        }
+    }
+
+    /// Records one line of a streamed answer.
+    public func append(_ token: Token, line: [UInt8]) {
+        entries.withLock { entries in
+            entries[token.index].exchange.chunks.append(
+                RecordedExchange.Chunk(offsetMilliseconds: Self.milliseconds(since: entries[token.index].started), body: line))
+        }
+    }
+
+    /// Records the end of a streamed answer (`error` when it broke).
+    public func end(_ token: Token, error: String? = nil) {
+        entries.withLock { entries in
+            guard entries[token.index].open else { return }
+            entries[token.index].exchange.durationMilliseconds = Self.milliseconds(since: entries[token.index].started)
+            if let error { entries[token.index].exchange.error = error }
+            entries[token.index].open = false
+        }
+    }
+
+    /// Every exchange so far, in the order the requests started, numbered from 1. Streams still open are
+    /// given as they are now (their duration runs to this moment).
+    public func exchanges() -> [RecordedExchange] {
+        entries.withLock { entries in
+            entries.enumerated().map { index, entry in
+                var exchange = entry.exchange
+                exchange.sequence = index + 1
+                if entry.open { exchange.durationMilliseconds = Self.milliseconds(since: entry.started) }
+                return exchange
+            }
+        }
+    }
+
+    /// How many exchanges were recorded.
+    public var count: Int { entries.withLock { $0.count } }
+
+    static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+        let elapsed = ContinuousClock.now - start
+        return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import ProofCore
+import ProofStore
+
+/// Re-evaluates invariants against the captures of recorded runs, with no cluster (`proof replay`).
+///
+/// For each capture of a run, in order, the invariants are evaluated exactly as the live run did: a capture
+/// taken by an `expect` step is judged by the invariants recorded at it, every other capture by every
+/// invariant, each with all earlier captures as context. Findings made by steps (HTTP expectations…) cannot
+/// be re-made without a cluster and are carried over from the record. Bodies are parsed once per digest
+/// across all replayed runs (content addressing makes most captures share most bodies).
+public actor Replayer {
+    /// The store read from.
+    public let store: EvidenceStore
+    private var bodies: [String: JSON] = [:]
+
+    /// A replayer over `store`.
+    public init(store: EvidenceStore) {
+        self.store = store
+    }
+
+    /// Replays one run with the invariants `source` gives.
+    public func replay(_ id: RunID, source: ReplaySource) async throws -> ReplayResult {
+        guard let run = try await store.run(id) else { throw ReplayError("no run \(id) in \(store.path)") }
+        let specs = try source.invariants(for: run)
+        let loaded = try await loadCaptures(id)
+        let captures = loaded.map(\.state)
+        let recorded = try await store.findings(run: id)
+        let steps = try await store.steps(run: id)
+        let stepKinds = Dictionary(steps.map { ($0.sequence, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        let recordedIDs = Dictionary(grouping: recorded.filter { $0.snapshot != nil }, by: { $0.snapshot! }).mapValues { Set($0.map(\.invariantID)) }
+        var results: [ReplayResult.Result] = []
+        for index in captures.indices {
+            let capture = captures[index]
+            let context = EvaluationContext(current: capture, earlier: Array(captures[..<index]))
+            var applicable = specs
+            if let step = loaded[index].step, stepKinds[step] == "expect" {
+                let ids = capture.snapshot.flatMap { recordedIDs[$0] } ?? []
+                applicable = specs.filter { ids.contains($0.id) }
+            }
+            for finding in InvariantEvaluator.evaluate(applicable, in: context) {
+                results.append(.init(capture: capture.sequence, label: capture.label, finding: finding))
+            }
+        }
+        // Step-made findings, carried over.
+        for record in recorded where record.snapshot == nil {
+            results.append(.init(capture: nil, label: nil, finding: Finding(
+                invariantID: record.invariantID, invariantKind: record.invariantKind,
+                status: Finding.Status(rawValue: record.status.rawValue) ?? .error, expected: record.expected,
+                actual: record.actual, object: record.object, message: record.message)))
+        }
+        let sequenceOf = Dictionary(captures.compactMap { capture in capture.snapshot.map { ($0, capture.sequence) } }, uniquingKeysWith: { a, _ in a })
+        let differences = Self.differences(
+            recorded: recorded.map { record in
+                Self.key(capture: record.snapshot.flatMap { sequenceOf[$0] }, id: record.invariantID, status: record.status.rawValue,
+                    object: record.object, message: record.message)
+            },
+            replayed: results.map { result in
+                Self.key(capture: result.capture, id: result.finding.invariantID, status: result.finding.status.rawValue,
+                    object: result.finding.object, message: store.redaction.redactor.scrub(result.finding.message))
+            })
+        let exitCode: Int32
+        switch run.recordedStatus {
+        case .error, .aborted: exitCode = Int32(run.exitCode ?? 3)
+        default:
+            let failed = results.contains { $0.finding.status != .held } || steps.contains { $0.status == .failed }
+            exitCode = failed ? 1 : 0
+        }
+        return ReplayResult(run: run, results: results, captures: captures.count, differences: differences, exitCode: exitCode)
+    }
+
+    /// The captures of a run, bodies shared through the digest cache.
+    func loadCaptures(_ run: RunID) async throws -> [(state: CapturedState, step: Int?)] {
+        var states: [(state: CapturedState, step: Int?)] = []
+        for record in try await store.snapshots(run: run) {
+            let members = try await store.objects(snapshot: record.id, bodies: false)
+            var objects: [JSON] = []
+            objects.reserveCapacity(members.count)
+            var missing: [String] = []
+            for member in members {
+                if let body = bodies[member.digest] { objects.append(body) } else { missing.append(member.digest) }
+            }
+            if !missing.isEmpty {
+                // One batched read of the bodies not seen yet (the snapshot's join), then the cache.
+                for member in try await store.objects(snapshot: record.id, bodies: true) where bodies[member.digest] == nil {
+                    if let body = member.body { bodies[member.digest] = body; objects.append(body) }
+                }
+            }
+            let state = CapturedState(
+                label: record.label, sequence: record.sequence, takenAt: record.takenAt, snapshot: record.id, objects: objects,
+                lokiSamples: record.lokiCount > 0 ? try await store.lokiSamples(snapshot: record.id) : [],
+                listingErrors: record.errorCount > 0 ? try await store.listingErrors(snapshot: record.id) : [])
+            states.append((state, record.step))
+        }
+        return states
+    }
+
+    static func key(capture: Int?, id: String, status: String, object: ObjectIdentity?, message: String) -> String {
+        "\(capture.map { "capture \($0)" } ?? "step") [\(id)] \(status)\(object.map { " \($0)" } ?? ""): \(message)"
+    }
+
+    /// Multiset difference of recorded and replayed result keys, as `- recorded` / `+ replayed` lines.
+    static func differences(recorded: [String], replayed: [String]) -> [String] {
+        var counts: [String: Int] = [:]
+        for key in recorded { counts[key, default: 0] += 1 }
+        for key in replayed { counts[key, default: 0] -= 1 }
+        var lines: [String] = []
+        for key in recorded where (counts[key] ?? 0) > 0 {
+            lines.append("- " + key)
+            counts[key]! -= 1
+        }
+        for key in replayed where (counts[key] ?? 0) < 0 {
+            lines.append("+ " + key)
+            counts[key]! += 1
+        }
+        return lines
+    }
+}
