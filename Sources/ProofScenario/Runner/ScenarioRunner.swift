@@ -178,7 +178,8 @@ public struct ScenarioRunner: Sendable {
         var message: String?
         var detail: JSON?
         do {
-            let outcome = try await Self.withTimeout(timeout, what: step.name) { try await step.action.execute(in: context) }
+            // The step gets `timeout`; the guard a little more, so a wait reports its own last-seen state first.
+            let outcome = try await Self.withTimeout(timeout + .seconds(3), what: step.name) { try await step.action.execute(in: context) }
             message = outcome.message
             detail = outcome.detail
             if !outcome.findings.isEmpty { try await session.record(outcome.findings, snapshot: nil, step: number) }
