@@ -67,6 +67,13 @@ public struct ObjectReader: Sendable {
         return value
     }
 
+    /// The value of `key` even when written as `null` (for keys where `null` is a meaningful value), or `nil`
+    /// when the key is absent.
+    public func node(_ key: String) -> YAMLNode? {
+        assert(schema.property(key) != nil, "key '\(key)' is not declared in schema \(schema.name)")
+        return values[key]
+    }
+
     /// The value of `key`; throws a located error when it is missing.
     public func required(_ key: String) throws -> YAMLNode {
         guard let value = optional(key) else {

@@ -58,6 +58,19 @@ public struct ObjectTarget: NodeDecodable, Hashable, CustomStringConvertible {
     /// Whether `name` is a glob rather than one name.
     public var nameIsGlob: Bool { name.map { $0.contains("*") || $0.contains("?") || $0.contains("[") } ?? false }
 
+    /// Whether `namespace` is a glob (`*-dev`): such targets are listed across namespaces and filtered.
+    public var namespaceIsGlob: Bool { namespace.map { $0.contains("*") || $0.contains("?") || $0.contains("[") } ?? false }
+
+    /// The namespace to send to the server: `nil` (all) for a glob.
+    public var serverNamespace: String? { namespaceIsGlob ? nil : namespace }
+
+    /// Whether `object` matches the name and namespace globs (labels are left to the server).
+    public func matches(_ object: JSON) -> Bool {
+        if let name, nameIsGlob ? !Glob(name).matches(object[path: ["metadata", "name"]]?.stringValue ?? "") : false { return false }
+        if let namespace, namespaceIsGlob, !Glob(namespace).matches(object[path: ["metadata", "namespace"]]?.stringValue ?? "") { return false }
+        return true
+    }
+
     /// `Kind namespace/name`.
     public var description: String {
         var text = kind

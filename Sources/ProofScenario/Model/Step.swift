@@ -47,7 +47,7 @@ public struct Step: Sendable {
         guard let key = object.presentKeys.first(where: { name in kinds.contains { $0.kind == name } }),
             let type = kinds.first(where: { $0.kind == key })
         else { throw ScenarioError.invalid(at: node.location, "\(described.context) has no step kind") }
-        let body = try object.optional(key)?.described(as: described.context)
+        let body = object.optional(key)?.described(as: described.context)
             ?? YAMLNode(content: .mapping([]), location: node.location, context: described.context, path: described.path)
         let action = try type.init(from: body)
         return Step(

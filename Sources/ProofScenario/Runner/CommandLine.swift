@@ -38,7 +38,7 @@ enum ExternalCommand {
                 case .exited(let code): Int32(code)
                 case .signaled(let signal): 128 + Int32(signal)
                 }
-                return Result(exitCode: code, output: result.standardOutput ?? "", error: result.standardError ?? "")
+                return Result(exitCode: code, output: result.standardOutput, error: result.standardError)
             }
             group.addTask {
                 try await Task.sleep(for: timeout)

@@ -40,15 +40,14 @@ public struct StepContext: Sendable {
     /// The objects a target names (one `get`, or a list filtered by the name glob).
     public func objects(_ target: ObjectTarget) async throws -> (ResourceType, [JSON]) {
         let type = try await resource(target)
-        let namespace = type.namespaced ? target.namespace : nil
-        if let name = target.name, !target.nameIsGlob, target.labels == nil {
+        let namespace = type.namespaced ? target.serverNamespace : nil
+        if let name = target.name, !target.nameIsGlob, target.labels == nil, !target.namespaceIsGlob {
             let object = try await client.getIfPresent(type, name: name, namespace: namespace)
             return (type, object.map { [$0] } ?? [])
         }
         let list = try await client.list(type, namespace: namespace, labelSelector: target.labels)
-        let glob = target.name.map { Glob($0) }
         return (type, list.items.filter { object in
-            glob.map { $0.matches(object[path: ["metadata", "name"]]?.stringValue ?? "") } ?? true
+            target.matches(object) && (target.nameIsGlob || target.name == nil || object[path: ["metadata", "name"]]?.stringValue == target.name)
         })
     }
 }

@@ -19,12 +19,11 @@ public struct ObjectWaiter: Sendable {
         for target: ObjectTarget, _ condition: WaitCondition, type: ResourceType, timeout: Duration,
         progress: @escaping @Sendable (String) async -> Void
     ) async throws -> [JSON] {
-        let namespace = type.namespaced ? target.namespace : nil
-        let glob = target.name.map { Glob($0) }
+        let namespace = type.namespaced ? target.serverNamespace : nil
         let state = LastSeen()
         let work: @Sendable () async throws -> [JSON] = {
             let list = try await client.list(type, namespace: namespace, labelSelector: target.labels)
-            var objects = ObjectSet(glob: glob)
+            var objects = ObjectSet(target: target)
             for item in list.items { objects.apply(.added, item) }
             if await Self.judge(objects, condition, target: target, state: state, progress: progress) { return objects.sorted }
             let options = WatchOptions(labelSelector: target.labels, serverTimeout: .seconds(60))
@@ -87,16 +86,17 @@ extension ObjectWaiter {
 
 /// The objects a wait currently sees, keyed by namespace/name, filtered by a name glob.
 struct ObjectSet {
-    let glob: Glob?
+    let target: ObjectTarget
     private var objects: [String: JSON] = [:]
 
-    init(glob: Glob?) { self.glob = glob }
+    init(target: ObjectTarget) { self.target = target }
 
     /// Applies an event; `false` when the object does not match the glob.
     @discardableResult
     mutating func apply(_ type: ProofCluster.WatchEvent.EventType, _ object: JSON) -> Bool {
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
-        if let glob, !glob.matches(name) { return false }
+        if !target.matches(object) { return false }
+        if let wanted = target.name, !target.nameIsGlob, wanted != name { return false }
         let key = "\(object[path: ["metadata", "namespace"]]?.stringValue ?? "")/\(name)"
         switch type {
         case .deleted: objects[key] = nil

@@ -83,7 +83,10 @@ public struct GitStep: StepAction {
         for (dotted, value) in set {
             let components = dotted.split(separator: ".").map(String.init)
             changes[dotted] = ["from": documents[index][path: components] ?? .null, "to": value]
-            documents[index].set(value.isNull ? nil : value, at: components)
+            guard let updated = documents[index].setting(value.isNull ? nil : value, at: components[...]) else {
+                throw ScenarioError(.invalidInput, "cannot set \(dotted) in \(file): a list index is out of range or a value on the way is not a mapping/list")
+            }
+            documents[index] = updated
         }
         let yaml = try documents.map { try Yams.dump(object: $0.foundationValue, sortKeys: true) }.joined(separator: "---\n")
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
@@ -102,6 +105,33 @@ public struct GitStep: StepAction {
 }
 
 extension JSON {
+    /// A copy with `value` at `path` (object keys, or list indexes for lists), creating missing mappings;
+    /// `nil` removes the field; `nil` result when an index is out of range or a scalar is in the way.
+    func setting(_ value: JSON?, at path: ArraySlice<String>) -> JSON? {
+        guard let first = path.first else { return value ?? .null }
+        let rest = path.dropFirst()
+        switch self {
+        case .array(var items):
+            guard let index = Int(first), items.indices.contains(index) else { return nil }
+            if rest.isEmpty, value == nil { items.remove(at: index); return .array(items) }
+            guard let child = items[index].setting(value, at: rest) else { return nil }
+            items[index] = child
+            return .array(items)
+        case .object(var members):
+            if rest.isEmpty {
+                members[first] = value
+            } else {
+                guard let child = (members[first] ?? .object([:])).setting(value, at: rest) else { return nil }
+                members[first] = child
+            }
+            return .object(members)
+        case .null:
+            return JSON.object([:]).setting(value, at: path)
+        default:
+            return nil
+        }
+    }
+
     /// The value as Foundation objects (`[String: Any]`, `[Any]`, numbers, strings, `NSNull`) for Yams' dumper.
     var foundationValue: Any {
         switch self {

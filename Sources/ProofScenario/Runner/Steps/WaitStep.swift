@@ -85,7 +85,7 @@ public struct WaitStep: StepAction {
             let reader = try body.object(Self.fieldSchema)
             let path = try reader.string("path")
             let condition: WaitCondition
-            switch (reader.optional("equals"), try reader.string("matches", default: nil)) {
+            switch (reader.node("equals"), try reader.string("matches", default: nil)) {
             case (let equals?, nil): condition = .fieldEquals(path: path, value: equals.json())
             case (nil, let pattern?): condition = .fieldMatches(path: path, pattern: pattern)
             default: throw ScenarioError.invalid(at: body.location, "\(body.context) needs exactly one of 'equals' or 'matches'")
