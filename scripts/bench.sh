@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks. Usage: scripts/bench.sh capture [--scale N] [--runs N]
+# Benchmarks. Usage: scripts/bench.sh capture [--scale N] [--runs N] | scripts/bench.sh replay [--runs N] (scripts/bench-replay.sh)
 #
 # capture: starts `proof sim serve --scale N` (N=34 gives about 10,000 objects with scenarios/platform), then
 # runs `proof capture` and `kubectl get <the same kinds> -A -o json >/dev/null` alternately against the same
@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what="${1:-}"; shift || true
+[[ "$what" == "replay" ]] && exec bash scripts/bench-replay.sh "$@"
 [[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N]" >&2; exit 2; }
 scale=34; runs=5
 while [[ $# -gt 0 ]]; do

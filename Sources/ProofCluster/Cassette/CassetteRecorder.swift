@@ -96,3 +96,30 @@ public final class CassetteRecorder: Sendable {
         return Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
     }
 }
+
+/// Records the lines of one streamed answer into a ``CassetteRecorder``.
+struct StreamTap: Sendable {
+    let recorder: CassetteRecorder
+    let token: CassetteRecorder.Token
+
+    func line(_ bytes: [UInt8]) { recorder.append(token, line: bytes) }
+    func end(error: String?) { recorder.end(token, error: error) }
+}
+
+extension CassetteRecorder {
+    /// Notes an ``HTTPRequest`` as it starts.
+    func begin(_ request: HTTPRequest, streamed: Bool) -> Token {
+        begin(method: request.method, url: request.url, headers: request.headers.map { ($0.name, $0.value) }, body: request.body, streamed: streamed)
+    }
+
+    /// Completes a buffered exchange with its outcome.
+    func answer(_ token: Token, _ outcome: Result<HTTPResponse, ClusterError>) {
+        switch outcome {
+        case .success(let response):
+            answer(token, status: response.status, headers: response.headers.map { ($0.name, $0.value) }, body: response.body)
+        case .failure(let error):
+            // A non-2xx stream opening carries its status; a transport failure has none.
+            answer(token, status: error.status, headers: [], body: error.status == nil ? nil : Array(error.message.utf8), error: error.status == nil ? error.message : nil)
+        }
+    }
+}

@@ -28,11 +28,13 @@ public final class HTTPClient: Sendable {
         while true {
             attempt += 1
             let outcome: Result<HTTPResponse, ClusterError>
+            let recording = options.recorder.map { ($0, $0.begin(request, streamed: false)) }
             do {
                 outcome = .success(try await perform(request))
             } catch let error as ClusterError {
                 outcome = .failure(error)
             }
+            if let (recorder, token) = recording { recorder.answer(token, outcome) }
             let delay: Duration?
             switch outcome {
             case .success(let response):
@@ -72,9 +74,16 @@ public final class HTTPClient: Sendable {
         while true {
             attempt += 1
             var delay: Duration
+            let recording = options.recorder.map { ($0, $0.begin(request, streamed: true)) }
             do {
-                return try await openStream(request)
+                var stream = try await openStream(request)
+                if let (recorder, token) = recording {
+                    recorder.answer(token, status: stream.status, headers: stream.headers.map { ($0.name, $0.value) }, body: nil)
+                    stream.tap = StreamTap(recorder: recorder, token: token)
+                }
+                return stream
             } catch let error as ClusterError {
+                if let (recorder, token) = recording { recorder.answer(token, .failure(error)) }
                 var retryable = false
                 delay = policy.backoff(after: attempt)
                 if error.kind == .http, let status = error.status {

@@ -11,21 +11,33 @@ public struct HTTPLineStream: AsyncSequence, Sendable {
     public let headers: [HTTPHeader]
     let lines: AsyncThrowingStream<[UInt8], any Error>
     let sink: LineSink
+    /// Where each line is recorded (cassette mode).
+    var tap: StreamTap? = nil
 
     /// Iterates the lines (without their line breaks; empty lines are skipped).
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: AsyncThrowingStream<[UInt8], any Error>.AsyncIterator
         let sink: LineSink
+        let tap: StreamTap?
 
         /// The next line, or `nil` at the end of the stream; throws `ClusterError` when the transfer broke.
         public mutating func next() async throws -> [UInt8]? {
-            let line = try await base.next()
-            if line != nil { sink.slots.signal() }
+            let line: [UInt8]?
+            do { line = try await base.next() } catch {
+                tap?.end(error: "\(error)")
+                throw error
+            }
+            if let line {
+                sink.slots.signal()
+                tap?.line(line)
+            } else {
+                tap?.end(error: nil)
+            }
             return line
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: lines.makeAsyncIterator(), sink: sink)
+        AsyncIterator(base: lines.makeAsyncIterator(), sink: sink, tap: tap)
     }
 }

@@ -64,6 +64,8 @@ public struct HTTPClientOptions: Sendable {
     public var retry: RetryPolicy
     /// The `User-Agent` header.
     public var userAgent: String
+    /// Records every exchange (cassette mode, `proof run --record-http`); `nil` records nothing.
+    public var recorder: CassetteRecorder? = nil
 
     /// Creates options with defaults suited to a Kubernetes API server.
     public init(

@@ -67,7 +67,18 @@ extension Proof.Sim {
             }
         }
 
+        /// A recorded run to serve back instead of a simulated cluster (cassette mode).
+        @Option(help: "Serve the HTTP exchanges recorded by `proof run --record-http` for this run instead (cassette replay).")
+        var replay: String?
+
+        /// The evidence store for --replay.
+        @Option(help: "The evidence store holding the --replay run.")
+        var db: String = EvidenceStoreOption.defaultPath
+
         public func run() async throws {
+            if let replay {
+                return try await Self.serveReplay(run: replay, db: db, port: port, token: token, kubeconfigOut: kubeconfigOut, pace: 1)
+            }
             var options = SimOptions()
             options.port = port
             options.token = token

@@ -69,6 +69,15 @@ public actor Replayer {
         return ReplayResult(run: run, results: results, captures: captures.count, differences: differences, exitCode: exitCode)
     }
 
+    /// Reads what a replay of `id` reads (captures with bodies, recorded findings and steps) without evaluating
+    /// anything; returns the number of captured objects. The baseline of `scripts/bench.sh replay`.
+    public func read(_ id: RunID) async throws -> Int {
+        let captures = try await loadCaptures(id)
+        _ = try await store.findings(run: id)
+        _ = try await store.steps(run: id)
+        return captures.reduce(0) { $0 + $1.state.objects.count }
+    }
+
     /// The captures of a run, bodies shared through the digest cache.
     func loadCaptures(_ run: RunID) async throws -> [(state: CapturedState, step: Int?)] {
         var states: [(state: CapturedState, step: Int?)] = []

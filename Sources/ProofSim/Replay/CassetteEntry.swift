@@ -51,8 +51,8 @@ public struct CassetteEntry: Sendable, Hashable {
     }
 
     /// Query parameters whose values depend on the wall clock and are ignored when matching (Loki's
-    /// `start`/`end`/`time`, log `sinceTime`/`sinceSeconds`).
-    public static let volatileParameters: Set<String> = ["start", "end", "time", "since", "sinceTime", "sinceSeconds"]
+    /// `start`/`end`/`time`, log `sinceTime`/`sinceSeconds`, and watch `timeoutSeconds`, which clients randomise).
+    public static let volatileParameters: Set<String> = ["start", "end", "time", "since", "sinceTime", "sinceSeconds", "timeoutSeconds"]
 
     /// The matching key of a request: method, path and the sorted query without volatile parameters.
     public static func key(method: String, path: String, query: String?) -> String {
