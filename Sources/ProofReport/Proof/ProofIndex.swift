@@ -68,15 +68,34 @@ public enum ProofIndex {
             "Evidence of scenario runs recorded by `proof run` (see `docs/invariants.md` for what the invariants check). Regenerated from the files in this directory; re-check any proof with `proof verify <file>`.",
             "",
         ]
-        if entries.isEmpty { return (out + ["No proofs yet."]).joined(separator: "\n") + "\n" }
-        out += ["| scenario | time (UTC) | verdict | proof |", "| --- | --- | --- | --- |"]
-        let sorted = entries.sorted { ($0.started, $0.scenario, $0.path) > ($1.started, $1.scenario, $1.path) }
-        for entry in sorted {
-            let badge = entry.verdict == "PASSED" ? "✅ PASSED" : entry.verdict == "FAILED" ? "❌ FAILED" : "⚠️ \(entry.verdict)"
-            out.append("| \(entry.scenario) | \(entry.started) | \(badge) | [\(entry.run.suffix(8).lowercased())](\(entry.path)) |")
+        if entries.isEmpty { out += ["No proofs yet.", ""] } else {
+            out += ["| scenario | time (UTC) | verdict | proof |", "| --- | --- | --- | --- |"]
+            let sorted = entries.sorted { ($0.started, $0.scenario, $0.path) > ($1.started, $1.scenario, $1.path) }
+            for entry in sorted {
+                let badge = entry.verdict == "PASSED" ? "✅ PASSED" : entry.verdict == "FAILED" ? "❌ FAILED" : "⚠️ \(entry.verdict)"
+                out.append("| \(entry.scenario) | \(entry.started) | \(badge) | [\(entry.run.suffix(8).lowercased())](\(entry.path)) |")
+            }
+            out.append("")
         }
+        out += formatSection
         return out.joined(separator: "\n") + "\n"
     }
+
+    /// The "proof format" section: what each proof page holds, in order.
+    public static let formatSection: [String] = [
+        "## Proof format", "",
+        "Each proof is `<scenario>/<UTC start time>-<short run id>.md`, rendered from the evidence store alone (`proof verify` re-renders it and compares):", "",
+        "1. **Verdict** (✅ PASSED · ❌ FAILED · ⚠️ ERROR) and a one-line summary; the run's id, environment, cluster, start, duration and exit code.",
+        "2. **Invariants**: one row per invariant, one column per capture — ✅ held, ❌ n findings, ⚠️ could not be evaluated, – not evaluated there.",
+        "3. **Findings**: each failure with the capture, the object, what was expected and what was found.",
+        "4. **Steps** with status and duration, and a Mermaid gantt timeline.",
+        "5. **Captures** (folded): the Argo CD app tree with sync/health, namespaces, workloads (ready/desired), PVCs, Loki volumes, kinds not listed.",
+        "6. **Changes between captures** (folded): objects added, removed and changed with field-level changes; resourceVersion, managedFields, generation, observedGeneration, timestamps, generated name suffixes and Events left out.",
+        "7. **Evidence digests** (folded): each capture's snapshot and chain digest, the run's genesis and seal.",
+        "8. **Re-check**: the `proof verify` and `proof replay` commands for this run.",
+        "",
+        "Invariant syntax: `docs/invariants.md`. Evidence tables and digests: `docs/evidence-schema.md`.",
+    ]
 
     /// Regenerates `directory/README.md`; returns its path.
     @discardableResult
