@@ -104,6 +104,11 @@ let package = Package(
             exclude: ["Snapshots"], swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ProofCommandsTests",
+            dependencies: ["ProofCommands", "ProofScenario", "ProofCore", "ProofStore", "ProofSim"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProofClusterTests", dependencies: ["ProofCluster", "ProofCore", "ProofSim"],
             exclude: ["Fixtures"], swiftSettings: swiftSettings
         ),

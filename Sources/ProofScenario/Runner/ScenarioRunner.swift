@@ -205,7 +205,7 @@ public struct ScenarioRunner: Sendable {
         }
         let finished = Date()
         options.reporter.line("    \(status == .passed ? "✓" : "✗") \(status.rawValue)\(message.map { ": \($0)" } ?? "") (\(String(format: "%.1fs", finished.timeIntervalSince(started))))")
-        if status != .passed, phase == "main" {
+        if status != .passed, phase == "main", !Task.isCancelled {
             let count = await Diagnostics.collect(client: client, store: store, run: session.run, step: number, namespaces: scenario.capture.namespaces)
             options.reporter.line("    diagnostics: \(count) record(s)")
         }
@@ -215,10 +215,12 @@ public struct ScenarioRunner: Sendable {
     private func record(_ step: Step, run: RunID, phase: String, status: StepRecord.Status, message: String?, at started: Date, until finished: Date, detail: JSON? = nil) async throws {
         var full: [String: JSON] = ["summary": .string(step.action.summary), "line": .int(Int64(step.location.line))]
         if let detail { full["result"] = detail }
-        _ = try await store.recordStep(
-            StepRecord(name: step.name, kind: step.kind, phase: phase, startedAt: started, finishedAt: finished, status: status,
-                message: message.map { String($0.prefix(2000)) }, detail: .object(full)),
-            run: run)
+        let record = StepRecord(
+            name: step.name, kind: step.kind, phase: phase, startedAt: started, finishedAt: finished, status: status,
+            message: message.map { String($0.prefix(2000)) }, detail: .object(full))
+        // Detached: an interrupted run must still record its steps (the store refuses work in a cancelled task).
+        let store = self.store
+        _ = try await Task.detached { try await store.recordStep(record, run: run) }.value
     }
 
     /// Runs `body`, throwing a `.timedOut` ScenarioError after `timeout`.

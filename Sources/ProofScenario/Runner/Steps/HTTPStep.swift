@@ -114,7 +114,9 @@ public struct HTTPStep: StepAction {
             var problems: [String] = []
             if let status, response.status != status { problems.append("status \(response.status), expected \(status)") }
             if status == nil, !(200..<300).contains(response.status) { problems.append("status \(response.status), expected 2xx") }
-            for (dotted, expected) in json {
+            for (dotted, written) in json {
+                var expected = written
+                if case .string(let text) = written { expected = .string(await context.substitute(text)) }
                 let actual = answer?.value(atDottedPath: dotted) ?? .null
                 if !Self.equal(actual, expected) { problems.append("\(dotted) is \(actual.canonicalString), expected \(expected.canonicalString)") }
             }
