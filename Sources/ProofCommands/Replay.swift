@@ -102,8 +102,20 @@ extension Proof {
                 print("read \(ids.count) runs (\(objects) captured objects) in \(Self.seconds(elapsed)) without evaluating")
                 return 0
             }
-            for id in ids {
-                let result = try await replayer.replay(id, source: source)
+            // Reading is serial (one body cache); evaluation, a pure function, runs on every core, in order.
+            let ordered = try await withThrowingTaskGroup(of: (Int, ReplayResult).self) { group in
+                var done: [Int: ReplayResult] = [:]
+                for (index, id) in ids.enumerated() {
+                    let prepared = try await replayer.prepare(id, source: source)
+                    group.addTask { (index, Replayer.evaluate(prepared)) }
+                    if index >= ProcessInfo.processInfo.activeProcessorCount {
+                        if let (position, result) = try await group.next() { done[position] = result }
+                    }
+                }
+                for try await (position, result) in group { done[position] = result }
+                return ids.indices.compactMap { done[$0] }
+            }
+            for result in ordered {
                 worst = max(worst, result.exitCode)
                 print(Self.describe(result, verbose: !quiet), terminator: "")
                 if markdown != nil || junit != nil { results.append(result) }

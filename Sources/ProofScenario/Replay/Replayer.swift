@@ -19,14 +19,40 @@ public actor Replayer {
         self.store = store
     }
 
+    /// What one run's replay is computed from: everything read from the store, before evaluation.
+    public struct Prepared: Sendable {
+        let run: RunRecord
+        let specs: [InvariantSpec]
+        let captures: [(state: CapturedState, step: Int?)]
+        let recorded: [FindingRecord]
+        let steps: [StepRecord]
+        let scrub: @Sendable (String) -> String
+    }
+
     /// Replays one run with the invariants `source` gives.
     public func replay(_ id: RunID, source: ReplaySource) async throws -> ReplayResult {
+        Self.evaluate(try await prepare(id, source: source))
+    }
+
+    /// Reads one run for a replay (bodies through the shared cache); ``evaluate(_:)`` then needs no store, so
+    /// several runs can be evaluated in parallel.
+    public func prepare(_ id: RunID, source: ReplaySource) async throws -> Prepared {
         guard let run = try await store.run(id) else { throw ReplayError("no run \(id) in \(store.path)") }
         let specs = try source.invariants(for: run)
-        let loaded = try await loadCaptures(id)
+        let redactor = store.redaction.redactor
+        return Prepared(
+            run: run, specs: specs, captures: try await loadCaptures(id), recorded: try await store.findings(run: id),
+            steps: try await store.steps(run: id), scrub: { redactor.scrub($0) })
+    }
+
+    /// Evaluates a prepared run: a pure function of recorded evidence.
+    public nonisolated static func evaluate(_ prepared: Prepared) -> ReplayResult {
+        let run = prepared.run
+        let specs = prepared.specs
+        let loaded = prepared.captures
         let captures = loaded.map(\.state)
-        let recorded = try await store.findings(run: id)
-        let steps = try await store.steps(run: id)
+        let recorded = prepared.recorded
+        let steps = prepared.steps
         let stepKinds = Dictionary(steps.map { ($0.sequence, $0.kind) }, uniquingKeysWith: { first, _ in first })
         let recordedIDs = Dictionary(grouping: recorded.filter { $0.snapshot != nil }, by: { $0.snapshot! }).mapValues { Set($0.map(\.invariantID)) }
         var results: [ReplayResult.Result] = []
@@ -57,7 +83,7 @@ public actor Replayer {
             },
             replayed: results.map { result in
                 Self.key(capture: result.capture, id: result.finding.invariantID, status: result.finding.status.rawValue,
-                    object: result.finding.object, message: store.redaction.redactor.scrub(result.finding.message))
+                    object: result.finding.object, message: prepared.scrub(result.finding.message))
             })
         let exitCode: Int32
         switch run.recordedStatus {
@@ -104,12 +130,12 @@ public actor Replayer {
         return states
     }
 
-    static func key(capture: Int?, id: String, status: String, object: ObjectIdentity?, message: String) -> String {
+    nonisolated static func key(capture: Int?, id: String, status: String, object: ObjectIdentity?, message: String) -> String {
         "\(capture.map { "capture \($0)" } ?? "step") [\(id)] \(status)\(object.map { " \($0)" } ?? ""): \(message)"
     }
 
     /// Multiset difference of recorded and replayed result keys, as `- recorded` / `+ replayed` lines.
-    static func differences(recorded: [String], replayed: [String]) -> [String] {
+    nonisolated static func differences(recorded: [String], replayed: [String]) -> [String] {
         var counts: [String: Int] = [:]
         for key in recorded { counts[key, default: 0] += 1 }
         for key in replayed { counts[key, default: 0] -= 1 }
