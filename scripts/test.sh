@@ -21,8 +21,10 @@ echo "test: running tests (at most $width at a time)"
 "$bundle" --testing-library swift-testing --experimental-maximum-parallelization-width "$width" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-passed=$(grep -cE '^. Test .* passed after' "$log" || true)
-failed=$(grep -cE '^. Test .* failed after' "$log" || true)
+# Count per-test verdicts, with the terminal colour codes taken out.
+plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+passed=$(printf '%s\n' "$plain" | grep -cE '^. Test .* passed after' || true)
+failed=$(printf '%s\n' "$plain" | grep -cE '^. Test .* failed after' || true)
 echo
 echo "tests: ${passed} passed, ${failed} failed"
 exit "$status"

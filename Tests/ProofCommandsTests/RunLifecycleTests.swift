@@ -66,7 +66,7 @@ import Testing
             let labels = try await store.snapshots(run: result.run).map(\.label)
             #expect(labels == ["start", "before-sleep", "end"])
             let steps = try await store.steps(run: result.run)
-            #expect(steps.map(\.phase) == ["main", "main", "main", "finally"])
+            try #require(steps.map(\.phase) == ["main", "main", "main", "finally"])
             #expect(steps.last?.name == "cleanup" && steps.last?.status == .passed)
             #expect(steps[2].status == .skipped)
             #expect(try await store.verifyIntegrity(run: result.run).isEmpty)

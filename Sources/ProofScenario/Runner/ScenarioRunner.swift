@@ -107,14 +107,14 @@ public struct ScenarioRunner: Sendable {
         let deadline = clock.now + scenario.timeout
 
         // Main phase: start capture, then the steps. Cancellation (Ctrl-C) lands here.
+        var nextStep = 0
         do {
             try await session.capture(label: "start", step: nil)
-            for step in scenario.steps {
-                if await state.stopped {
-                    try await record(step, run: run, phase: "main", status: .skipped, message: "not run: an earlier step failed", at: Date(), until: Date())
-                    continue
-                }
+            while nextStep < scenario.steps.count {
+                let step = scenario.steps[nextStep]
+                if await state.stopped { break }
                 try Task.checkCancellation()
+                nextStep += 1
                 await execute(step, phase: "main", scenario: scenario, session: session, state: state, deadline: deadline)
             }
         } catch is CancellationError {
@@ -128,7 +128,14 @@ public struct ScenarioRunner: Sendable {
 
         // Finally, the end capture and closing the run run detached, so an interrupted run still cleans up
         // and is closed with its evidence.
+        let notRun = Array(scenario.steps[nextStep...])
         let closing = Task.detached { [self] () -> RunResult in
+            // Every main step that did not run is on record as skipped, whether a step failed or the run was
+            // interrupted, so the proof lists the whole scenario.
+            let why = await state.failure?.code == .aborted ? "not run: the run was interrupted" : "not run: an earlier step failed"
+            for step in notRun {
+                try? await record(step, run: run, phase: "main", status: .skipped, message: why, at: Date(), until: Date())
+            }
             if !scenario.finally.isEmpty { reporter.line("finally:") }
             for step in scenario.finally {
                 await execute(step, phase: "finally", scenario: scenario, session: session, state: state, deadline: clock.now + step.timeoutOr(scenario.stepTimeout))

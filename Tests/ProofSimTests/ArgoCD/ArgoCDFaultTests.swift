@@ -11,13 +11,13 @@ struct ArgoCDFaultTests {
         try await ArgoFixture.withArgoCD { _, controller, client in
             controller.faults.neverHealthy = true
             let stuck = try await eventually(timeout: 5) {
-                try ArgoFixture.applications(client).values.allSatisfy { $0[path: ["status", "health", "status"]] == "Progressing" }
+                try await ArgoFixture.applications(client).values.allSatisfy { $0[path: ["status", "health", "status"]] == "Progressing" }
             }
             #expect(stuck)
-            let fastapi = try ArgoFixture.applications(client)["fastapi-dev"]
+            let fastapi = try await ArgoFixture.applications(client)["fastapi-dev"]
             #expect(fastapi?[path: ["status", "resources"]]?.arrayValue?.contains { $0["kind"] == "Deployment" && $0[path: ["health", "status"]] == "Healthy" } == true)
             try await Task.sleep(for: .milliseconds(400))
-            #expect(try ArgoFixture.applications(client).values.allSatisfy { $0[path: ["status", "health", "status"]] == "Progressing" })
+            #expect(try await ArgoFixture.applications(client).values.allSatisfy { $0[path: ["status", "health", "status"]] == "Progressing" })
             controller.faults.clear()
             try await ArgoFixture.waitForAllApps(client, count: 25, timeout: 10)
         }
@@ -35,14 +35,14 @@ struct ArgoCDFaultTests {
             }
             #expect(running[path: ["operation", "initiatedBy", "automated"]] == true)
             let other = #"{"operation":{"initiatedBy":{"username":"bob"},"sync":{"prune":true}}}"#
-            #expect(try client.kubectl("patch", "application", "fastapi-dev", "-n", "argocd", "--type=merge", "-p", other).status == 0)
+            #expect(try await client.runKubectl("patch", "application", "fastapi-dev", "-n", "argocd", "--type=merge", "-p", other).status == 0)
             let refused = try await ArgoFixture.waitForApp(client, "fastapi-dev", timeout: 5) {
                 $0[path: ["status", "conditions"]]?.arrayValue?.contains { $0["type"] == "SyncError" } == true
             }
             #expect(refused[path: ["status", "conditions"]]?.arrayValue?.first { $0["type"] == "SyncError" }?["message"] == "Unable to sync: another operation is already in progress")
             #expect(refused[path: ["operation", "initiatedBy", "automated"]] == true)
             try await Task.sleep(for: .milliseconds(500))
-            let deployment = try JSON(parsing: try client.kubectl("get", "deployment", "fastapi", "-n", "fastapi-dev", "-o", "json").stdout)
+            let deployment = try JSON(parsing: try await client.runKubectl("get", "deployment", "fastapi", "-n", "fastapi-dev", "-o", "json").stdout)
             #expect(deployment[path: ["spec", "template", "spec", "containers"]]?[0]?["image"] == "ghcr.io/example/mlp-fastapi:1.0.0")
             let done = try await ArgoFixture.waitForApp(client, "fastapi-dev", timeout: 10) {
                 $0[path: ["status", "operationState", "phase"]] == "Succeeded" && $0[path: ["status", "operationState", "syncResult", "revision"]]?.stringValue == commit
@@ -61,9 +61,9 @@ struct ArgoCDFaultTests {
             }
             #expect(outOfSync[path: ["status", "resources"]]?.arrayValue?.contains { $0["kind"] == "Namespace" && $0["requiresPruning"] == true } == true)
             try await Task.sleep(for: .milliseconds(600))
-            #expect(try client.kubectl("get", "namespace", "baseline-dev").status == 0, "Prune=false must keep the namespace")
+            #expect(try await client.runKubectl("get", "namespace", "baseline-dev").status == 0, "Prune=false must keep the namespace")
 
-            let uid = try client.kubectl("get", "namespace", "baseline-dev", "-o", "jsonpath={.metadata.uid}").stdout
+            let uid = try await client.runKubectl("get", "namespace", "baseline-dev", "-o", "jsonpath={.metadata.uid}").stdout
             controller.faults.pruneKeptResources = true
             let pruned = try await ArgoFixture.waitForApp(client, "storage-dev") {
                 $0[path: ["status", "operationState", "syncResult", "resources"]]?.arrayValue?.contains {
@@ -73,7 +73,7 @@ struct ArgoCDFaultTests {
             #expect(pruned[path: ["status", "operationState", "syncResult", "revision"]]?.stringValue == commit)
             // The namespace is gone (or, re-created by another app's CreateNamespace, a new one).
             #expect(try await eventually(timeout: 10) {
-                let now = try client.kubectl("get", "namespace", "baseline-dev", "-o", "jsonpath={.metadata.uid}")
+                let now = try await client.runKubectl("get", "namespace", "baseline-dev", "-o", "jsonpath={.metadata.uid}")
                 return now.status != 0 || now.stdout != uid
             }, "with the fault on, the kept namespace is pruned")
         }
@@ -83,18 +83,18 @@ struct ArgoCDFaultTests {
     func deleteKeptResources() async throws {
         try await ArgoFixture.withArgoCD { _, controller, client in
             // Stop the parent from re-creating the apps we delete.
-            #expect(try client.kubectl("patch", "application", "root-baseline", "-n", "argocd", "--type=merge", "-p", #"{"spec":{"syncPolicy":null}}"#).status == 0)
-            #expect(try client.kubectl("patch", "application", "baseline-dev", "-n", "argocd", "--type=merge", "-p", #"{"spec":{"syncPolicy":null}}"#).status == 0)
-            #expect(try client.kubectl("patch", "application", "baseline-prod", "-n", "argocd", "--type=merge", "-p", #"{"spec":{"syncPolicy":null}}"#).status == 0)
-            #expect(try client.kubectl("delete", "application", "storage-dev", "-n", "argocd").status == 0)
-            #expect(try client.kubectl("get", "deployment", "minio", "-n", "baseline-dev").status != 0, "managed workloads are deleted")
-            #expect(try client.kubectl("get", "namespace", "baseline-dev", "-o", "jsonpath={.status.phase}").stdout == "Active")
+            #expect(try await client.runKubectl("patch", "application", "root-baseline", "-n", "argocd", "--type=merge", "-p", #"{"spec":{"syncPolicy":null}}"#).status == 0)
+            #expect(try await client.runKubectl("patch", "application", "baseline-dev", "-n", "argocd", "--type=merge", "-p", #"{"spec":{"syncPolicy":null}}"#).status == 0)
+            #expect(try await client.runKubectl("patch", "application", "baseline-prod", "-n", "argocd", "--type=merge", "-p", #"{"spec":{"syncPolicy":null}}"#).status == 0)
+            #expect(try await client.runKubectl("delete", "application", "storage-dev", "-n", "argocd").status == 0)
+            #expect(try await client.runKubectl("get", "deployment", "minio", "-n", "baseline-dev").status != 0, "managed workloads are deleted")
+            #expect(try await client.runKubectl("get", "namespace", "baseline-dev", "-o", "jsonpath={.status.phase}").stdout == "Active")
 
-            let uid = try client.kubectl("get", "namespace", "baseline-prod", "-o", "jsonpath={.metadata.uid}").stdout
+            let uid = try await client.runKubectl("get", "namespace", "baseline-prod", "-o", "jsonpath={.metadata.uid}").stdout
             controller.faults.pruneKeptResources = true
-            #expect(try client.kubectl("delete", "application", "storage-prod", "-n", "argocd", "--wait=false").status == 0)
+            #expect(try await client.runKubectl("delete", "application", "storage-prod", "-n", "argocd", "--wait=false").status == 0)
             let deleted = try await eventually(timeout: 10) {
-                let now = try client.kubectl("get", "namespace", "baseline-prod", "-o", "jsonpath={.metadata.uid}")
+                let now = try await client.runKubectl("get", "namespace", "baseline-prod", "-o", "jsonpath={.metadata.uid}")
                 return now.status != 0 || now.stdout != uid
             }
             #expect(deleted, "with the fault on, the Delete=false namespace goes with its app")

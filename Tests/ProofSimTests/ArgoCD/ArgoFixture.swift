@@ -52,8 +52,8 @@ enum ArgoFixture {
     }
 
     /// The Applications in `argocd`, by name, read over HTTPS.
-    static func applications(_ client: Client) throws -> [String: JSON] {
-        let list = try client.http("GET", "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications").json
+    static func applications(_ client: Client) async throws -> [String: JSON] {
+        let list = try await client.request("GET", "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications").json
         var result: [String: JSON] = [:]
         for item in list["items"]?.arrayValue ?? [] {
             if let name = item[path: ["metadata", "name"]]?.stringValue { result[name] = item }
@@ -72,7 +72,7 @@ enum ArgoFixture {
     static func waitForAllApps(_ client: Client, count: Int, timeout: Double = 30) async throws {
         var last: [String: JSON] = [:]
         let done = try await eventually(timeout: timeout) {
-            last = try applications(client)
+            last = try await applications(client)
             return last.count == count && last.values.allSatisfy(isSyncedAndHealthy)
         }
         if !done { throw ClientError(message: "apps did not all become Synced/Healthy:\n\(summary(last))") }
@@ -88,7 +88,7 @@ enum ArgoFixture {
     static func waitForApp(_ client: Client, _ name: String, timeout: Double = 10, _ condition: (JSON) -> Bool) async throws -> JSON {
         var last: JSON = .null
         let done = try await eventually(timeout: timeout) {
-            last = try client.http("GET", "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/\(name)").json
+            last = try await client.request("GET", "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/\(name)").json
             return condition(last)
         }
         if !done {
