@@ -101,7 +101,9 @@ struct HTTPClientTests {
                 .send(HTTPRequest(method: "POST", url: url, body: [1]))
         }
         #expect(error?.kind == .transport)
-        #expect(error?.curlCode == 7)
+        // 7 (refused) normally; under a parallel test run another test's server may briefly take the freed
+        // port, and the connection then fails after connecting (52/56) — still a transport failure.
+        #expect([7, 52, 56].contains(error?.curlCode ?? 0))
         #expect(error?.description.contains("127.0.0.1") == true)
         #expect(ContinuousClock.now - started >= .milliseconds(20), "connection refused is retried even for POST")
         _ = closed

@@ -1,5 +1,6 @@
 import Foundation
 import ProofCore
+import ProofCluster
 
 /// `restart`: deletes the pods of a workload (`mode: pods`, default) or does a rollout restart (`mode: rollout`,
 /// the pod template annotation `kubectl rollout restart` sets).
@@ -60,7 +61,11 @@ public struct RestartStep: StepAction {
             var names: [JSON] = []
             for pod in list.items {
                 let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
-                try await context.client.delete(pods, name: name, namespace: target.namespace)
+                do {
+                    try await context.client.delete(pods, name: name, namespace: target.namespace)
+                } catch let error as ClusterError where error.isNotFound {
+                    // Gone between the list and the delete (a rollout replaced it): what a restart wants anyway.
+                }
                 names.append(.string(name))
             }
             if names.isEmpty { return .failed("\(target) has no pods to restart (selector \(selector))") }
