@@ -12,6 +12,11 @@ command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+# Used by the tests: curl (raw HTTP against the simulated cluster), sqlite3 (tampering with evidence in the
+# verify tests), python3 (loopback fixture servers for the HTTP client tests).
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
@@ -21,7 +26,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, kubectl, git, openssl)"
+  echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, kubectl, git, openssl, curl, sqlite3, python3)"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then
