@@ -17,9 +17,7 @@ extension EvidenceStore {
         let path = path
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
-            var sequence = try Self.nextSequence(db, table: "findings", run: run)
-            var assigned: [Int] = []
-            for finding in prepared {
+            return try Self.appendSequenced(db, table: "findings", run: run, prepared) { finding, sequence in
                 try db.execute(
                     sql: """
                         INSERT INTO findings (run_id, seq, snapshot_id, step_seq, invariant_id, invariant_kind, status, expected,
@@ -32,10 +30,7 @@ extension EvidenceStore {
                         finding.actual?.canonicalString, finding.object?.apiVersion, finding.object?.kind,
                         finding.object?.namespace, finding.object?.name, finding.message,
                     ])
-                assigned.append(sequence)
-                sequence += 1
             }
-            return assigned
         }
     }
 
@@ -71,15 +66,13 @@ extension EvidenceStore {
         let path = path
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
-            var sequence = try Self.nextSequence(db, table: "watch_events", run: run)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
             let insertEvent = try db.cachedStatement(
                 sql: """
                     INSERT INTO watch_events (run_id, seq, at, type, api_version, kind, namespace, name, uid, resource_version, object_digest)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
-            var assigned: [Int] = []
-            for event in events {
+            return try Self.appendSequenced(db, table: "watch_events", run: run, events) { event, sequence in
                 var digest: String?
                 if let object = event.object, event.type != "BOOKMARK" {
                     let body = (event.type == "ERROR" ? redaction.normalizeDocument(object) : redaction.normalize(object)).canonicalData
@@ -94,10 +87,7 @@ extension EvidenceStore {
                     event.resourceVersion, digest,
                 ])
                 try insertEvent.execute()
-                assigned.append(sequence)
-                sequence += 1
             }
-            return assigned
         }
     }
 
@@ -130,19 +120,14 @@ extension EvidenceStore {
         let path = path
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
-            var sequence = try Self.nextSequence(db, table: "diagnostics", run: run)
-            var assigned: [Int] = []
-            for diagnostic in diagnostics {
+            return try Self.appendSequenced(db, table: "diagnostics", run: run, diagnostics) { diagnostic, sequence in
                 try db.execute(
                     sql: "INSERT INTO diagnostics (run_id, seq, at, step_seq, kind, subject, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         run.rawValue, sequence, Timestamp.format(diagnostic.at), diagnostic.step, diagnostic.kind,
                         redactor.scrub(diagnostic.subject), redactor.scrub(diagnostic.content),
                     ])
-                assigned.append(sequence)
-                sequence += 1
             }
-            return assigned
         }
     }
 

@@ -143,6 +143,16 @@ public final class EvidenceStore: Sendable {
         try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM \(table) WHERE run_id = ?", arguments: [run.rawValue]) ?? 1
     }
 
+    /// Inserts `items` into a run's sequenced table, numbered from the table's next sequence, and returns the
+    /// numbers given (`insert` writes one item under one number).
+    static func appendSequenced<Item>(
+        _ db: Database, table: String, run: RunID, _ items: [Item], insert: (Item, Int) throws -> Void
+    ) throws -> [Int] {
+        let first = try nextSequence(db, table: table, run: run)
+        for (offset, item) in items.enumerated() { try insert(item, first + offset) }
+        return Array(first..<(first + items.count))
+    }
+
     /// Throws unless `run` exists and is still running.
     static func requireOpenRun(_ db: Database, _ run: RunID, path: String) throws {
         guard let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [run.rawValue]) else {
