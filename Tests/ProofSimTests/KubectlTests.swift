@@ -115,7 +115,8 @@ struct KubectlTests {
 
     @Test("delete ns goes through Terminating, then the namespace and its pods are gone")
     func deleteNamespace() async throws {
-        try await SimFixture.withCluster({ $0.timing.namespaceCleanupDelay = .milliseconds(400) }) { _, client in
+        // Terminating must outlast three kubectl calls even on a loaded 2-core machine.
+        try await SimFixture.withCluster({ $0.timing.namespaceCleanupDelay = .seconds(3) }) { _, client in
             let delete = try await client.runKubectl("delete", "ns", "airflow-dev", "--wait=false")
             #expect(delete.status == 0, "\(delete.stderr)")
             let phase = try await client.runKubectl("get", "ns", "airflow-dev", "-o", "jsonpath={.status.phase}")
