@@ -13,9 +13,9 @@ build=${PIPESTATUS[0]}
 if [ "$build" -ne 0 ]; then echo "test: build failed" >&2; exit "$build"; fi
 
 # Many suites start a whole simulated cluster; on a 2-core machine running every suite at once starves them, so
-# the run is bounded (PROOF_TEST_WIDTH, default 4 tests at a time). The test bundle is run directly because
+# the run is bounded (PROOF_TEST_WIDTH, default 2 tests at a time). The test bundle is run directly because
 # `swift test` cannot pass that option through to Swift Testing.
-width=${PROOF_TEST_WIDTH:-4}
+width=${PROOF_TEST_WIDTH:-2}
 bundle="$(swift build --show-bin-path)/gitops-proofPackageTests.xctest"
 echo "test: running tests (at most $width at a time)"
 "$bundle" --testing-library swift-testing --experimental-maximum-parallelization-width "$width" "$@" 2>&1 | tee "$log"
