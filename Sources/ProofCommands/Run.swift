@@ -57,8 +57,12 @@ extension Proof {
             if code != 0 { throw ExitCode(code) }
         }
 
-        /// Runs everything and returns the exit code (tests call this in-process).
-        public func execute(reporter: ProgressReporter) async throws -> Int32 {
+        /// Runs everything and returns the exit code (tests call this in-process). `onConnected` is called once
+        /// per scenario with the cluster connection, after the cluster is reachable (and the embedded one
+        /// settled) and before the run starts; tests use it to reach the embedded cluster's fault switches.
+        public func execute(
+            reporter: ProgressReporter, onConnected: (@Sendable (ClusterConnection) async -> Void)? = nil
+        ) async throws -> Int32 {
             // 1. Lint every file first: nothing runs when one does not lint.
             var scenarios: [Scenario] = []
             var bad = false
@@ -96,7 +100,7 @@ extension Proof {
             var worst: Int32 = 0
             var inputs: [ProofInput] = []
             for scenario in scenarios {
-                let (code, input) = await runOne(scenario, store: store, reporter: reporter)
+                let (code, input) = await runOne(scenario, store: store, reporter: reporter, onConnected: onConnected)
                 worst = max(worst, code)
                 if let input { inputs.append(input) }
             }
@@ -113,7 +117,10 @@ extension Proof {
         }
 
         /// One scenario: connect (or start the embedded cluster), run with Ctrl-C handling, write the proof.
-        private func runOne(_ scenario: Scenario, store: EvidenceStore, reporter: ProgressReporter) async -> (Int32, ProofInput?) {
+        private func runOne(
+            _ scenario: Scenario, store: EvidenceStore, reporter: ProgressReporter,
+            onConnected: (@Sendable (ClusterConnection) async -> Void)?
+        ) async -> (Int32, ProofInput?) {
             let connection: ClusterConnection
             do {
                 if cluster.usesSimulatedCluster { reporter.line("starting the embedded simulated cluster for \(scenario.name)…") }
@@ -122,6 +129,7 @@ extension Proof {
                 printError("cannot reach the cluster: \(error)")
                 return (3, nil)
             }
+            await onConnected?(connection)
             let kubeconfigPath = connection.simulated != nil ? nil : cluster.kubeconfig
             var variables: [String: String] = [:]
             if let simulated = connection.simulated { variables["simURL"] = simulated.url }
