@@ -20,6 +20,9 @@ public final class SimulatedCluster: Sendable {
     public let faults: FaultSwitchboard
     /// Handlers behind Services, reached over the API server's service proxy.
     public let services: ServiceHandlers
+    /// Workload and logging failures (crash loops, Alloy paused, Loki losing its data; also reachable over
+    /// `GET/POST/DELETE /_sim/chaos`). See `ChaosSwitches`.
+    public let chaos: ChaosSwitches
     /// The bearer token clients must send.
     public let token: String
     /// The bound TCP port.
@@ -35,12 +38,13 @@ public final class SimulatedCluster: Sendable {
     /// `https://127.0.0.1:PORT`.
     public var url: String { "https://127.0.0.1:\(port)" }
 
-    private init(state: SimState, faults: FaultSwitchboard, services: ServiceHandlers, token: String, port: Int,
-        caPEM: String, seedReport: Seeder.Report?, tasks: [Task<Void, Never>], server: Task<Void, Never>)
+    private init(state: SimState, faults: FaultSwitchboard, services: ServiceHandlers, chaos: ChaosSwitches, token: String,
+        port: Int, caPEM: String, seedReport: Seeder.Report?, tasks: [Task<Void, Never>], server: Task<Void, Never>)
     {
         self.state = state
         self.faults = faults
         self.services = services
+        self.chaos = chaos
         self.token = token
         self.port = port
         self.caPEM = caPEM
@@ -56,10 +60,16 @@ public final class SimulatedCluster: Sendable {
     {
         let state = SimState(eventLogCapacity: options.eventLogCapacity)
         let faults = FaultSwitchboard(options.faults)
+        let chaos = ChaosSwitches(state: state)
         let token = options.token ?? Self.randomToken()
         var controllers: [any SimController] = options.controllers
-        if options.runWorkloadControllers { controllers.insert(WorkloadControllers(timing: options.timing), at: 0) }
-        if let serviceOptions = options.platformServices { controllers.append(PlatformServices(handlers: services, options: serviceOptions)) }
+        if options.runWorkloadControllers {
+            controllers.insert(WorkloadControllers(timing: options.timing), at: 0)
+            controllers.append(CrashLoopController(chaos: chaos))
+        }
+        if let serviceOptions = options.platformServices {
+            controllers.append(PlatformServices(handlers: services, options: serviceOptions, chaos: chaos))
+        }
         var tasks: [Task<Void, Never>] = []
         for controller in controllers {
             tasks.append(Task { await controller.run(state: state) })
@@ -72,7 +82,7 @@ public final class SimulatedCluster: Sendable {
             report = try Seeder.seedPlatform(state, directory: directory, scale: max(1, options.scale))
         }
 
-        let core = ClusterCore(state: state, faults: faults, services: services, token: token, options: options)
+        let core = ClusterCore(state: state, faults: faults, services: services, chaos: chaos, token: token, options: options)
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
         var logger = Logger(label: "proof-sim")
         logger.logLevel = .critical
@@ -106,7 +116,7 @@ public final class SimulatedCluster: Sendable {
             break
         }
         core.port.withLock { $0 = port }
-        return SimulatedCluster(state: state, faults: faults, services: services, token: token, port: port,
+        return SimulatedCluster(state: state, faults: faults, services: services, chaos: chaos, token: token, port: port,
             caPEM: certificate.caPEM, seedReport: report, tasks: tasks, server: server)
     }
 

@@ -32,4 +32,27 @@ public struct EventRecorder: Sendable {
         ]
         _ = try? state.create(event, as: BuiltIn.events)
     }
+
+    /// Records `reason`/`message` about `object` like `record`, but as Kubernetes' event aggregation does for a
+    /// repeated event: when an Event with the same object uid, type, reason and message exists, its `count`
+    /// goes up by one and its `lastTimestamp` moves to now instead of a new Event being written.
+    public func recordAggregated(_ state: SimState, about object: JSON, type: String = "Normal", reason: String, message: String) {
+        let namespace = object[path: ["metadata", "namespace"]]?.stringValue ?? "default"
+        let uid = object[path: ["metadata", "uid"]]?.stringValue ?? ""
+        let existing = state.list(BuiltIn.events, filter: try? ObjectFilter(namespace: namespace, fieldSelector: "involvedObject.uid=\(uid)"))
+            .items.first {
+                $0["reason"]?.stringValue == reason && $0["message"]?.stringValue == message && $0["type"]?.stringValue == type
+                    && $0[path: ["source", "component"]]?.stringValue == component
+            }
+        guard let existing, let name = existing[path: ["metadata", "name"]]?.stringValue else {
+            record(state, about: object, type: type, reason: reason, message: message)
+            return
+        }
+        let now = SimState.timestamp(state.now())
+        let updated = try? state.modify(BuiltIn.events, namespace: namespace, name: name) { event in
+            event["count"] = .int((event["count"]?.intValue ?? 1) + 1)
+            event["lastTimestamp"] = .string(now)
+        }
+        if updated == nil { record(state, about: object, type: type, reason: reason, message: message) }
+    }
 }

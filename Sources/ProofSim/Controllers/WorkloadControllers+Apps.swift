@@ -238,6 +238,12 @@ extension WorkloadControllers {
         let hash = Self.templateHash(ds[path: ["spec", "template"]])
         let nodes = state.list(BuiltIn.nodes).items.map { Self.meta($0, "name") }
         var pods = Self.ownedPods(ds, state)
+        // A pod on a node that no longer exists (deleted Node) is removed, as the pod garbage collector does.
+        for pod in pods where !nodes.contains(pod[path: ["spec", "nodeName"]]?.stringValue ?? "") {
+            _ = try? state.delete(BuiltIn.pods, namespace: namespace, name: Self.meta(pod, "name"), gracePeriodSeconds: 0,
+                preconditionUID: Self.meta(pod, "uid"))
+        }
+        pods.removeAll { !nodes.contains($0[path: ["spec", "nodeName"]]?.stringValue ?? "") }
         for node in nodes where !pods.contains(where: { $0[path: ["spec", "nodeName"]]?.stringValue == node }) {
             let pod = Self.pod(from: ds[path: ["spec", "template"]], name: "\(name)-\(Storage.randomSuffix())", namespace: namespace,
                 owner: ds, extraLabels: ["controller-revision-hash": .string(hash), "pod-template-generation": .string(Self.generation(ds).displayString)],

@@ -96,6 +96,16 @@ extension WorkloadControllers {
         }
     }
 
+    /// The pod garbage collector for a deleted Node: force-deletes every pod bound to it (their owners then
+    /// re-create them on the remaining nodes; a DaemonSet simply has one node fewer).
+    func removePods(onNode node: String, _ state: SimState) {
+        guard !node.isEmpty else { return }
+        for pod in state.list(BuiltIn.pods).items where pod[path: ["spec", "nodeName"]]?.stringValue == node {
+            _ = try? state.delete(BuiltIn.pods, namespace: Self.meta(pod, "namespace"), name: Self.meta(pod, "name"),
+                gracePeriodSeconds: 0, preconditionUID: Self.meta(pod, "uid"))
+        }
+    }
+
     static func nodeIP(_ node: String) -> String {
         switch node {
         case "proof-sim-control-plane": return "172.18.0.2"

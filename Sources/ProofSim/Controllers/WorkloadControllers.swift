@@ -56,6 +56,7 @@ struct WorkloadControllers: SimController {
         case ("", "persistentvolumeclaims"):
             if event.type == .deleted { releaseVolume(of: object, state) } else { bindClaim(object, state) }
         case ("", "nodes"):
+            if event.type == .deleted { removePods(onNode: Self.meta(object, "name"), state) }
             for daemonSet in state.list(BuiltIn.daemonSets).items { reconcile(BuiltIn.daemonSets, daemonSet, state) }
         case ("", "namespaces"):
             if event.type != .deleted, object[path: ["metadata", "deletionTimestamp"]] != nil {

@@ -135,7 +135,8 @@ extension APIServer {
     // MARK: Admin
 
     /// `/_sim/faults`: GET lists, POST adds (JSON body, one rule or an array), DELETE clears;
-    /// `/_sim/compact` (POST) drops the watch event log so older resourceVersions get 410.
+    /// `/_sim/compact` (POST) drops the watch event log so older resourceVersions get 410;
+    /// `/_sim/chaos`: the cluster's `ChaosSwitches` (see `handleChaos`).
     func handleAdmin(_ call: Call) -> Response {
         switch (call.method, call.path) {
         case ("GET", "/_sim/faults"):
@@ -154,6 +155,8 @@ extension APIServer {
         case ("DELETE", "/_sim/faults"):
             core.faults.clear()
             return Self.json(["faults": []])
+        case (_, "/_sim/chaos"):
+            return handleChaos(call)
         case (_, "/_sim/argocd/faults"):
             let (status, body) = ArgoCDController.handleFaultsRequest(method: call.method, body: call.body,
                 controllers: core.options.controllers)
@@ -164,6 +167,34 @@ extension APIServer {
             return Self.json(["compactedResourceVersion": .string(core.state.resourceVersion)])
         default:
             return Self.error(.pathNotFound(call.path))
+        }
+    }
+
+    /// `/_sim/chaos`: `GET` returns `cluster.chaos.json`, `POST` (or `PUT`/`PATCH`) applies a JSON object such as
+    /// `{"crashLoop":[{"namespace":"baseline-dev","labels":"app.kubernetes.io/name=loki"}],"alloyPaused":true,
+    /// "lokiLosesData":true}` and returns the new state, `DELETE` turns every switch off.
+    func handleChaos(_ call: Call) -> Response {
+        switch call.method {
+        case "GET":
+            return Self.json(core.chaos.json)
+        case "POST", "PUT", "PATCH":
+            do throws(SimError) {
+                let body: JSON
+                do {
+                    body = try JSON(parsing: call.body)
+                } catch {
+                    throw SimError.badRequest("the body must be a JSON object such as {\"alloyPaused\":true}: \(error)")
+                }
+                try core.chaos.apply(body)
+                return Self.json(core.chaos.json)
+            } catch {
+                return Self.error(error)
+            }
+        case "DELETE":
+            core.chaos.clear()
+            return Self.json(core.chaos.json)
+        default:
+            return Self.error(.methodNotAllowed("\(call.method) is not supported on /_sim/chaos: use GET, POST or DELETE"))
         }
     }
 }

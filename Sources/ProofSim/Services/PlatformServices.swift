@@ -22,17 +22,24 @@ public struct PlatformServices: SimController {
     public let handlers: ServiceHandlers
     /// Behaviour settings.
     public let options: PlatformServicesOptions
+    /// The chaos switches Alloy (`alloyPaused`) and Loki (`lokiLosesData()`) obey; the cluster passes its own
+    /// `SimulatedCluster.chaos`.
+    public let chaos: ChaosSwitches
 
-    /// Creates the controller; pass the same `handlers` to `SimulatedCluster.start(_:services:)`.
-    public init(handlers: ServiceHandlers, options: PlatformServicesOptions = PlatformServicesOptions()) {
+    /// Creates the controller; pass the same `handlers` to `SimulatedCluster.start(_:services:)`. Without
+    /// `chaos` the services obey a private, all-off set of switches.
+    public init(handlers: ServiceHandlers, options: PlatformServicesOptions = PlatformServicesOptions(),
+        chaos: ChaosSwitches = ChaosSwitches())
+    {
         self.handlers = handlers
         self.options = options
+        self.chaos = chaos
     }
 
     public var name: String { "platform-services" }
 
     public func run(state: SimState) async {
-        let runtime = ServicesRuntime(state: state, handlers: handlers, options: options)
+        let runtime = ServicesRuntime(state: state, handlers: handlers, options: options, chaos: chaos)
         register(runtime)
         let alloy = AlloyShipper(runtime: runtime)
         let airflow = AirflowScheduler(runtime: runtime)
@@ -41,6 +48,7 @@ public struct PlatformServices: SimController {
             await airflow.tick()
             await TritonHandler.startPods(runtime)
             await FastAPIHandler.startPods(runtime)
+            runtime.applyLokiDataLoss()
             runtime.collectLokiGarbage()
             try? await Task.sleep(for: options.tickInterval)
         }

@@ -10,6 +10,10 @@ final class ServicesRuntime: Sendable {
     let state: SimState
     let network: ServiceNetwork
     let options: PlatformServicesOptions
+    /// The cluster's chaos switches (Alloy paused, Loki data loss).
+    let chaos: ChaosSwitches
+    /// How many `chaos.lokiLosesData()` calls have been applied to `lokiStores`.
+    let appliedLokiDataLosses = Mutex<Int>(0)
     /// Loki data, keyed `pvc/<claim uid>` (persistent) or `pod/<pod uid>` (no volume).
     let lokiStores = Mutex<[String: LokiStore]>([:])
     /// Alloy read positions: `<daemonset uid>/<pod uid>/<container>` → next line index.
@@ -23,10 +27,12 @@ final class ServicesRuntime: Sendable {
     /// What each FastAPI pod (by uid) loaded at start or last reload: alias → (model, version).
     let fastAPILoaded = Mutex<[String: FastAPIHandler.Loaded]>([:])
 
-    init(state: SimState, handlers: ServiceHandlers, options: PlatformServicesOptions) {
+    init(state: SimState, handlers: ServiceHandlers, options: PlatformServicesOptions, chaos: ChaosSwitches) {
         self.state = state
         self.network = ServiceNetwork(state: state, handlers: handlers)
         self.options = options
+        self.chaos = chaos
+        appliedLokiDataLosses.withLock { $0 = chaos.lokiDataLosses }
     }
 
     /// Now, from the cluster's clock.
@@ -36,6 +42,7 @@ final class ServicesRuntime: Sendable {
 
     /// The Loki store of `pod`: its claim's when it mounts one, else its own.
     func lokiStore(for pod: JSON) -> LokiStore {
+        applyLokiDataLoss()
         let key = network.claimUID(of: pod).map { "pvc/\($0)" } ?? "pod/\(ServiceNetwork.meta(pod, "uid"))"
         return lokiStores.withLock { stores in
             if let store = stores[key] { return store }
@@ -43,6 +50,17 @@ final class ServicesRuntime: Sendable {
             stores[key] = store
             return store
         }
+    }
+
+    /// Forgets every Loki store when `chaos.lokiLosesData()` was called since the last check (called before
+    /// every Loki request and push, and on every tick), as Lokis restarted without their volumes would.
+    func applyLokiDataLoss() {
+        let wanted = chaos.lokiDataLosses
+        let wipe = appliedLokiDataLosses.withLock { applied in
+            defer { applied = wanted }
+            return applied < wanted
+        }
+        if wipe { lokiStores.withLock { $0.removeAll() } }
     }
 
     /// Drops Loki data whose claim (or pod, for volume-less data) no longer exists.

@@ -4,12 +4,14 @@ import ProofCore
 /// The simulated Grafana Alloy: every DaemonSet running the Alloy image tails the pods on the nodes where it
 /// has a Ready pod, in the namespaces its `config.alloy` lists, and pushes new lines to the `loki.write` URL
 /// through the in-cluster network. A push that fails (Loki down) is retried on the next tick from the same
-/// position; Loki drops the duplicates of a re-sent batch.
+/// position; Loki drops the duplicates of a re-sent batch. While `ChaosSwitches.alloyPaused` is on it ships nothing.
 struct AlloyShipper {
     let runtime: ServicesRuntime
 
     /// One pass over every Alloy DaemonSet.
     func tick() async {
+        // Paused (chaos): ship nothing; positions stay where they are, so the backlog goes out on resume.
+        guard !runtime.chaos.alloyPaused else { return }
         for daemonSet in runtime.state.list(BuiltIn.daemonSets).items where Self.isAlloy(daemonSet) {
             await ship(daemonSet)
         }
