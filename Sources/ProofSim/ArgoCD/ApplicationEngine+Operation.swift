@@ -61,10 +61,11 @@ extension ApplicationEngine {
         }
         let prune = automated["prune"]?.boolValue ?? false
         let selfHeal = automated["selfHeal"]?.boolValue ?? false
-        let ignoreKeep = faults.pruneKeptResources
+        let switches = faults.current
+        let ignoreKeep = switches.pruneKeptResources
         let actionable = compared.contains { resource in
             if resource.desired != nil { return !resource.synced }
-            guard prune, let live = resource.live else { return false }
+            guard prune, !switches.noPrune, let live = resource.live else { return false }
             return ignoreKeep || ArgoCDNames.resourceOptions(live)["Prune"] != "false"
         }
         guard actionable else {
@@ -72,11 +73,16 @@ extension ApplicationEngine {
             return nil
         }
         let last = status["operationState"]
+        // A failure the failSync fault caused no longer counts once the fault is off for this app, so
+        // clearing the fault lets the app recover without a new commit.
+        let injected = last?["message"]?.stringValue?.hasPrefix(ArgoCDFaults.failSyncMessagePrefix) == true
+            && !ArgoCDFaults.Settings.matches(switches.failSync, name)
         let failedHere = ["Failed", "Error"].contains(last?["phase"]?.stringValue ?? "")
             && last?[path: ["syncResult", "revision"]]?.stringValue == sha
             && last?[path: ["operation", "initiatedBy", "automated"]]?.boolValue == true
+            && !injected
         let operation: JSON = ["initiatedBy": ["automated": true], "sync": ["revision": .string(sha), "prune": .bool(prune)]]
-        if autoSynced[name] != sha {
+        if autoSynced[name] != sha || injected {
             if failedHere { return nil }
             driftSince[name] = nil
             return operation
@@ -123,7 +129,7 @@ extension ApplicationEngine {
         var operationState = status["operationState"] ?? [:]
         let startedAt = operationState["startedAt"]?.stringValue ?? now
         let result = await execute(name: name, operation: operation, spec: spec, source: source, target: target,
-            compared: compared, policy: policy, startedAt: startedAt)
+            compared: compared, policy: policy, history: status["history"]?.arrayValue ?? [], startedAt: startedAt)
         operationState["phase"] = .string(result.phase)
         operationState["message"] = .string(result.message)
         operationState["finishedAt"] = .string(now)

@@ -85,7 +85,7 @@ extension ApplicationEngine {
             status["resources"] = .array(compared.map(\.json))
             status["summary"] = ["images": .array(images(compared).map(JSON.string))]
         }
-        status["health"] = aggregateHealth(compared, unknown: comparisonError != nil)
+        status["health"] = aggregateHealth(compared, unknown: comparisonError != nil, app: name)
 
         // 3. Operations: a running one progresses, a new one starts, or automated sync starts one.
         await operate(app, name: name, spec: spec, source: source, target: target, sha: sha,
@@ -102,9 +102,11 @@ extension ApplicationEngine {
         guard let policy else {
             return "Application referencing project \(projectName.isEmpty ? "''" : projectName) which does not exist"
         }
+        // The ignoreProjectDestinations fault skips the project's sourceRepos and destinations checks.
+        let enforce = !faults.ignoreProjectDestinations
         let repoURL = source["repoURL"]?.stringValue ?? ""
         if repoURL.isEmpty { return "spec.source.repoURL and spec.source.path either both need to have a value or neither" }
-        if !policy.permitsSource(repoURL) {
+        if enforce, !policy.permitsSource(repoURL) {
             return "application repo \(repoURL) is not permitted in project '\(policy.name)'"
         }
         let server = destination["server"]?.stringValue
@@ -117,7 +119,7 @@ extension ApplicationEngine {
         }
         if server == nil && clusterName == nil { return "Destination server missing from app spec" }
         let namespace = destination["namespace"]?.stringValue ?? ""
-        if !policy.permitsDestination(server: server, name: clusterName, namespace: namespace) {
+        if enforce, !policy.permitsDestination(server: server, name: clusterName, namespace: namespace) {
             return "application destination server '\(server ?? clusterName ?? "")' and namespace '\(namespace)' do not match any of the allowed destinations in project '\(policy.name)'"
         }
         return nil
@@ -133,9 +135,14 @@ extension ApplicationEngine {
     }
 
     /// The aggregated `status.health`: the worst health of the resources (`Healthy` with none), or
-    /// `Progressing` forever under the `neverHealthy` fault.
-    func aggregateHealth(_ compared: [ComparedResource], unknown: Bool) -> JSON {
-        if faults.neverHealthy {
+    /// `Degraded` for Application `app` under the `unhealthyApps` fault, or `Progressing` forever under the
+    /// `neverHealthy` fault.
+    func aggregateHealth(_ compared: [ComparedResource], unknown: Bool, app: String) -> JSON {
+        let switches = faults.current
+        if ArgoCDFaults.Settings.matches(switches.unhealthyApps, app) {
+            return ["status": "Degraded", "message": .string("unhealthyApps fault: \(app) reports Degraded whatever the health of its resources")]
+        }
+        if switches.neverHealthy {
             return ["status": "Progressing", "message": "waiting for resources to become healthy"]
         }
         if unknown { return ["status": "Unknown"] }

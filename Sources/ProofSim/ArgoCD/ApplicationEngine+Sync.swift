@@ -13,23 +13,39 @@ extension ApplicationEngine {
 
     /// Executes a sync operation: renders the requested revision, checks every resource against the
     /// project (nothing is applied if one is refused), creates the namespace when asked, applies in wave and
-    /// kind order, and prunes (or skips pruning) what Git no longer holds.
+    /// kind order, and prunes (or skips pruning) what Git no longer holds. `history` is the Application's
+    /// `status.history` (the `rollbackToCurrent` fault needs the deployed revision). The `failSync`,
+    /// `skipApply`, `noPrune` and `ignoreProjectDestinations` faults act here.
     mutating func execute(name: String, operation: JSON, spec: JSON, source: JSON, target: String,
-        compared: [ComparedResource], policy: ProjectPolicy?, startedAt: String) async -> SyncOutcome
+        compared: [ComparedResource], policy: ProjectPolicy?, history: [JSON], startedAt: String) async -> SyncOutcome
     {
+        let switches = faults.current
         let sync = operation["sync"] ?? [:]
         let revision = sync["revision"]?.stringValue ?? target
-        let syncSource = sync["source"].flatMap { $0.isNull ? nil : $0 } ?? source
-        let prune = sync["prune"]?.boolValue ?? false
+        var syncSource = sync["source"].flatMap { $0.isNull ? nil : $0 } ?? source
+        let prune = (sync["prune"]?.boolValue ?? false) && !switches.noPrune
         let destination = spec["destination"] ?? [:]
         let destinationNamespace = destination["namespace"]?.stringValue ?? ""
         guard let policy else {
             return SyncOutcome(phase: "Failed", message: "Application referencing project \(spec["project"]?.stringValue ?? "") which does not exist")
         }
-        let commit: String
+        var commit: String
         switch await resolve(revision, force: true) {
         case .failure(let error): return SyncOutcome(phase: "Error", message: error.message)
         case .success(let value): commit = value
+        }
+        if switches.rollbackToCurrent, let requested = sync["revision"]?.stringValue, !requested.isEmpty,
+            let deployed = history.last, let current = deployed["revision"]?.stringValue, !current.isEmpty,
+            current != commit, history.contains(where: { $0["revision"]?.stringValue == commit })
+        {
+            // A rollback to an older history entry: the fault re-applies the deployed revision instead.
+            commit = current
+            if let recorded = deployed["source"], !recorded.isNull { syncSource = recorded }
+        }
+        if ArgoCDFaults.Settings.matches(switches.failSync, name) {
+            return SyncOutcome(phase: "Failed",
+                message: "\(ArgoCDFaults.failSyncMessagePrefix) the sync of \(name) to \(commit.prefix(12)) failed on purpose; nothing was applied",
+                syncResult: ["revision": .string(commit), "source": syncSource, "resources": []])
         }
         let desired: [DesiredResource]
         switch await desiredResources(appName: name, sha: commit, source: syncSource, destinationNamespace: destinationNamespace) {
@@ -46,7 +62,7 @@ extension ApplicationEngine {
             var message: String?
             if !policy.permitsKind(group: item.ref.group, kind: item.ref.kind, namespaced: item.type.namespaced) {
                 message = "resource \(item.ref.group):\(item.ref.kind) is not permitted in project \(policy.name)."
-            } else if item.type.namespaced,
+            } else if item.type.namespaced, !switches.ignoreProjectDestinations,
                 !policy.permitsDestination(server: server, name: clusterName, namespace: item.ref.namespace)
             {
                 message = "namespace \(item.ref.namespace) is not permitted in project '\(policy.name)'"
@@ -61,6 +77,17 @@ extension ApplicationEngine {
 
         var results: [JSON] = []
         var failures: [String] = []
+        var initiatedBy = operation["initiatedBy"] ?? [:]
+        if initiatedBy.objectValue == nil { initiatedBy = [:] }
+        let entry: JSON = ["revision": .string(commit), "source": syncSource, "deployedAt": .string(now),
+            "deployStartedAt": .string(startedAt), "initiatedBy": initiatedBy]
+        if ArgoCDFaults.Settings.matches(switches.skipApply, name) {
+            // Reported as done, with the history entry, while no live object is touched.
+            syncResult["resources"] = .array(desired.map {
+                result($0.ref, status: "Synced", message: "\($0.ref.kind.lowercased())/\($0.ref.name) not applied (skipApply fault)")
+            })
+            return SyncOutcome(phase: "Succeeded", message: "successfully synced (all tasks run)", syncResult: syncResult, history: entry)
+        }
         let syncOptions = ((spec[path: ["syncPolicy", "syncOptions"]]?.arrayValue ?? []) + (sync["syncOptions"]?.arrayValue ?? []))
             .compactMap(\.stringValue)
         if syncOptions.contains("CreateNamespace=true"), !destinationNamespace.isEmpty,
@@ -89,7 +116,8 @@ extension ApplicationEngine {
         for resource in compared where resource.desired == nil && !wanted.contains(resource.ref) {
             guard let live = resource.live else { continue }
             if !prune {
-                results.append(result(resource.ref, status: "PruneSkipped", message: "ignored (requires pruning)"))
+                let message = switches.noPrune ? "ignored (requires pruning; noPrune fault)" : "ignored (requires pruning)"
+                results.append(result(resource.ref, status: "PruneSkipped", message: message))
             } else if !ignoreKeep && ArgoCDNames.resourceOptions(live)["Prune"] == "false" {
                 results.append(result(resource.ref, status: "PruneSkipped", message: "ignored (no prune)"))
             } else {
@@ -109,10 +137,6 @@ extension ApplicationEngine {
         if let first = failures.first {
             return SyncOutcome(phase: "Failed", message: "one or more objects failed to apply, reason: \(first)", syncResult: syncResult)
         }
-        var initiatedBy = operation["initiatedBy"] ?? [:]
-        if initiatedBy.objectValue == nil { initiatedBy = [:] }
-        let entry: JSON = ["revision": .string(commit), "source": syncSource, "deployedAt": .string(now),
-            "deployStartedAt": .string(startedAt), "initiatedBy": initiatedBy]
         return SyncOutcome(phase: "Succeeded", message: "successfully synced (all tasks run)", syncResult: syncResult, history: entry)
     }
 
@@ -156,14 +180,16 @@ extension ApplicationEngine {
     }
 
     /// Deletion of an Application: with the resources finalizer its resources are deleted first (except
-    /// `Delete=false` ones, unless the `pruneKeptResources` fault is on) and the finalizer is removed once
-    /// they are gone; without it there is nothing to do (the API server already removed it).
+    /// `Delete=false` ones, unless the `pruneKeptResources` fault is on; none under the `noPrune` fault, which
+    /// orphans them) and the finalizer is removed once they are gone; without it there is nothing to do (the
+    /// API server already removed it).
     func finalize(_ app: JSON, name: String, managed: [ResourceRef: (type: ResourceType, object: JSON)]) {
         let finalizers = (app[path: ["metadata", "finalizers"]]?.arrayValue ?? []).compactMap(\.stringValue)
         guard finalizers.contains(where: ArgoCDNames.isResourcesFinalizer) else { return }
-        let ignoreKeep = faults.pruneKeptResources
+        let switches = faults.current
+        let ignoreKeep = switches.pruneKeptResources
         var remaining = 0
-        for (ref, entry) in managed.sorted(by: { $0.key < $1.key }) {
+        for (ref, entry) in managed.sorted(by: { $0.key < $1.key }) where !switches.noPrune {
             if !ignoreKeep && ArgoCDNames.resourceOptions(entry.object)["Delete"] == "false" { continue }
             remaining += 1
             if entry.object[path: ["metadata", "deletionTimestamp"]] == nil {
