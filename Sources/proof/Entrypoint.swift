@@ -4,6 +4,6 @@ import ProofCommands
 @main
 struct Entrypoint {
     static func main() async {
-        await Proof.main()
+        await Proof.mainExitingWithProofCodes()
     }
 }

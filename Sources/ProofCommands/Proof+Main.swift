@@ -1,0 +1,51 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Proof {
+    /// The documented exit codes, the same for every command (`proof run --help` explains them).
+    public enum Exit {
+        /// Every invariant held / the command did what was asked.
+        public static let ok: Int32 = 0
+        /// A finding (or a failed step, a tampered proof, a difference).
+        public static let finding: Int32 = 1
+        /// Bad input: a malformed scenario, an unknown flag, a missing argument.
+        public static let badInput: Int32 = 2
+        /// Could not execute: cluster unreachable, timeout, interrupted.
+        public static let cannotExecute: Int32 = 3
+    }
+
+    /// Parses `arguments` and runs the command; returns the exit code. Usage errors that argument-parser
+    /// reports with `EX_USAGE` (64) become 2 (bad input), so CI sees one code for every kind of bad input;
+    /// `--help` and `--version` stay 0.
+    public static func runReturningExitCode(_ arguments: [String]) async -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return Exit.ok
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success {
+                    print(message)
+                } else {
+                    printError(message)
+                }
+            }
+            return code == .validationFailure ? Exit.badInput : code.rawValue
+        }
+    }
+
+    /// The executable's entry: runs the command line and exits with its code.
+    public static func mainExitingWithProofCodes() async -> Never {
+        let code = await runReturningExitCode(Array(CommandLine.arguments.dropFirst()))
+        Glibc.exit(code)  // flushes stdio buffers
+    }
+}
