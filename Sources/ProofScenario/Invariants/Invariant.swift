@@ -7,8 +7,8 @@ import ProofCore
 public protocol Invariant: Sendable {
     /// The kind key in YAML (`namespaceKept`).
     static var kind: String { get }
-    /// The keys the kind's mapping accepts (unknown keys are decoding errors).
-    static var keys: [String] { get }
+    /// The kind's mapping: its keys (unknown keys are decoding errors) and their docs, printed by `proof schema`.
+    static var schema: ObjectSchema { get }
     /// Decodes the kind's mapping.
     init(fields: InvariantFields) throws(ScenarioError)
     /// The capture this invariant compares against, if any; the invariant is skipped until it was taken.
@@ -18,6 +18,9 @@ public protocol Invariant: Sendable {
 }
 
 extension Invariant {
+    /// The keys the kind's mapping accepts, from its schema.
+    public static var keys: [String] { schema.properties.map(\.name) }
+
     /// No `since:` by default.
     public var since: String? { nil }
 }

@@ -85,8 +85,7 @@ public struct InvariantFields: Sendable {
     /// The sub-mapping `key` decoded as an object selection; `kind` may be fixed by the invariant kind.
     public func match(_ key: String = "match", fixedKind: String? = nil) throws(ScenarioError) -> ObjectMatch {
         let value = try required(key)
-        let fields = try InvariantFields(value, allowed: fixedKind == nil
-            ? ["kind", "apiVersion", "namespace", "name", "labels"] : ["apiVersion", "namespace", "name", "labels"])
+        let fields = try InvariantFields(value, allowed: ObjectMatch.schema(fixedKind: fixedKind).properties.map(\.name))
         let kind: String
         if let fixedKind { kind = fixedKind } else { kind = try fields.string("kind") }
         var labels: LabelSelector?

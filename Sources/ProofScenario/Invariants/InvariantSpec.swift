@@ -39,11 +39,25 @@ public struct InvariantSpec: Sendable {
 
     /// Every invariant kind, by YAML key.
     public static let kinds: [String: any Invariant.Type] = Dictionary(
-        uniqueKeysWithValues: ([
-            PresentInvariant.self, AbsentInvariant.self, CountInvariant.self, FieldInvariant.self,
-            UnchangedInvariant.self, AppStatusInvariant.self, NamespaceKeptInvariant.self, PVCKeptInvariant.self,
-            LokiVolumeInvariant.self, RestartsInvariant.self, EnvIsolationInvariant.self,
-        ] as [any Invariant.Type]).map { ($0.kind, $0) })
+        uniqueKeysWithValues: orderedKinds.map { ($0.kind, $0) })
+
+    /// Every invariant kind, in documentation order (docs/invariants.md).
+    static let orderedKinds: [any Invariant.Type] = [
+        PresentInvariant.self, AbsentInvariant.self, CountInvariant.self, FieldInvariant.self, UnchangedInvariant.self,
+        AppStatusInvariant.self, NamespaceKeptInvariant.self, PVCKeptInvariant.self, LokiVolumeInvariant.self,
+        RestartsInvariant.self, EnvIsolationInvariant.self,
+    ]
+
+    /// The schema of one invariant: `id`, `description`, optional `at`, and exactly one kind key with the
+    /// kind's mapping (printed by `proof schema`, so editors complete and check every kind's fields).
+    public static let objectSchema = ObjectSchema(
+        name: "Invariant", doc: "One invariant: `id`, `description`, optional `at`, and exactly one kind key (docs/invariants.md).",
+        properties: [
+            Property("id", .string("Unique in the scenario: lowercase letters, digits and '-'.", pattern: "^[a-z0-9][a-z0-9-]*$"), required: true),
+            Property("description", .string("One sentence for people."), required: true),
+            Property("at", .oneOf([.string(), .strings()], "Capture label globs it is evaluated at (default every capture).")),
+        ] + orderedKinds.map { Property($0.kind, .object($0.schema)) },
+        exactlyOneOf: orderedKinds.map { $0.kind })
 
     /// Decodes one invariant mapping.
     public static func decode(_ node: YAMLNode) throws(ScenarioError) -> InvariantSpec {

@@ -52,3 +52,22 @@ public struct ObjectMatch: Sendable, Hashable, CustomStringConvertible {
         return text
     }
 }
+
+extension ObjectMatch {
+    /// The `match` mapping of the object-selecting invariant kinds; without `kind` when the invariant fixes it
+    /// (`pvcKept`, `restarts`).
+    public static func schema(fixedKind: String? = nil) -> ObjectSchema {
+        let selection: [Property] = [
+            Property("apiVersion", .string("`apps/v1`; when omitted any version of the kind matches.")),
+            Property("namespace", .string("Namespace glob (`*-dev`); omitted = any namespace.")),
+            Property("name", .string("Name glob (`feast-*`); omitted = any name.")),
+            Property("labels", .string("A Kubernetes label selector (`app=redis,tier in (cache),!legacy`).")),
+        ]
+        guard let fixedKind else {
+            return ObjectSchema(
+                name: "ObjectMatch", doc: "Which objects the invariant looks at.",
+                properties: [Property("kind", .string("The object kind (`Deployment`, `Application`)."), required: true)] + selection)
+        }
+        return ObjectSchema(name: "\(fixedKind)Match", doc: "Which \(fixedKind)s the invariant looks at.", properties: selection)
+    }
+}

@@ -52,7 +52,7 @@ public struct Scenario: Sendable {
             Property("timeout", .duration("The whole run's limit, steps and finally (default 15m).")),
             Property("stepTimeout", .duration("Each step's limit unless it sets `timeout` (default 2m).")),
             Property("capture", CaptureSpec.schema),
-            Property("invariants", .array(.any("One invariant: `id`, `description`, optional `at`, and one kind key (see docs/invariants.md)."), "Invariants checked at every capture.")),
+            Property("invariants", .array(.object(InvariantSpec.objectSchema), "Invariants checked at every capture.")),
             Property("include", .strings("Files of shared invariants (relative to this file), e.g. `invariants/baseline.yaml`.")),
             Property("steps", .array(.object(Step.objectSchema), "The steps, in order."), required: true),
             Property("finally", .array(.object(Step.objectSchema), "Steps that always run at the end, even after a failure or Ctrl-C.")),

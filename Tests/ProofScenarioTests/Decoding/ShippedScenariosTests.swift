@@ -42,20 +42,37 @@ import Testing
             metadata: {name: t, description: d}
             spec:
               environment: dev
+              invariants:
+                - {id: a, description: d, namespaceKept: {nmes: [x]}}
+                - {id: b, description: d, present: {match: {kind: Pod}}, absent: {match: {kind: Pod}}}
+                - {id: c, description: d, restarts: {match: {kind: Pod}, max: 0}}
               steps: [{sleep: {duration: 1s}, wait: {exists: {kind: Pod}}}, {sleep: {duration: 1s, extra: 1}}]
             """, file: "t").json()
         let errors = SchemaValidator(root: schema).validate(bad)
         #expect(errors.contains { $0.contains("steps/0") && $0.contains("oneOf") })
         #expect(errors.contains { $0.contains("steps/1/sleep") && $0.contains("extra") })
+        // Invariants are typed too: an unknown key, two kind keys, and `kind` where the kind fixes it.
+        #expect(errors.contains { $0.contains("invariants/0/namespaceKept") && $0.contains("nmes") })
+        #expect(errors.contains { $0.contains("invariants/1") && $0.contains("oneOf") })
+        #expect(errors.contains { $0.contains("invariants/2/restarts/match") && $0.contains("kind") })
+        for text in ["{id: a, description: d, namespaceKept: {nmes: [x]}}",
+                     "{id: b, description: d, present: {match: {kind: Pod}}, absent: {match: {kind: Pod}}}",
+                     "{id: c, description: d, restarts: {match: {kind: Pod}, max: 0}}"] {
+            #expect(throws: ScenarioError.self, "the decoder rejects \(text) as the schema does") {
+                try InvariantSpec.decode(try YAMLNode.parse(text, file: "t"))
+            }
+        }
     }
 
     @Test func everySchemaKeyIsDocumented() throws {
-        let docs = try String(contentsOf: Self.root.appendingPathComponent("docs/scenarios.md"), encoding: .utf8)
+        let docs = try ["docs/scenarios.md", "docs/invariants.md"].map {
+            try String(contentsOf: Self.root.appendingPathComponent($0), encoding: .utf8)
+        }.joined(separator: "\n")
         var defs: [String: JSON] = [:]
         _ = Schema.object(Scenario.objectSchema).jsonSchema(defs: &defs)
         for (name, definition) in defs {
             for key in definition["properties"]?.objectValue?.keys ?? [:].keys {
-                #expect(docs.contains("`\(key)`"), "docs/scenarios.md does not mention `\(key)` (of \(name))")
+                #expect(docs.contains("`\(key)`") || docs.contains("\(key):"), "docs/scenarios.md and docs/invariants.md do not mention `\(key)` (of \(name))")
             }
         }
     }

@@ -3,7 +3,10 @@ import ProofCore
 /// `absent`: no object matches; one finding per object that does.
 public struct AbsentInvariant: Invariant {
     public static let kind = "absent"
-    public static let keys = ["match"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "AbsentInvariant", doc: "No matching object exists (one finding per object that is there).", properties: [
+        Property("match", .object(ObjectMatch.schema()), required: true),
+    ])
     /// The objects that must not exist.
     public var match: ObjectMatch
 

@@ -4,7 +4,15 @@ import ProofCore
 /// revision), and at least `min` of them exist.
 public struct AppStatusInvariant: Invariant {
     public static let kind = "appStatus"
-    public static let keys = ["name", "namespace", "sync", "health", "revision", "min"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "AppStatusInvariant", doc: "Argo CD Applications are in the expected sync/health state.", properties: [
+        Property("name", .string("Application name glob (`feast-*`)."), required: true),
+        Property("namespace", .string("The Applications' namespace (default argocd).")),
+        Property("sync", .oneOf([.string(), .strings()], "Expected sync status, or a list of accepted ones (default Synced).")),
+        Property("health", .oneOf([.string(), .strings()], "Expected health status, or a list of accepted ones (default Healthy).")),
+        Property("revision", .string("`status.sync.revision` must start with this.")),
+        Property("min", .integer("How many Applications must match the name (default 1).", minimum: 0)),
+    ])
     /// Application name glob.
     public var name: Glob
     /// The Applications' namespace.

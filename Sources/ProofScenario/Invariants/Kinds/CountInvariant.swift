@@ -3,7 +3,13 @@ import ProofCore
 /// `count`: the number of matching objects is within `min`/`max` or equals `equal`.
 public struct CountInvariant: Invariant {
     public static let kind = "count"
-    public static let keys = ["match", "min", "max", "equal"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "CountInvariant", doc: "The number of matching objects is within bounds (give at least one of min, max, equal).", properties: [
+        Property("match", .object(ObjectMatch.schema()), required: true),
+        Property("min", .integer("At least this many.", minimum: 0)),
+        Property("max", .integer("At most this many.", minimum: 0)),
+        Property("equal", .integer("Exactly this many.", minimum: 0)),
+    ])
     /// The objects counted.
     public var match: ObjectMatch
     /// Lower bound.

@@ -5,7 +5,14 @@ import ProofCore
 /// Application.
 public struct EnvIsolationInvariant: Invariant {
     public static let kind = "envIsolation"
-    public static let keys = ["environments", "appNamespace"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "EnvIsolationInvariant", doc: "No app of one environment targets or owns another environment's namespaces.", properties: [
+        Property("environments", .array(.object(ObjectSchema(name: "IsolatedEnvironment", doc: "An environment: its Argo CD project and namespaces.", properties: [
+            Property("project", .string("The AppProject name."), required: true),
+            Property("namespaces", .string("Namespace glob (`*-dev`)."), required: true),
+        ])), "At least two environments (default dev: `*-dev`, prod: `*-prod`).")),
+        Property("appNamespace", .string("Where the Applications live (default argocd).")),
+    ])
     /// One environment: its AppProject and its namespace glob.
     public struct Environment: Sendable, Hashable {
         /// AppProject name.

@@ -4,7 +4,14 @@ import ProofCore
 /// `field`: a dotted path of every matching object equals a value or matches a regex.
 public struct FieldInvariant: Invariant {
     public static let kind = "field"
-    public static let keys = ["match", "path", "equals", "matches", "allowNone"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "FieldInvariant", doc: "A field of every matching object equals a value or matches a regex (exactly one of equals, matches).", properties: [
+        Property("match", .object(ObjectMatch.schema()), required: true),
+        Property("path", .string("Dotted path; list items by index (`spec.template.spec.containers.0.image`)."), required: true),
+        Property("equals", .any("The value, compared as JSON (1 and 1.0 are equal); `null` checks the field is absent.")),
+        Property("matches", .string("A regular expression (ICU, unanchored) over the value's text.")),
+        Property("allowNone", .boolean("When true, no matching object is not a finding (default false).")),
+    ])
     /// How the field is judged.
     public enum Condition: Sendable, Hashable {
         /// Equal as JSON (numbers compared by value).

@@ -5,7 +5,14 @@ import ProofStore
 /// `nonDecreasing` never fewer than at an earlier capture within the window.
 public struct LokiVolumeInvariant: Invariant {
     public static let kind = "lokiVolume"
-    public static let keys = ["namespaces", "sample", "min", "nonDecreasing", "window"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "LokiVolumeInvariant", doc: "Loki holds logs per namespace, and (optionally) the count never goes down.", properties: [
+        Property("namespaces", .oneOf([.string(), .strings()], "The namespaces whose volume is checked."), required: true),
+        Property("sample", .string("The capture's Loki sample name per namespace (default `lines-{namespace}`).")),
+        Property("min", .integer("At least this many lines (default 1).", minimum: 0)),
+        Property("nonDecreasing", .boolean("Never fewer than at an earlier capture (default false).")),
+        Property("window", .integer("With nonDecreasing: compare with the last N captures (default every earlier one).", minimum: 1)),
+    ])
     /// The namespaces.
     public var namespaces: [String]
     /// The sample name template; `{namespace}` is replaced.

@@ -3,7 +3,11 @@ import ProofCore
 /// `namespaceKept`: namespaces exist, are not Terminating, and (with `since`) have the uid they had then.
 public struct NamespaceKeptInvariant: Invariant {
     public static let kind = "namespaceKept"
-    public static let keys = ["names", "since"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "NamespaceKeptInvariant", doc: "Namespaces still exist, are not Terminating, and (with since) are the same namespaces.", properties: [
+        Property("names", .oneOf([.string(), .strings()], "Namespace name globs."), required: true),
+        Property("since", .string("A capture label: each namespace's uid must equal its uid then.")),
+    ])
     /// Namespace name globs.
     public var names: [Glob]
     /// The capture whose uids must be kept.

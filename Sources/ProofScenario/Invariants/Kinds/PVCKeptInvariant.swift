@@ -4,7 +4,12 @@ import ProofCore
 /// the data.
 public struct PVCKeptInvariant: Invariant {
     public static let kind = "pvcKept"
-    public static let keys = ["match", "since", "phase"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "PVCKeptInvariant", doc: "PersistentVolumeClaims keep their uid and stay in a phase (the claim is the data).", properties: [
+        Property("match", .object(ObjectMatch.schema(fixedKind: "PersistentVolumeClaim")), required: true),
+        Property("since", .string("A capture label: every claim matched then must still be there with the same uid.")),
+        Property("phase", .string("The expected phase (default Bound).")),
+    ])
     /// The claims judged.
     public var match: ObjectMatch
     /// The capture whose uids must be kept.

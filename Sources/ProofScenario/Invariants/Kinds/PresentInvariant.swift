@@ -3,7 +3,11 @@ import ProofCore
 /// `present`: at least `min` (default 1) objects match.
 public struct PresentInvariant: Invariant {
     public static let kind = "present"
-    public static let keys = ["match", "min"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "PresentInvariant", doc: "At least `min` matching objects exist.", properties: [
+        Property("match", .object(ObjectMatch.schema()), required: true),
+        Property("min", .integer("How many must match (default 1).", minimum: 1)),
+    ])
     /// The objects looked for.
     public var match: ObjectMatch
     /// How many must exist.

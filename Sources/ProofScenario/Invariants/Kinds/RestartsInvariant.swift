@@ -4,7 +4,13 @@ import ProofCore
 /// `max`.
 public struct RestartsInvariant: Invariant {
     public static let kind = "restarts"
-    public static let keys = ["match", "max", "since", "replacements"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "RestartsInvariant", doc: "Containers of matching pods restart at most `max` times per workload, pod replacements included.", properties: [
+        Property("match", .object(ObjectMatch.schema(fixedKind: "Pod")), required: true),
+        Property("max", .integer("The most restarts a workload may have.", minimum: 0), required: true),
+        Property("since", .string("The capture restarts are counted from (default the run's first capture).")),
+        Property("replacements", .boolean("A pod replaced by its owner counts as one restart (default true).")),
+    ])
     /// The pods judged.
     public var match: ObjectMatch
     /// The most restarts allowed per workload.

@@ -4,7 +4,12 @@ import ProofCore
 /// spec digest.
 public struct UnchangedInvariant: Invariant {
     public static let kind = "unchanged"
-    public static let keys = ["match", "since", "compare"]
+    /// The mapping this kind accepts (decoding and `proof schema`).
+    public static let schema = ObjectSchema(name: "UnchangedInvariant", doc: "Objects matched at a named capture are still there, with the same uid and/or spec digest.", properties: [
+        Property("match", .object(ObjectMatch.schema()), required: true),
+        Property("since", .string("The capture label to compare with."), required: true),
+        Property("compare", .array(.oneOf(["uid", "spec"]), "What must be the same (default both).")),
+    ])
     /// What is compared.
     public enum Aspect: String, Sendable, Hashable, CaseIterable {
         /// `metadata.uid`: the same object, not a re-created one.

@@ -13,7 +13,7 @@ public struct ExpectStep: StepAction {
     public var invariant: InvariantSpec
 
     /// The schema (an invariant; see docs/invariants.md).
-    public static var schema: Schema { .any("An invariant (`id`, `description`, one kind key), checked once here; see docs/invariants.md.") }
+    public static var schema: Schema { .object(InvariantSpec.objectSchema, "An invariant (`id`, `description`, one kind key), checked once here; see docs/invariants.md.") }
 
     /// Decodes the step.
     public init(from node: YAMLNode) throws {
