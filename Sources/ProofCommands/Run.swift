@@ -20,7 +20,9 @@ extension Proof {
                 and the platform services included). Every file is linted first; a file that does not lint never \
                 starts a run. Exit codes: 0 every invariant held, 1 a finding (or a failed step), 2 bad input \
                 (including a prod scenario or prod-looking context without --allow-prod), 3 could not execute \
-                (cluster unreachable, timeout, interrupted).
+                (cluster unreachable, timeout, interrupted). With --record-http every HTTP exchange of the run is kept in \
+                the store (cassette mode, docs/replay.md): `proof sim serve --replay RUN` serves them back so the \
+                scenario can be re-run offline.
                 """)
 
         /// Cluster and store flags.
@@ -45,6 +47,12 @@ extension Proof {
         /// GitOps checkout.
         @Option(name: .customLong("gitops-repo"), help: ArgumentHelp("The GitOps repository checkout for git/attach steps (against a real cluster).", valueName: "dir"))
         var gitopsRepo: String?
+
+        /// Cassette mode.
+        @Flag(
+            name: .customLong("record-http"),
+            help: "Keep every HTTP exchange of the run (API calls, watches line by line, Loki and service-proxy calls) in the store, credentials stripped; `proof sim serve --replay RUN` serves them back.")
+        var recordHTTP = false
 
         /// Platform manifests for the embedded cluster.
         @Option(help: ArgumentHelp("Platform manifests the embedded cluster is made from.", valueName: "dir"))
@@ -122,9 +130,13 @@ extension Proof {
             onConnected: (@Sendable (ClusterConnection) async -> Void)?
         ) async -> (Int32, ProofInput?) {
             let connection: ClusterConnection
+            // Cassette mode: one recorder per scenario, on the client the run uses; the runner saves it into the run.
+            let recorder = recordHTTP ? CassetteRecorder() : nil
+            var httpOptions = HTTPClientOptions()
+            httpOptions.recorder = recorder
             do {
                 if cluster.usesSimulatedCluster { reporter.line("starting the embedded simulated cluster for \(scenario.name)…") }
-                connection = try await ClusterConnection.open(cluster, platformDirectory: platform)
+                connection = try await ClusterConnection.open(cluster, platformDirectory: platform, httpOptions: httpOptions)
             } catch {
                 printError("cannot reach the cluster: \(error)")
                 return (3, nil)
@@ -136,7 +148,7 @@ extension Proof {
             let options = ScenarioRunner.Options(
                 gitopsRepository: gitopsRepo ?? connection.argoCD?.repository.path, kubeconfigPath: kubeconfigPath,
                 cluster: connection.description, command: Self.commandLine(scenario: scenario.file), reporter: reporter,
-                variables: variables)
+                variables: variables, recorder: recorder)
             let runner = ScenarioRunner(client: connection.client, store: store, options: options)
             let task = Task { try await runner.run(scenario) }
             let interrupt = Self.onInterrupt { task.cancel() }

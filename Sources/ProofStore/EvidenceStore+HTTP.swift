@@ -23,7 +23,8 @@ extension EvidenceStore {
         }
         let requestHeaders = headers(exchange.requestHeaders)
         let responseHeaders = headers(exchange.responseHeaders)
-        let requestBody = exchange.requestBody.map { Self.normalizedBody($0, redaction: redaction) }
+        let secretURL = Self.isSecretURL(exchange.url)
+        let requestBody = exchange.requestBody.map { Self.normalizedBody($0, redaction: redaction, secretRequest: secretURL) }
         let responseBody = exchange.responseBody.map { Self.normalizedBody($0, redaction: redaction) }
         let events = exchange.streamEvents.map { ($0.offsetMilliseconds, Self.normalizedBody($0.body, redaction: redaction)) }
         let url = redaction.redactor.scrub(exchange.url)
@@ -84,10 +85,14 @@ extension EvidenceStore {
 
     /// A body as stored: canonical normalised JSON when it parses, scrubbed text when it is UTF-8, and a
     /// marker otherwise (binary bodies are not kept: they cannot be checked for credentials).
-    static func normalizedBody(_ bytes: [UInt8], redaction: Redaction) -> [UInt8] {
+    ///
+    /// `secretRequest`: the body of a request to a Secret (``isSecretURL(_:)``). A patch names no `kind`, so it
+    /// is redacted as a Secret (`data`/`stringData` values, the last-applied annotation), and every `value` of
+    /// a JSON Patch is replaced by a marker.
+    static func normalizedBody(_ bytes: [UInt8], redaction: Redaction, secretRequest: Bool = false) -> [UInt8] {
         if bytes.isEmpty { return bytes }
         if let json = try? JSON(parsing: bytes) {
-            return redaction.normalizeDocument(json).canonicalData
+            return (secretRequest ? Self.redactedSecretRequest(json, redaction: redaction) : redaction.normalizeDocument(json)).canonicalData
         }
         // Several JSON documents, one per line (a watch stream read as one body).
         if let text = String(validating: bytes, as: UTF8.self) {
@@ -99,5 +104,45 @@ extension EvidenceStore {
             return Array(redaction.redactor.scrub(text).utf8)
         }
         return Array(redaction.marker(kind: "binary-body", value: bytes).utf8)
+    }
+
+    /// Whether `url` addresses core Secrets (`/api/v1/secrets`, `/api/v1/namespaces/NS/secrets[/NAME]`).
+    static func isSecretURL(_ url: String) -> Bool {
+        var path = Substring(url)
+        if let scheme = path.range(of: "://") {
+            path = path[scheme.upperBound...]
+            path = path.firstIndex(of: "/").map { path[$0...] } ?? ""
+        }
+        if let query = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = path[..<query] }
+        let parts = path.split(separator: "/")
+        guard parts.count >= 3, parts[0] == "api", parts[1] == "v1" else { return false }
+        if parts[2] == "secrets" { return true }
+        return parts.count >= 5 && parts[2] == "namespaces" && parts[4] == "secrets"
+    }
+
+    /// A request body sent to a Secret, redacted as one (see ``normalizedBody(_:redaction:secretRequest:)``).
+    static func redactedSecretRequest(_ json: JSON, redaction: Redaction) -> JSON {
+        switch json {
+        case .object(var members) where members["kind"] == nil:
+            // A patch: redact it as the Secret it changes, then drop the fields added for that.
+            members["kind"] = .string("Secret")
+            members["apiVersion"] = .string("v1")
+            guard case .object(var redacted) = redaction.normalize(.object(members)) else { return redaction.normalizeDocument(json) }
+            redacted["kind"] = nil
+            redacted["apiVersion"] = nil
+            return .object(redacted)
+        case .array(let operations):
+            // A JSON Patch: any `value` may be a secret value.
+            return .array(operations.map { operation in
+                guard case .object(var members) = operation, let value = members["value"], !value.isNull else {
+                    return redaction.normalizeDocument(operation)
+                }
+                if let text = value.stringValue, Redaction.isMarker(text) { return operation }
+                members["value"] = .string(redaction.marker(kind: "secret-value", value: value.canonicalData))
+                return redaction.normalizeDocument(.object(members))
+            })
+        default:
+            return redaction.normalizeDocument(json)
+        }
     }
 }

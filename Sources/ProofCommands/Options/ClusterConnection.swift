@@ -26,17 +26,19 @@ public final class ClusterConnection: Sendable {
 
     /// Connects as `options` say: the kubeconfig's cluster, or the embedded simulated cluster (seeded from
     /// `platformDirectory` through its Argo CD, settled — all Applications Synced/Healthy or `settleTimeout`
-    /// passed — before it returns).
+    /// passed — before it returns). `httpOptions` are the client's HTTP settings (TLS and proxy come from the
+    /// kubeconfig); `proof run --record-http` sets their `recorder`.
     ///
     /// - Throws: `ClusterError` for a kubeconfig that cannot be used; `SimError` when the simulated cluster
     ///   cannot start (missing platform directory).
     public static func open(
-        _ options: ClusterOptions, platformDirectory: String = "scenarios/platform", settleTimeout: Duration = .seconds(60)
+        _ options: ClusterOptions, platformDirectory: String = "scenarios/platform", settleTimeout: Duration = .seconds(60),
+        httpOptions: HTTPClientOptions = HTTPClientOptions()
     ) async throws -> ClusterConnection {
         if !options.usesSimulatedCluster {
             let config = try options.loadClusterConfig()
             return ClusterConnection(
-                client: KubernetesClient(config: config), description: config.description, simulated: nil, argoCD: nil,
+                client: KubernetesClient(config: config, options: httpOptions), description: config.description, simulated: nil, argoCD: nil,
                 temporaryDirectory: nil)
         }
         var simOptions = SimOptions()
@@ -48,7 +50,7 @@ public final class ClusterConnection: Sendable {
             try cluster.writeKubeconfig(to: directory + "/kubeconfig")
             let config = try Kubeconfig.load(path: directory + "/kubeconfig", environment: ["HOME": directory])
             let connection = ClusterConnection(
-                client: KubernetesClient(config: config), description: "simulated (embedded, \(cluster.url))", simulated: cluster,
+                client: KubernetesClient(config: config, options: httpOptions), description: "simulated (embedded, \(cluster.url))", simulated: cluster,
                 argoCD: argo, temporaryDirectory: directory)
             await connection.settle(timeout: settleTimeout)
             return connection

@@ -33,12 +33,16 @@ public struct ScenarioRunner: Sendable {
         public var timeline: Bool
         /// Variables known from the start (`environment` is always set).
         public var variables: [String: String]
+        /// The recorder set as `HTTPClientOptions.recorder` on the runner's client (`proof run --record-http`):
+        /// its exchanges are saved into the run (``CassetteRecording``) before the run is closed and sealed.
+        public var recorder: CassetteRecorder?
 
         /// Options.
         public init(gitopsRepository: String? = nil, kubeconfigPath: String? = nil, cluster: String? = nil,
             command: String? = nil, reporter: ProgressReporter = ProgressReporter(mode: .silent), timeline: Bool = true,
-            variables: [String: String] = [:])
+            variables: [String: String] = [:], recorder: CassetteRecorder? = nil)
         {
+            self.recorder = recorder
             self.gitopsRepository = gitopsRepository
             self.kubeconfigPath = kubeconfigPath
             self.cluster = cluster
@@ -90,7 +94,12 @@ public struct ScenarioRunner: Sendable {
         let info = RunInfo(
             scenario: scenario.name, scenarioDigest: scenario.digest, environment: scenario.environment.rawValue,
             cluster: options.cluster, command: options.command, harnessVersion: "gitops-proof 0.1",
-            attributes: ["file": .string(scenario.file), "description": .string(scenario.description)])
+            attributes: [
+                "file": .string(scenario.file), "description": .string(scenario.description),
+                // The resolved declarations (includes expanded): `proof replay` re-evaluates these, also when
+                // the scenario file has changed or is gone.
+                "invariants": .array(scenario.invariants.map(\.source)),
+            ])
         let run = try await store.beginRun(info)
         onBegin(run)
         reporter.line("run \(run.short) of \(scenario.name) (\(scenario.environment.rawValue)) against \(options.cluster ?? "the cluster")")
@@ -146,6 +155,15 @@ public struct ScenarioRunner: Sendable {
                 }
             }
             await timeline?.stop(store: store, run: run)
+            if let recorder = options.recorder {
+                // Before finishRun: the seal covers the HTTP exchanges.
+                do {
+                    let count = try await CassetteRecording.save(recorder, to: store, run: run)
+                    reporter.line("  recorded \(count) HTTP exchange(s)")
+                } catch {
+                    await state.fail(.cannotExecute, "the HTTP exchanges could not be recorded: \(error)")
+                }
+            }
             let findings = await session.findings
             let steps = (try? await store.steps(run: run)) ?? []
             let failedFindings = findings.filter { $0.status != .held }
