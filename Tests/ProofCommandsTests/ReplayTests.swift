@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import ProofCluster
 import ProofCore
 import ProofReport
 import ProofScenario
+import ProofSim
 import ProofStore
 import Testing
 
@@ -178,6 +180,60 @@ enum EvidenceFixture {
         await #expect(throws: ReplayError.self) { try await Replayer(store: store).replay(run, source: .recorded) }
         let command = try Proof.Replay.parse([run.rawValue, "--db", db])
         await #expect(throws: ExitCode(2)) { try await command.run() }
+    }
+
+    @Test func aRunnerRecordedRunReplaysByItsRecordedInvariantsWhenTheScenarioAndIncludesAreGone() async throws {
+        let directory = try EvidenceFixture.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("with-include.yaml").path
+        let include = directory.appendingPathComponent("shared.yaml").path
+        try """
+            invariants:
+              - id: default-kept
+                description: The default namespace survives.
+                namespaceKept: {names: [default], since: before}
+            """.write(toFile: include, atomically: true, encoding: .utf8)
+        try """
+            apiVersion: proof.gitops/v1alpha1
+            kind: Scenario
+            metadata: {name: include-demo, description: Invariants of the file and of an include.}
+            spec:
+              environment: dev
+              include: [shared.yaml]
+              capture: {kinds: [configmaps, namespaces], namespaces: [default], loki: [{environment: dev, defaults: false}]}
+              invariants:
+                - id: config-present
+                  description: The ConfigMap exists after the apply.
+                  at: [after]
+                  present: {match: {kind: ConfigMap, namespace: default, name: demo}}
+              steps:
+                - capture: {label: before}
+                - apply: {manifests: [{apiVersion: v1, kind: ConfigMap, metadata: {name: demo, namespace: default}, data: {k: v}}]}
+                - capture: {label: after}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let scenario = try Scenario.load(path: file)
+        let store = try EvidenceStore.open(path: directory.appendingPathComponent("e.sqlite").path)
+        let sim = try await SimulatedCluster.start(SimOptions())
+        let config = directory.appendingPathComponent("sim.kubeconfig").path
+        try sim.writeKubeconfig(to: config)
+        let result = try await ScenarioRunner(
+            client: KubernetesClient(config: try Kubeconfig.load(path: config)), store: store, options: .init(timeline: false)
+        ).run(scenario)
+        await sim.stop()
+        #expect(result.exitCode == 0, "\(result.message)")
+        // The resolved declarations (include expanded) are in the run's attributes.
+        let run = try #require(try await store.run(result.run))
+        let recorded = try #require(run.info.attributes["invariants"]?.arrayValue)
+        #expect(recorded.compactMap { $0["id"]?.stringValue } == ["config-present", "default-kept"])
+
+        try FileManager.default.removeItem(atPath: file)
+        try FileManager.default.removeItem(atPath: include)
+        let replay = try await Replayer(store: store).replay(result.run, source: .recorded)
+        #expect(replay.matchesRecord, "differences: \(replay.differences)")
+        #expect(Set(replay.results.map(\.finding.invariantID)) == ["config-present", "default-kept"])
+        #expect(replay.exitCode == 0)
+        let command = try Proof.Replay.parse([String(result.run.rawValue.suffix(8)), "--db", store.path, "--quiet"])
+        #expect(try await command.execute() == 0)
     }
 
     @Test func badInputExitsTwoAndAnUnexecutedRunExitsThree() async throws {
