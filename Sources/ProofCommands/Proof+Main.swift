@@ -23,7 +23,7 @@ extension Proof {
     public static func runReturningExitCode(_ arguments: [String]) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
+            if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()

@@ -80,6 +80,9 @@ public struct GitStep: StepAction {
             throw ScenarioError(.cannotExecute, "\(file) has no document with kind \(documentKind ?? "any") and name \(documentName ?? "any")")
         }
         var changes: [String: JSON] = [:]
+        // In place when every change replaces a one-line scalar (comments and layout kept, as a person would
+        // edit); otherwise the file is rewritten from its values, which loses its comments (said in the outcome).
+        var inPlace: String? = text
         for (dotted, value) in set {
             let components = dotted.split(separator: ".").map(String.init)
             changes[dotted] = ["from": documents[index][path: components] ?? .null, "to": value]
@@ -87,8 +90,9 @@ public struct GitStep: StepAction {
                 throw ScenarioError(.invalidInput, "cannot set \(dotted) in \(file): a list index is out of range or a value on the way is not a mapping/list")
             }
             documents[index] = updated
+            inPlace = inPlace.flatMap { YAML.replacingScalar(in: $0, document: index, path: components, with: value) }
         }
-        let yaml = try documents.map { try Yams.dump(object: $0.foundationValue, sortKeys: true) }.joined(separator: "---\n")
+        let yaml = try inPlace ?? documents.map { try Yams.dump(object: $0.foundationValue, sortKeys: true) }.joined(separator: "---\n")
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         let timeout = context.timeout
         for arguments in [["git", "add", "--", file], ["git", "-c", "user.name=gitops-proof", "-c", "user.email=proof@localhost", "commit", "-q", "-m", message]] {
@@ -100,7 +104,10 @@ public struct GitStep: StepAction {
         let head = try await ExternalCommand.run(["git", "rev-parse", "HEAD"], in: repository, timeout: timeout)
         let commit = head.output.trimmingCharacters(in: .whitespacesAndNewlines)
         await context.session.setVariable("commit", commit)
-        return .passed("committed \(commit.prefix(12)): \(message)", detail: ["commit": .string(commit), "file": .string(file), "changes": .object(changes)])
+        let how = inPlace == nil ? " (\(file) was rewritten from its values: its comments and layout were not kept)" : ""
+        return .passed(
+            "committed \(commit.prefix(12)): \(message)\(how)",
+            detail: ["commit": .string(commit), "file": .string(file), "changes": .object(changes), "inPlace": .bool(inPlace != nil)])
     }
 }
 
