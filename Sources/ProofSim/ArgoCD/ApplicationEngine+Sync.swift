@@ -77,16 +77,13 @@ extension ApplicationEngine {
 
         var results: [JSON] = []
         var failures: [String] = []
-        var initiatedBy = operation["initiatedBy"] ?? [:]
-        if initiatedBy.objectValue == nil { initiatedBy = [:] }
-        let entry: JSON = ["revision": .string(commit), "source": syncSource, "deployedAt": .string(now),
-            "deployStartedAt": .string(startedAt), "initiatedBy": initiatedBy]
         if ArgoCDFaults.Settings.matches(switches.skipApply, name) {
             // Reported as done, with the history entry, while no live object is touched.
             syncResult["resources"] = .array(desired.map {
                 result($0.ref, status: "Synced", message: "\($0.ref.kind.lowercased())/\($0.ref.name) not applied (skipApply fault)")
             })
-            return SyncOutcome(phase: "Succeeded", message: "successfully synced (all tasks run)", syncResult: syncResult, history: entry)
+            return SyncOutcome(phase: "Succeeded", message: "successfully synced (all tasks run)", syncResult: syncResult,
+                history: historyEntry(operation: operation, commit: commit, source: syncSource, startedAt: startedAt))
         }
         let syncOptions = ((spec[path: ["syncPolicy", "syncOptions"]]?.arrayValue ?? []) + (sync["syncOptions"]?.arrayValue ?? []))
             .compactMap(\.stringValue)
@@ -137,7 +134,16 @@ extension ApplicationEngine {
         if let first = failures.first {
             return SyncOutcome(phase: "Failed", message: "one or more objects failed to apply, reason: \(first)", syncResult: syncResult)
         }
-        return SyncOutcome(phase: "Succeeded", message: "successfully synced (all tasks run)", syncResult: syncResult, history: entry)
+        return SyncOutcome(phase: "Succeeded", message: "successfully synced (all tasks run)", syncResult: syncResult,
+            history: historyEntry(operation: operation, commit: commit, source: syncSource, startedAt: startedAt))
+    }
+
+    /// The `history[]` entry (without id) of a successful sync of `commit`, deployed now.
+    func historyEntry(operation: JSON, commit: String, source: JSON, startedAt: String) -> JSON {
+        var initiatedBy = operation["initiatedBy"] ?? [:]
+        if initiatedBy.objectValue == nil { initiatedBy = [:] }
+        return ["revision": .string(commit), "source": source, "deployedAt": .string(now),
+            "deployStartedAt": .string(startedAt), "initiatedBy": initiatedBy]
     }
 
     /// One `syncResult.resources[]` entry.

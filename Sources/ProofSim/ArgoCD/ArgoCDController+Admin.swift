@@ -2,8 +2,9 @@ import ProofCore
 
 extension ArgoCDController {
     /// Serves the admin endpoint `/_sim/argocd/faults` for the Argo CD controller among `controllers`:
-    /// `GET` returns the switches, `POST` (a JSON object such as `{"neverHealthy":true}` or
-    /// `{"slowSyncMilliseconds":2000}`) changes some of them, `DELETE` turns them all off. Returns the HTTP
+    /// `GET` returns the switches, `POST` (a JSON object such as `{"neverHealthy":true}`,
+    /// `{"slowSyncMilliseconds":2000}` or `{"failSync":["feast-*"],"noPrune":true}`; see `ArgoCDFaults.apply`)
+    /// changes some of them, `DELETE` turns them all off. Returns the HTTP
     /// status and the JSON body (a `Status` failure for errors); the API server only has to route to it.
     public static func handleFaultsRequest(method: String, body: [UInt8], controllers: [any SimController]) -> (status: Int, body: JSON) {
         guard let controller = controllers.lazy.compactMap({ $0 as? ArgoCDController }).first else {
