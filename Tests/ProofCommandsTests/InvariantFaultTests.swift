@@ -1,0 +1,69 @@
+import Foundation
+import ProofCore
+import ProofSim
+import Testing
+
+@testable import ProofCommands
+
+/// Issue 6: "for each shipped invariant a test turns on a fault switch and shows the run fails with that
+/// finding (exit 1) — an invariant that cannot fail is a defect." Each test runs one shipped scenario the real
+/// way (`proof run` against the embedded simulated cluster, see `FaultRun`) with a group of faults that do not
+/// interfere, and asserts a finding for every invariant id of the group (at the capture where it matters, about
+/// the object it names).
+///
+/// The scenarios wait for the very states some invariants check (the detach waits until the Feast apps and
+/// Redis are gone, the rollback waits for image 1.0.0): a fault that prevents such a state makes the wait time
+/// out (exit 3) before the invariant is evaluated. Those invariants are broken between the scenario's last wait
+/// and its capture instead: `FaultRun.Action.duringCapture` holds the capture's list calls back (the API
+/// server's latency fault) while the cluster is disrupted.
+@Suite struct InvariantFaultTests {
+    /// optional-toggle and the shared baseline/app health:
+    /// - `feast-apps-healthy`, `baseline-apps-healthy`, `logging-app-healthy`, `monitoring-app-healthy` (appStatus)
+    ///   ← Argo CD `unhealthyApps` until the `start` capture;
+    /// - `feature-store-namespaces-kept` (namespaceKept) ← namespace feature-store-dev deleted once
+    ///   `before-detach` is recorded (Argo CD's CreateNamespace re-creates it at the attach, with a new uid);
+    /// - `feast-apps-gone`, `optional-env-apps-gone`, `redis-gone` (absent) ← while `after-detach` lists
+    ///   Applications and StatefulSets, optional-envs-prod, feast-prod and Redis of feature-store-prod are
+    ///   re-created (copies taken before the run), as if the detach had not removed them;
+    /// - `redis-back` (present) ← while `after-attach` lists StatefulSets, Redis of feature-store-prod is deleted
+    ///   and Argo CD's self-heal of feast-prod fails (`failSync ["feast-prod"]`).
+    @Test func optionalToggle() async throws {
+        let kept = KeptObjects()
+        let outcome = try await FaultRun.run(
+            "optional-toggle",
+            FaultRun.Action.unhealthyUntilStart(["feast-*", "baseline-dev", "logging-dev", "monitoring-dev"])
+                + [
+                    .later(.connected) { connection in
+                        kept.keep(try await connection.copyForCreate("statefulsets", namespace: "feature-store-prod", name: "redis"), as: "redis")
+                        kept.keep(try await connection.copyForCreate("applications", namespace: "argocd", name: "feast-prod"), as: "feast")
+                        kept.keep(try await connection.copyForCreate("applications", namespace: "argocd", name: "optional-envs-prod"), as: "envs")
+                    },
+                    .later(.captured("before-detach")) { try await $0.delete("namespaces", namespace: nil, name: "feature-store-dev") },
+                ]
+                + FaultRun.Action.duringCapture(
+                    "after-detach", holdBack: ["/apis/argoproj.io/v1alpha1/applications", "/apis/apps/v1/statefulsets"],
+                    disrupt: { connection in
+                        for key in ["redis", "feast", "envs"] { try await connection.create(kept.object(key)) }
+                    })
+                + FaultRun.Action.duringCapture(
+                    "after-attach", holdBack: ["/apis/apps/v1/statefulsets"],
+                    before: { try $0.argoCDFaults.failSync = ["feast-prod"] },
+                    disrupt: { try await $0.delete("statefulsets", namespace: "feature-store-prod", name: "redis") },
+                    after: { try $0.argoCDFaults.failSync = [] }))
+        print("optional-toggle under faults: \(outcome.seconds) s\n\(outcome.notHeld)")
+        outcome.expectFailedRun()
+        outcome.expectFinding("feast-apps-healthy", at: "start", about: "feast-dev")
+        outcome.expectFinding("baseline-apps-healthy", at: "start", about: "baseline-dev")
+        outcome.expectFinding("logging-app-healthy", at: "start", about: "logging-dev")
+        outcome.expectFinding("monitoring-app-healthy", at: "start", about: "monitoring-dev")
+        outcome.expectFinding("feature-store-namespaces-kept", at: "after-detach", about: "feature-store-dev")
+        outcome.expectFinding("feature-store-namespaces-kept", at: "after-attach", about: "feature-store-dev")
+        outcome.expectFinding("feast-apps-gone", at: "after-detach", about: "feast-prod")
+        outcome.expectFinding("optional-env-apps-gone", at: "after-detach", about: "optional-envs-prod")
+        outcome.expectFinding("redis-gone", at: "after-detach", about: "redis")
+        outcome.expectFinding("redis-back", at: "after-attach")
+        for id in ["feast-apps-healthy", "feature-store-namespaces-kept", "feast-apps-gone", "redis-back"] {
+            outcome.expectReportsShowFailed(id)
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import ProofCluster
+import ProofCore
+import ProofSim
+
+@testable import ProofCommands
+
+/// A fault test's own mistake (no embedded cluster, a condition that never came), not a finding.
+struct FaultRunError: Error, CustomStringConvertible {
+    /// What went wrong.
+    var description: String
+}
+
+extension FaultRun.Action {
+    /// Runs `body` synchronously at `moment`, before the run goes on (fault switches).
+    static func now(_ moment: FaultRun.Moment, _ body: @escaping @Sendable (ClusterConnection) throws -> Void) -> Self {
+        Self(moment: moment, now: body, later: nil)
+    }
+
+    /// Starts `body` at `moment` in a task (API calls); the outcome waits for it.
+    static func later(_ moment: FaultRun.Moment, _ body: @escaping @Sendable (ClusterConnection) async throws -> Void) -> Self {
+        Self(moment: moment, now: nil, later: body)
+    }
+
+    /// Argo CD's `unhealthyApps` fault for the Applications matching `globs`, from before the run until the
+    /// `start` capture is recorded: every `appStatus` invariant on them fails at `start`, and they are Healthy
+    /// again long before a wait needs them.
+    static func unhealthyUntilStart(_ globs: [String]) -> [Self] {
+        [
+            .later(.connected) { connection in
+                try connection.argoCDFaults.unhealthyApps = globs
+                for glob in globs {
+                    try await connection.eventually("the Applications \(glob) report Degraded") {
+                        let apps = try connection.applications(glob)
+                        return !apps.isEmpty && apps.allSatisfy { $0[path: ["status", "health", "status"]]?.stringValue == "Degraded" }
+                    }
+                }
+            },
+            .now(.captured("start")) { connection in try connection.argoCDFaults.unhealthyApps = [] },
+        ]
+    }
+
+    /// While the capture `label` lists the given collections (`GET` paths such as `/apis/apps/v1/statefulsets`),
+    /// their answers are held back `milliseconds` (the simulated API server's latency fault, served with the state
+    /// after the delay), and `disrupt` runs meanwhile: a change made between the scenario's last wait and its
+    /// capture, which the capture must see. `before` runs synchronously when the capture step starts, `after` when
+    /// it has been recorded (with the latency rules removed).
+    static func duringCapture(
+        _ label: String, holdBack paths: [String], milliseconds: Int = 1500,
+        before: (@Sendable (ClusterConnection) throws -> Void)? = nil,
+        disrupt: @escaping @Sendable (ClusterConnection) async throws -> Void,
+        after: (@Sendable (ClusterConnection) throws -> Void)? = nil
+    ) -> [Self] {
+        [
+            .now(.stepStarts("capture \(label)")) { connection in
+                let simulated = try connection.sim
+                for path in paths { simulated.faults.add(FaultRule(method: "GET", path: path, action: .latency(milliseconds: milliseconds))) }
+                try before?(connection)
+            },
+            .later(.stepStarts("capture \(label)")) { connection in try await disrupt(connection) },
+            .now(.captured(label)) { connection in
+                try connection.sim.faults.clear()
+                try after?(connection)
+            },
+        ]
+    }
+}
+
+extension ClusterConnection {
+    /// The embedded cluster (a fault test always runs against it).
+    var sim: SimulatedCluster {
+        get throws {
+            guard let simulated else { throw FaultRunError(description: "the run has no embedded simulated cluster") }
+            return simulated
+        }
+    }
+
+    /// The embedded Argo CD's fault switches.
+    var argoCDFaults: ArgoCDFaults {
+        get throws {
+            guard let argoCD else { throw FaultRunError(description: "the run has no embedded Argo CD") }
+            return argoCD.faults
+        }
+    }
+
+    /// The Applications in `argocd` whose name matches `glob`, read from the embedded cluster's store.
+    func applications(_ glob: String) throws -> [JSON] {
+        let pattern = Glob(glob)
+        return try sim.state.list(BuiltIn.applications).items.filter {
+            $0[path: ["metadata", "namespace"]]?.stringValue == "argocd"
+                && pattern.matches($0[path: ["metadata", "name"]]?.stringValue ?? "")
+        }
+    }
+
+    /// Deletes an object through the API (`resource` as kubectl names it: `statefulsets`, `namespaces`…).
+    func delete(_ resource: String, namespace: String?, name: String) async throws {
+        let type = try await client.resource(named: resource)
+        try await client.delete(type, name: name, namespace: namespace)
+    }
+
+    /// Merge-patches an object through the API.
+    func patch(_ resource: String, namespace: String?, name: String, _ patch: JSON) async throws {
+        let type = try await client.resource(named: resource)
+        _ = try await client.patch(type, name: name, namespace: namespace, patch: patch)
+    }
+
+    /// Waits (polling every 20 ms, at most `timeout`) until `condition` holds; throws when it never does.
+    func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw FaultRunError(description: "never came within \(timeout): \(what)")
+    }
+}
+
+extension ClusterConnection {
+    /// The object as it is now, made ready to be created again: no uid, resourceVersion, timestamps, owner
+    /// references, finalizers, status or pending operation (a copy taken before the run, to resurrect it later).
+    func copyForCreate(_ resource: String, namespace: String?, name: String) async throws -> JSON {
+        let type = try await client.resource(named: resource)
+        var object = try await client.get(type, name: name, namespace: namespace)
+        for key in ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields", "ownerReferences", "finalizers", "deletionTimestamp"] {
+            object.set(nil, at: ["metadata", key])
+        }
+        object.set(nil, at: ["status"])
+        object.set(nil, at: ["operation"])
+        return object
+    }
+
+    /// Creates `object` through the API; one that exists already (Argo CD was faster) is left as it is.
+    func create(_ object: JSON) async throws {
+        do { _ = try await client.create(object) } catch let error as ClusterError where error.isConflict {}
+    }
+}
