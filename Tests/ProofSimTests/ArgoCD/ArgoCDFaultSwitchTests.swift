@@ -36,6 +36,10 @@ struct ArgoCDFaultSwitchTests {
             #expect(set.status == 200, "\(set.text)")
             #expect(set.json["unhealthyApps"] == ["logging-dev", "feast-*"])
             #expect(controller.faults.unhealthyApps == ["logging-dev", "feast-*"])
+            // A wrong type is a 400 and changes nothing (not even the valid members next to it).
+            let bad = try await client.request("POST", "/_sim/argocd/faults", body: ["noPrune": true, "failSync": 3])
+            #expect(bad.status == 400, "\(bad.text)")
+            #expect(controller.faults.current == ArgoCDFaults.Settings(unhealthyApps: ["logging-dev", "feast-*"]))
             let faulted = ["logging-dev", "feast-dev", "feast-prod"]
             var apps: [String: JSON] = [:]
             let degraded = try await eventually(timeout: 10) {
