@@ -7,19 +7,31 @@
 #   baseline: `proof replay --all --read-only` (reads every capture, body and finding; evaluates nothing)
 #   replay:   `proof replay --all`             (the same reads + every invariant at every capture)
 # and prints both, the ratio replay/baseline, and the target (replay of 100 runs < 2 s).
+# --keep DIR keeps the store in DIR and, when DIR already holds one, times it again without recording anew;
+# --repeat N times both N times, alternately, and prints every figure and the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=100
+runs=100; keep=""; repeat=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
+    --keep) keep="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 swift build -c release --product proof >/dev/null
 PROOF="$(swift build -c release --show-bin-path)/proof"
-work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+if [[ -n "$keep" ]]; then
+  mkdir -p "$keep"; work="$(cd "$keep" && pwd)"
+else
+  work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+fi
 db="$work/evidence.sqlite"
+if [[ -n "$keep" && -s "$db" ]]; then
+  echo "reusing the store in $work"
+else
+rm -f "$db" "$db-wal" "$db-shm"
 echo "recording one run of optional-toggle…"
 "$PROOF" run scenarios/optional-toggle.yaml --db "$db" --out "$work/proof" >"$work/run.log" 2>&1 || { tail -20 "$work/run.log"; echo "the recorded run failed" >&2; exit 1; }
 orig=$(sqlite3 "$db" "SELECT id FROM runs LIMIT 1")
@@ -48,12 +60,23 @@ SQL
   done
   echo "COMMIT;"
 } | sqlite3 "$db"
+fi
 objects=$(sqlite3 "$db" "SELECT count(*) FROM snapshot_objects")
 echo "$(sqlite3 "$db" "SELECT count(*) FROM runs") runs, $(sqlite3 "$db" "SELECT count(*) FROM snapshots") captures, $objects captured objects, $(sqlite3 "$db" "SELECT count(*) FROM objects") distinct bodies"
 now() { date +%s.%N; }
-start=$(now); "$PROOF" replay --all --read-only --db "$db" >"$work/base.log"; base=$(echo "$(now) - $start" | bc)
-start=$(now); set +e; "$PROOF" replay --all --quiet --db "$db" >"$work/replay.log"; code=$?; set -e; replay=$(echo "$(now) - $start" | bc)
-tail -1 "$work/base.log"; tail -1 "$work/replay.log"
-grep -c 'same findings as recorded' "$work/replay.log" | xargs -I{} echo "{} of $runs runs replayed to the recorded findings (exit $code)"
-printf 'baseline (read only) %.3f s, replay %.3f s, ratio replay/baseline %.2f; target: replay of %d runs < 2 s\n' \
-  "$base" "$replay" "$(echo "$replay / $base" | bc -l)" "$runs"
+bases=(); replays=()
+for i in $(seq 1 "$repeat"); do
+  start=$(now); "$PROOF" replay --all --read-only --db "$db" >"$work/base.log"; base=$(echo "$(now) - $start" | bc)
+  start=$(now); set +e; "$PROOF" replay --all --quiet --db "$db" >"$work/replay.log"; code=$?; set -e; replay=$(echo "$(now) - $start" | bc)
+  tail -1 "$work/base.log"; tail -1 "$work/replay.log"
+  grep -c 'same findings as recorded' "$work/replay.log" | xargs -I{} echo "{} of $runs runs replayed to the recorded findings (exit $code)"
+  printf 'baseline (read only) %.3f s, replay %.3f s, ratio replay/baseline %.2f; target: replay of %d runs < 2 s\n' \
+    "$base" "$replay" "$(echo "$replay / $base" | bc -l)" "$runs"
+  bases+=("$base"); replays+=("$replay")
+done
+if (( repeat > 1 )); then
+  median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+  mb=$(median "${bases[@]}"); mr=$(median "${replays[@]}")
+  printf 'median of %d: baseline %.3f s, replay %.3f s, ratio replay/baseline %.2f; target: replay of %d runs < 2 s\n' \
+    "$repeat" "$mb" "$mr" "$(echo "$mr / $mb" | bc -l)" "$runs"
+fi

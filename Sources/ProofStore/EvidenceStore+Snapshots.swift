@@ -253,13 +253,7 @@ extension EvidenceStore {
         let path = path
         return try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM loki_samples WHERE snapshot_id = ? ORDER BY seq", arguments: [snapshot.rawValue]).map { row in
-                let what = "Loki sample \(row["name"] as String) of snapshot \(snapshot)"
-                let start: String? = row["range_start"]
-                let end: String? = row["range_end"]
-                return LokiSample(
-                    name: row["name"], query: row["query"], start: try start.map { try Self.date($0, path: path, what: what) },
-                    end: try end.map { try Self.date($0, path: path, what: what) },
-                    result: try Self.decodeJSON(row["result"], path: path, what: what), error: row["error"])
+                try Self.lokiSample(row, snapshot: snapshot, path: path)
             }
         }
     }

@@ -8,11 +8,13 @@ import ProofStore
 /// taken by an `expect` step is judged by the invariants recorded at it, every other capture by every
 /// invariant, each with all earlier captures as context. Findings made by steps (HTTP expectations…) cannot
 /// be re-made without a cluster and are carried over from the record. Bodies are parsed once per digest
-/// across all replayed runs (content addressing makes most captures share most bodies).
+/// across all replayed runs (content addressing makes most captures share most bodies), and captures with
+/// the same members (the same snapshot digest) share one object list.
 public actor Replayer {
     /// The store read from.
     public let store: EvidenceStore
     private var bodies: [String: JSON] = [:]
+    private var captures: [String: CapturedState] = [:]
 
     /// A replayer over `store`.
     public init(store: EvidenceStore) {
@@ -104,31 +106,47 @@ public actor Replayer {
         return captures.reduce(0) { $0 + $1.state.objects.count }
     }
 
-    /// The captures of a run, bodies shared through the digest cache.
+    /// The captures of a run. Reads are batched per run (snapshots, member digests, Loki samples, listing
+    /// errors: one query each) and cached across runs: bodies by object digest, and whole captures by member
+    /// digest (captures with the same members share one parsed object list and its kind index; only the
+    /// label, time, Loki samples and listing errors are the run's own).
     func loadCaptures(_ run: RunID) async throws -> [(state: CapturedState, step: Int?)] {
+        let records = try await store.snapshots(run: run)
+        let known = Set(records.filter { captures[$0.digest] != nil }.map(\.id))
+        let members = known.count == records.count ? [:] : try await store.memberDigests(run: run, skipping: known)
+        var missing: Set<String> = []
+        for digests in members.values { for digest in digests where bodies[digest] == nil { missing.insert(digest) } }
+        if !missing.isEmpty {
+            for (digest, body) in try await store.bodies(digests: Array(missing)) { bodies[digest] = body }
+        }
+        let loki = records.contains { $0.lokiCount > 0 } ? try await store.lokiSamples(run: run) : [:]
+        let errors = records.contains { $0.errorCount > 0 } ? try await store.listingErrors(run: run) : [:]
+        if captures.count > Self.captureCacheLimit { captures.removeAll(keepingCapacity: true) }
         var states: [(state: CapturedState, step: Int?)] = []
-        for record in try await store.snapshots(run: run) {
-            let members = try await store.objects(snapshot: record.id, bodies: false)
-            var objects: [JSON] = []
-            objects.reserveCapacity(members.count)
-            var missing: [String] = []
-            for member in members {
-                if let body = bodies[member.digest] { objects.append(body) } else { missing.append(member.digest) }
+        states.reserveCapacity(records.count)
+        for record in records {
+            var state: CapturedState
+            if let cached = captures[record.digest] {
+                state = cached
+                state.label = record.label
+                state.sequence = record.sequence
+                state.takenAt = record.takenAt
+                state.snapshot = record.id
+            } else {
+                // A member whose body is missing is left out, as the snapshot's join with `objects` leaves it.
+                let objects = (members[record.id] ?? []).compactMap { bodies[$0] }
+                state = CapturedState(label: record.label, sequence: record.sequence, takenAt: record.takenAt, snapshot: record.id, objects: objects)
+                captures[record.digest] = state
             }
-            if !missing.isEmpty {
-                // One batched read of the bodies not seen yet (the snapshot's join), then the cache.
-                for member in try await store.objects(snapshot: record.id, bodies: true) where bodies[member.digest] == nil {
-                    if let body = member.body { bodies[member.digest] = body; objects.append(body) }
-                }
-            }
-            let state = CapturedState(
-                label: record.label, sequence: record.sequence, takenAt: record.takenAt, snapshot: record.id, objects: objects,
-                lokiSamples: record.lokiCount > 0 ? try await store.lokiSamples(snapshot: record.id) : [],
-                listingErrors: record.errorCount > 0 ? try await store.listingErrors(snapshot: record.id) : [])
+            state.lokiSamples = loki[record.id] ?? []
+            state.listingErrors = errors[record.id] ?? []
             states.append((state, record.step))
         }
         return states
     }
+
+    /// How many distinct captures the member-digest cache keeps before it starts over.
+    static let captureCacheLimit = 1024
 
     nonisolated static func key(capture: Int?, id: String, status: String, object: ObjectIdentity?, message: String) -> String {
         "\(capture.map { "capture \($0)" } ?? "step") [\(id)] \(status)\(object.map { " \($0)" } ?? ""): \(message)"
