@@ -66,4 +66,71 @@ import Testing
             outcome.expectReportsShowFailed(id)
         }
     }
+
+    /// baseline-always-on, objects deleted through the API once `start` is recorded (Argo CD's self-heal
+    /// re-creates them, with new uids):
+    /// - namespace monitoring-dev → `monitoring-untouched`, `grafana-untouched`, `baseline-statefulsets-untouched`
+    ///   (unchanged) and `baseline-namespaces-kept` (namespaceKept);
+    /// - DaemonSet alloy → `alloy-untouched`; Deployment minio → `minio-untouched` (unchanged);
+    /// - PVC storage-loki-0 → `loki-data-kept` (pvcKept).
+    @Test func baselineAlwaysOnObjectsDeleted() async throws {
+        let outcome = try await FaultRun.run(
+            "baseline-always-on",
+            [
+                .later(.captured("start")) { connection in
+                    try await connection.delete("namespaces", namespace: nil, name: "monitoring-dev")
+                    try await connection.delete("daemonsets", namespace: "baseline-dev", name: "alloy")
+                    try await connection.delete("deployments", namespace: "baseline-dev", name: "minio")
+                    try await connection.delete("persistentvolumeclaims", namespace: "baseline-dev", name: "storage-loki-0")
+                }
+            ])
+        print("baseline-always-on with objects deleted: \(outcome.seconds) s\n\(outcome.notHeld)")
+        outcome.expectFailedRun()
+        outcome.expectFinding("monitoring-untouched", at: "optional-detached", about: "monitoring-dev")
+        outcome.expectFinding("grafana-untouched", at: "optional-detached", about: "monitoring-dev-grafana")
+        outcome.expectFinding("baseline-statefulsets-untouched", at: "optional-detached", about: "monitoring-dev")
+        outcome.expectFinding("baseline-namespaces-kept", at: "optional-detached", about: "monitoring-dev")
+        outcome.expectFinding("alloy-untouched", at: "optional-detached", about: "alloy")
+        outcome.expectFinding("minio-untouched", at: "optional-detached", about: "minio")
+        outcome.expectFinding("loki-data-kept", at: "optional-detached", about: "storage-loki-0")
+        for id in ["monitoring-untouched", "baseline-namespaces-kept", "loki-data-kept"] { outcome.expectReportsShowFailed(id) }
+    }
+
+    /// baseline-always-on under the embedded cluster's chaos switches:
+    /// - `baseline-pods-stable` (restarts) ← MinIO's pod crash-loops from `start` on;
+    /// - `alloy-on-every-node` (count) ← a node (not Loki's) is removed once `start` is recorded, its Alloy pod
+    ///   goes with it;
+    /// - `logs-flow` (lokiVolume) ← while `optional-detached` is captured, Loki has lost its data and Alloy is
+    ///   paused (resumed once the capture is recorded, so the later Loki wait sees new lines).
+    @Test func baselineAlwaysOnChaos() async throws {
+        let outcome = try await FaultRun.run(
+            "baseline-always-on",
+            [
+                .now(.captured("start")) { connection in
+                    let simulated = try connection.sim
+                    simulated.chaos.crashLoop(namespace: "baseline-dev", labels: "app.kubernetes.io/name=minio")
+                    let lokiNode = simulated.state.list(BuiltIn.pods).items.first {
+                        $0[path: ["metadata", "namespace"]]?.stringValue == "baseline-dev" && $0[path: ["metadata", "name"]]?.stringValue == "loki-0"
+                    }?[path: ["spec", "nodeName"]]?.stringValue
+                    let nodes = simulated.state.list(BuiltIn.nodes).items.compactMap { $0[path: ["metadata", "name"]]?.stringValue }
+                    guard let victim = nodes.sorted().last(where: { $0 != lokiNode }) else {
+                        throw FaultRunError(description: "no node without Loki among \(nodes)")
+                    }
+                    try simulated.chaos.removeNode(victim)
+                },
+                .now(.stepStarts("capture optional-detached")) { connection in
+                    let simulated = try connection.sim
+                    simulated.chaos.alloyPaused = true
+                    simulated.chaos.lokiLosesData()
+                },
+                .now(.captured("optional-detached")) { try $0.sim.chaos.alloyPaused = false },
+                .now(.captured("optional-attached")) { try $0.sim.chaos.stopCrashLoops() },
+            ])
+        print("baseline-always-on under chaos: \(outcome.seconds) s\n\(outcome.notHeld)")
+        outcome.expectFailedRun()
+        outcome.expectFinding("baseline-pods-stable", at: "optional-detached", about: "minio")
+        outcome.expectFinding("alloy-on-every-node", at: "optional-detached")
+        outcome.expectFinding("logs-flow", at: "optional-detached", about: "fastapi-dev")
+        for id in ["baseline-pods-stable", "alloy-on-every-node", "logs-flow"] { outcome.expectReportsShowFailed(id) }
+    }
 }

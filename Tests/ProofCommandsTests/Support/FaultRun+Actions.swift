@@ -98,10 +98,32 @@ extension ClusterConnection {
         try await client.delete(type, name: name, namespace: namespace)
     }
 
-    /// Merge-patches an object through the API.
-    func patch(_ resource: String, namespace: String?, name: String, _ patch: JSON) async throws {
-        let type = try await client.resource(named: resource)
-        _ = try await client.patch(type, name: name, namespace: namespace, patch: patch)
+    /// Patches an object through the API (a merge patch unless `type` says otherwise).
+    func patch(_ resource: String, namespace: String?, name: String, _ patch: JSON, as type: ProofCluster.PatchType = .merge) async throws {
+        let resourceType = try await client.resource(named: resource)
+        _ = try await client.patch(resourceType, name: name, namespace: namespace, patch: patch, as: type)
+    }
+
+    /// Sets the image of a Deployment's first container (a JSON patch, the rest of the spec kept), as
+    /// `kubectl set image` by hand would.
+    func setImage(_ image: String, deployment name: String, namespace: String) async throws {
+        try await patch(
+            "deployments", namespace: namespace, name: name,
+            JSON.array([["op": "replace", "path": "/spec/template/spec/containers/0/image", "value": JSON.string(image)]]), as: ProofCluster.PatchType.json)
+    }
+
+    /// A dev Application aimed at a prod namespace, created through the API (project `dev`, destination
+    /// fastapi-prod, no automated sync): what the `envIsolation` invariants must report.
+    func createMisdirectedApp(_ name: String) async throws {
+        try await create([
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": ["name": .string(name), "namespace": "argocd"],
+            "spec": [
+                "project": "dev",
+                "source": ["repoURL": "https://git.example.invalid/mlp/gitops.git", "path": "core/envs/dev/fastapi", "targetRevision": "HEAD"],
+                "destination": ["server": "https://kubernetes.default.svc", "namespace": "fastapi-prod"],
+            ],
+        ])
     }
 
     /// Waits (polling every 20 ms, at most `timeout`) until `condition` holds; throws when it never does.
