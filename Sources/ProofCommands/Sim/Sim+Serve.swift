@@ -51,6 +51,10 @@ extension Proof.Sim {
         @Option(name: .customLong("fault"), help: "Arm a fault (repeatable), e.g. status=429,retry-after=2,path=/apis/**,count=5.")
         var faults: [String] = []
 
+        /// Chaos switches armed from the start (JSON, as `POST /_sim/chaos` takes).
+        @Option(help: ArgumentHelp("Arm chaos switches from the start: JSON as POST /_sim/chaos takes, e.g. '{\"alloyPaused\":true}' or '{\"crashLoop\":[{\"namespace\":\"baseline-dev\",\"labels\":\"app.kubernetes.io/name=loki\"}]}'.", valueName: "json"))
+        var chaos: String?
+
         public init() {}
 
         public func validate() throws {
@@ -58,6 +62,9 @@ extension Proof.Sim {
             guard scale >= 1 else { throw ValidationError("--scale must be at least 1, got \(scale)") }
             for spec in faults {
                 do { _ = try FaultRule(spec: spec) } catch { throw ValidationError("--fault \(spec): \(error.message)") }
+            }
+            if let chaos {
+                do { try ChaosSwitches().apply(jsonText: chaos) } catch { throw ValidationError("--chaos: \(error.message)") }
             }
             if platform != "none" {
                 var isDirectory: ObjCBool = false
@@ -94,6 +101,10 @@ extension Proof.Sim {
                 argo = try options.enableArgoCD(gitopsRepository: gitopsRepo, options: timing)
             }
             let cluster = try await SimulatedCluster.start(options)
+            if let chaos {
+                try cluster.chaos.apply(jsonText: chaos)
+                print("chaos switches: \(cluster.chaos.json.canonicalString) (change them at /_sim/chaos)")
+            }
             if let argo {
                 print("Argo CD syncs from the Git repository \(argo.repository.path) (commit there to deploy; faults: /_sim/argocd/faults)")
             }
