@@ -61,7 +61,7 @@ import Testing
         outcome.expectFinding("feast-apps-gone", at: "after-detach", about: "feast-prod")
         outcome.expectFinding("optional-env-apps-gone", at: "after-detach", about: "optional-envs-prod")
         outcome.expectFinding("redis-gone", at: "after-detach", about: "redis")
-        outcome.expectFinding("redis-back", at: "after-attach")
+        outcome.expectFinding("redis-back", at: "after-attach", about: "redis")
         for id in ["feast-apps-healthy", "feature-store-namespaces-kept", "feast-apps-gone", "redis-back"] {
             outcome.expectReportsShowFailed(id)
         }
@@ -129,7 +129,7 @@ import Testing
         print("baseline-always-on under chaos: \(outcome.seconds) s\n\(outcome.notHeld)")
         outcome.expectFailedRun()
         outcome.expectFinding("baseline-pods-stable", at: "optional-detached", about: "minio")
-        outcome.expectFinding("alloy-on-every-node", at: "optional-detached")
+        outcome.expectFinding("alloy-on-every-node", at: "optional-detached", about: "alloy")
         outcome.expectFinding("logs-flow", at: "optional-detached", about: "fastapi-dev")
         for id in ["baseline-pods-stable", "alloy-on-every-node", "logs-flow"] { outcome.expectReportsShowFailed(id) }
     }
