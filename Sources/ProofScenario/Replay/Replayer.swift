@@ -15,6 +15,7 @@ public actor Replayer {
     public let store: EvidenceStore
     private var bodies: [String: JSON] = [:]
     private var captures: [String: CapturedState] = [:]
+    private var declarations: [String: [InvariantSpec]] = [:]
 
     /// A replayer over `store`.
     public init(store: EvidenceStore) {
@@ -40,11 +41,22 @@ public actor Replayer {
     /// several runs can be evaluated in parallel.
     public func prepare(_ id: RunID, source: ReplaySource) async throws -> Prepared {
         guard let run = try await store.run(id) else { throw ReplayError("no run \(id) in \(store.path)") }
-        let specs = try source.invariants(for: run)
+        let specs = try invariants(for: run, source: source)
         let redactor = store.redaction.redactor
         return Prepared(
             run: run, specs: specs, captures: try await loadCaptures(id), recorded: try await store.findings(run: id),
             steps: try await store.steps(run: id), scrub: { redactor.scrub($0) })
+    }
+
+    /// The invariants `source` gives for `run`; recorded declarations are decoded once per distinct text
+    /// (every run of one scenario version records the same ones).
+    func invariants(for run: RunRecord, source: ReplaySource) throws -> [InvariantSpec] {
+        guard case .recorded = source, let declared = run.info.attributes["invariants"] else { return try source.invariants(for: run) }
+        let key = declared.canonicalString
+        if let cached = declarations[key] { return cached }
+        let specs = try source.invariants(for: run)
+        declarations[key] = specs
+        return specs
     }
 
     /// Evaluates a prepared run: a pure function of recorded evidence.
