@@ -67,17 +67,52 @@ public struct ApplyStep: StepAction {
         return .passed("applied \(objects.count) object(s)", detail: ["applied": .array(applied)])
     }
 
-    /// Creates `object`, or merge-patches it when it exists; returns `created Kind ns/name` or `configured …`.
+    /// The annotation `kubectl apply` keeps the last applied manifest in.
+    static let lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+    /// Creates `object`, or updates it with a three-way patch when it exists, as `kubectl apply` does: fields
+    /// in the manifest are set, fields the previous apply set and this manifest no longer has are removed,
+    /// fields set by others (controllers, `kubectl edit`) are left alone. The manifest is kept in the
+    /// `last-applied-configuration` annotation, so `kubectl apply` and this step can take turns.
+    /// Returns `created Kind ns/name` or `configured …`.
     static func apply(_ object: JSON, namespace: String?, client: KubernetesClient) async throws -> String {
         let type = try await client.resource(for: object)
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
         let ns = type.namespaced ? (object[path: ["metadata", "namespace"]]?.stringValue ?? namespace ?? client.defaultNamespace) : nil
         let label = "\(object["kind"]?.stringValue ?? "?") \(ns.map { "\($0)/" } ?? "")\(name)"
-        if try await client.getIfPresent(type, name: name, namespace: ns) != nil {
-            _ = try await client.patch(type, name: name, namespace: ns, patch: object, as: .merge)
+        var manifest = object
+        if var annotations = manifest[path: ["metadata", "annotations"]]?.objectValue {
+            annotations[lastApplied] = nil
+            manifest = manifest.setting(annotations.isEmpty ? nil : .object(annotations), at: ["metadata", "annotations"][...]) ?? manifest
+        }
+        let recorded = JSON.string(manifest.canonicalString)
+        if let live = try await client.getIfPresent(type, name: name, namespace: ns) {
+            let previous = live[path: ["metadata", "annotations", lastApplied]]?.stringValue
+                .flatMap { try? JSON(parsing: Array($0.utf8)) }
+            var patch = Self.threeWayPatch(original: previous, modified: manifest)
+            patch = patch.setting(recorded, at: ["metadata", "annotations", lastApplied][...]) ?? patch
+            _ = try await client.patch(type, name: name, namespace: ns, patch: patch, as: .merge)
             return "configured \(label)"
         }
-        _ = try await client.create(type, object, namespace: ns)
+        _ = try await client.create(type, manifest.setting(recorded, at: ["metadata", "annotations", lastApplied][...]) ?? manifest, namespace: ns)
         return "created \(label)"
+    }
+
+    /// A JSON merge patch that makes the object what `modified` says and deletes what `original` (the
+    /// previously applied manifest) had and `modified` dropped; everything else is left as it is live.
+    /// Lists are replaced whole (JSON merge patch semantics).
+    static func threeWayPatch(original: JSON?, modified: JSON) -> JSON {
+        guard case .object(let wanted) = modified else { return modified }
+        let before = original?.objectValue ?? [:]
+        var patch: [String: JSON] = [:]
+        for (key, value) in wanted {
+            if case .object = value, let old = before[key], case .object = old {
+                patch[key] = threeWayPatch(original: old, modified: value)
+            } else {
+                patch[key] = value
+            }
+        }
+        for key in before.keys where wanted[key] == nil { patch[key] = .null }
+        return .object(patch)
     }
 }
