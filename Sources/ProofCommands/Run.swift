@@ -18,9 +18,9 @@ extension Proof {
             discussion: """
                 Without --context/--kubeconfig each scenario runs against a fresh embedded simulated cluster (Argo CD \
                 and the platform services included). Every file is linted first; a file that does not lint never \
-                starts a run. Exit codes: 0 every invariant held, 1 a finding (or a failed step), 2 bad input \
+                starts a run. Exit codes: 0 every invariant held, 1 a finding (or a failed step, a wait that timed out), 2 bad input \
                 (including a prod scenario or prod-looking context without --allow-prod), 3 could not execute \
-                (cluster unreachable, timeout, interrupted). With --record-http every HTTP exchange of the run is kept in \
+                (cluster unreachable, the run's own timeout passed, interrupted). With --record-http every HTTP exchange of the run is kept in \
                 the store (cassette mode, docs/replay.md): `proof sim serve --replay RUN` serves them back so the \
                 scenario can be re-run offline.
                 """)
@@ -54,11 +54,26 @@ extension Proof {
             help: "Keep every HTTP exchange of the run (API calls, watches line by line, Loki and service-proxy calls) in the store, credentials stripped; `proof sim serve --replay RUN` serves them back.")
         var recordHTTP = false
 
+        /// Caps every step's timeout.
+        @Option(
+            name: .customLong("max-step-timeout"),
+            help: ArgumentHelp(
+                "Cap every step's timeout at this (e.g. 15s), whatever the scenario says: fail fast against a fast cluster such as the embedded one.",
+                valueName: "duration"))
+        var maxStepTimeout: String?
+
         /// Platform manifests for the embedded cluster.
         @Option(help: ArgumentHelp("Platform manifests the embedded cluster is made from.", valueName: "dir"))
         var platform: String = "scenarios/platform"
 
         public init() {}
+
+        /// Checks flag values before anything runs (a bad value is bad input, exit 2).
+        public func validate() throws {
+            if let maxStepTimeout, YAMLNode.parseDuration(maxStepTimeout) == nil {
+                throw ValidationError("--max-step-timeout '\(maxStepTimeout)' is not a duration such as 15s, 2m or 1h30m")
+            }
+        }
 
         public func run() async throws {
             let code = try await execute(reporter: ProgressReporter())
@@ -148,7 +163,7 @@ extension Proof {
             let options = ScenarioRunner.Options(
                 gitopsRepository: gitopsRepo ?? connection.argoCD?.repository.path, kubeconfigPath: kubeconfigPath,
                 cluster: connection.description, command: Self.commandLine(scenario: scenario.file), reporter: reporter,
-                variables: variables, recorder: recorder)
+                variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration))
             let runner = ScenarioRunner(client: connection.client, store: store, options: options)
             let task = Task { try await runner.run(scenario) }
             let interrupt = Self.onInterrupt { task.cancel() }

@@ -10,6 +10,7 @@ import Testing
         #expect(await Proof.runReturningExitCode(["run", "--no-such-flag", "x.yaml"]) == Proof.Exit.badInput)
         #expect(await Proof.runReturningExitCode(["lint"]) == Proof.Exit.badInput, "a missing argument")
         #expect(await Proof.runReturningExitCode(["no-such-command"]) == Proof.Exit.badInput)
+        #expect(await Proof.runReturningExitCode(["run", "--max-step-timeout", "soon", "x.yaml"]) == Proof.Exit.badInput, "a bad flag value")
     }
 
     @Test func helpAndVersionSucceed() async {

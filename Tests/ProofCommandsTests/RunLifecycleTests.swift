@@ -73,14 +73,23 @@ import Testing
         }
     }
 
+    /// A wait that times out is a failed step (the cluster answered but did not get there: exit 1, not 3). The
+    /// runner captures the cluster as the step left it (`failed-step`), and the invariants of the capture the
+    /// run never reached are judged there, so the proof says what was wrong, not only that a wait timed out.
     @Test func aWaitThatTimesOutReportsWhatItLastSaw() async throws {
         try await Self.withCluster { connection, store in
             let scenario = try Self.scenario("""
-                [{wait: {field: {kind: Deployment, namespace: fastapi-dev, name: fastapi, path: spec.replicas, equals: 5}}, timeout: 1s}]
+                [{wait: {field: {kind: Deployment, namespace: fastapi-dev, name: fastapi, path: spec.replicas, equals: 5}}, timeout: 1s}, {capture: {label: scaled}}]
+                """, invariants: """
+                [{id: five-replicas, description: Five FastAPI replicas., at: [scaled], field: {match: {kind: Deployment, namespace: fastapi-dev, name: fastapi}, path: spec.replicas, equals: 5}}]
                 """)
             let runner = ScenarioRunner(client: connection.client, store: store, options: .init(timeline: false))
             let result = try await runner.run(scenario)
-            #expect(result.exitCode == 3 && result.status == .error)
+            #expect(result.exitCode == 1 && result.status == .failed)
+            #expect(try await store.snapshots(run: result.run).map(\.label) == ["start", "failed-step", "end"])
+            let finding = try #require(result.findings.first { $0.invariantID == "five-replicas" })
+            #expect(finding.status == .failed && finding.actual?["value"] == 1 && finding.message.contains("expected"))
+            #expect(result.findings.filter { $0.invariantID == "five-replicas" }.count == 1, "judged at failed-step only")
             let step = try #require(result.steps.first { $0.kind == "wait" })
             #expect(step.status == .timeout)
             #expect(step.message?.contains("fastapi-dev/fastapi: spec.replicas is 1, expected 5") == true)

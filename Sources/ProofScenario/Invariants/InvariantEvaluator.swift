@@ -11,7 +11,7 @@ public enum InvariantEvaluator {
 
     /// The results of one invariant at `context.current`.
     public static func evaluate(_ spec: InvariantSpec, in context: EvaluationContext) -> [Finding] {
-        guard spec.applies(to: context.current.label) else { return [] }
+        guard spec.applies(to: context.current.label, after: context.earlier.map(\.label)) else { return [] }
         if let since = spec.invariant.since, context.capture(labeled: since) == nil { return [] }
         let evaluation = spec.invariant.evaluate(in: context)
         let kind = spec.kind

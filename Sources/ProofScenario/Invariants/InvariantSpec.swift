@@ -32,6 +32,22 @@ public struct InvariantSpec: Sendable {
         return at.contains { $0.matches(label) }
     }
 
+    /// The label of the capture the runner takes when a main step fails, before `finally` runs. It stands in
+    /// for the captures the run never got to: an invariant whose `at:` names such a capture is judged there,
+    /// so a wait that timed out still shows *what* was wrong (`rolled-back-image`: expected 1.0.0, found 1.1.0).
+    public static let failedStepLabel = "failed-step"
+
+    /// Whether it is evaluated at a capture labelled `label`, taken after captures labelled `earlier`: as
+    /// ``applies(to:)``, and at the ``failedStepLabel`` capture also when `at:` names a capture (no wildcards,
+    /// not `start`/`end`) that was not taken before it.
+    public func applies(to label: String, after earlier: [String]) -> Bool {
+        if applies(to: label) { return true }
+        guard label == Self.failedStepLabel, let at else { return false }
+        return at.contains { glob in
+            !glob.hasWildcards && glob.pattern != "start" && glob.pattern != "end" && !earlier.contains(glob.pattern)
+        }
+    }
+
     /// The capture labels it refers to (`at:` entries without wildcards, and `since:`), for lint to check.
     public var referencedCaptures: [String] {
         (at ?? []).filter { !$0.hasWildcards }.map(\.pattern) + (invariant.since.map { [$0] } ?? [])

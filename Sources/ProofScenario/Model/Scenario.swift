@@ -146,7 +146,13 @@ public struct Scenario: Sendable {
             return try ScenarioError.collecting(try node.sequence()) { index, node in try Step.decode(node, index: index, phase: "finally") }
         } ?? []
         // Labels named by invariants (`since:`) must be captures the scenario takes.
-        let labels = Set(["start", "end"] + (steps + finally).compactMap { ($0.action as? CaptureStep)?.label })
+        let reserved = ["start", "end", InvariantSpec.failedStepLabel]
+        for step in steps + finally {
+            if let label = (step.action as? CaptureStep)?.label, reserved.contains(label) {
+                problems.append(DecodingProblem(location: step.location, message: "capture label '\(label)' is taken by the runner (\(reserved.joined(separator: ", ")) are reserved); choose another"))
+            }
+        }
+        let labels = Set(reserved + (steps + finally).compactMap { ($0.action as? CaptureStep)?.label })
         for invariant in invariants {
             for label in invariant.referencedCaptures where !labels.contains(label) {
                 problems.append(DecodingProblem(location: root.location, message: "invariant '\(invariant.id)' refers to capture '\(label)', which no step takes; captures: \(labels.sorted().joined(separator: ", "))"))

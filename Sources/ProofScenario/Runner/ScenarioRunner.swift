@@ -36,13 +36,17 @@ public struct ScenarioRunner: Sendable {
         /// The recorder set as `HTTPClientOptions.recorder` on the runner's client (`proof run --record-http`):
         /// its exchanges are saved into the run (``CassetteRecording``) before the run is closed and sealed.
         public var recorder: CassetteRecorder?
+        /// The longest any step may take, whatever the scenario says (`proof run --max-step-timeout`): a run
+        /// against a fast cluster fails fast.
+        public var maxStepTimeout: Duration?
 
         /// Options.
         public init(gitopsRepository: String? = nil, kubeconfigPath: String? = nil, cluster: String? = nil,
             command: String? = nil, reporter: ProgressReporter = ProgressReporter(mode: .silent), timeline: Bool = true,
-            variables: [String: String] = [:], recorder: CassetteRecorder? = nil)
+            variables: [String: String] = [:], recorder: CassetteRecorder? = nil, maxStepTimeout: Duration? = nil)
         {
             self.recorder = recorder
+            self.maxStepTimeout = maxStepTimeout
             self.gitopsRepository = gitopsRepository
             self.kubeconfigPath = kubeconfigPath
             self.cluster = cluster
@@ -145,6 +149,13 @@ public struct ScenarioRunner: Sendable {
             for step in notRun {
                 try? await record(step, run: run, phase: "main", status: .skipped, message: why, at: Date(), until: Date())
             }
+            // A failed main step: capture the cluster as the step left it, before `finally` changes it. The
+            // invariants of captures the run did not get to are judged there (InvariantSpec.failedStepLabel).
+            if await state.stopped, await state.failure == nil {
+                do { try await session.capture(label: InvariantSpec.failedStepLabel, step: nil) } catch {
+                    await state.fail(.cannotExecute, "the \(InvariantSpec.failedStepLabel) capture failed: \(error)")
+                }
+            }
             if !scenario.finally.isEmpty { reporter.line("finally:") }
             for step in scenario.finally {
                 await execute(step, phase: "finally", scenario: scenario, session: session, state: state, deadline: clock.now + step.timeoutOr(scenario.stepTimeout))
@@ -168,7 +179,7 @@ public struct ScenarioRunner: Sendable {
             let steps = (try? await store.steps(run: run)) ?? []
             let failedFindings = findings.filter { $0.status != .held }
             let failure = await state.failure
-            let failedSteps = steps.filter { $0.status == .failed }
+            let failedSteps = steps.filter { $0.status == .failed || $0.status == .timeout }
             var status = RunStatus.passed
             var code: Int32 = 0
             var message = "every invariant held (\(findings.count) results), \(steps.count) steps"
@@ -192,7 +203,7 @@ public struct ScenarioRunner: Sendable {
         let number = await state.nextStepNumber()
         let clock = ContinuousClock()
         let remaining = deadline - clock.now
-        let timeout = min(step.timeoutOr(scenario.stepTimeout), max(remaining, .zero))
+        let timeout = min(step.timeoutOr(scenario.stepTimeout), options.maxStepTimeout ?? .seconds(86_400), max(remaining, .zero))
         let context = StepContext(
             client: client, scenarioDirectory: URL(fileURLWithPath: scenario.file).deletingLastPathComponent().path,
             gitopsRepository: options.gitopsRepository, environment: scenario.environment, timeout: timeout,
@@ -216,7 +227,13 @@ public struct ScenarioRunner: Sendable {
             status = error.code == .timedOut ? .timeout : .error
             message = error.description
             detail = error.detail
-            if !step.continueOnError {
+            if error.code == .timedOut, clock.now < deadline {
+                // The cluster answered but did not get where the step waited for it to go: the platform
+                // misbehaved, a failed step (exit 1), not a harness that could not run (exit 3).
+                if !step.continueOnError { await state.stop() }
+            } else if error.code == .timedOut {
+                await state.fail(.cannotExecute, "the run's timeout passed during step \(number) (\(step.kind)): \(error.description)")
+            } else if !step.continueOnError {
                 await state.fail(error.code == .invalidInput ? .invalidInput : error.code == .aborted ? .aborted : .cannotExecute, "step \(number) (\(step.kind)): \(error.description)")
             }
         } catch is CancellationError {

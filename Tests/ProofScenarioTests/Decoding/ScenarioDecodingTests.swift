@@ -26,6 +26,17 @@ import Testing
         }
     }
 
+    @Test func theRunnersCaptureLabelsAreReserved() {
+        let found = problems(Self.header + """
+              steps:
+                - capture: {label: before}
+                - capture: {label: failed-step}
+            """)
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("t.yaml:8:") == true, "\(found)")
+        #expect(found.first?.contains("capture label 'failed-step' is taken by the runner") == true, "\(found)")
+    }
+
     @Test func unknownKeyInAStepIsLocatedAndListsTheAllowedKeys() {
         let found = problems(Self.header + """
               steps:
