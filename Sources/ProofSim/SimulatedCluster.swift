@@ -34,12 +34,15 @@ public final class SimulatedCluster: Sendable {
     public let seedReport: Seeder.Report?
     private let tasks: Mutex<[Task<Void, Never>]>
     private let server: Task<Void, Never>
+    /// The listening channel (set once the server runs), closed first when the cluster stops.
+    private let listener: Mutex<(any Channel)?>
 
     /// `https://127.0.0.1:PORT`.
     public var url: String { "https://127.0.0.1:\(port)" }
 
     private init(state: SimState, faults: FaultSwitchboard, services: ServiceHandlers, chaos: ChaosSwitches, token: String,
-        port: Int, caPEM: String, seedReport: Seeder.Report?, tasks: [Task<Void, Never>], server: Task<Void, Never>)
+        port: Int, caPEM: String, seedReport: Seeder.Report?, tasks: [Task<Void, Never>], server: Task<Void, Never>,
+        listener: (any Channel)?)
     {
         self.state = state
         self.faults = faults
@@ -51,6 +54,7 @@ public final class SimulatedCluster: Sendable {
         self.seedReport = seedReport
         self.tasks = Mutex(tasks)
         self.server = server
+        self.listener = Mutex(listener)
     }
 
     /// Starts a cluster: seeds nodes, namespaces and the platform, starts the controllers, binds the server.
@@ -83,7 +87,7 @@ public final class SimulatedCluster: Sendable {
         }
 
         let core = ClusterCore(state: state, faults: faults, services: services, chaos: chaos, token: token, options: options)
-        let (bound, boundContinuation) = AsyncStream.makeStream(of: Result<Int, any Error>.self)
+        let (bound, boundContinuation) = AsyncStream.makeStream(of: Result<(port: Int, channel: any Channel), any Error>.self)
         var logger = Logger(label: "proof-sim")
         logger.logLevel = .critical
         let certificate = try ServingCertificate.generate()
@@ -92,7 +96,7 @@ public final class SimulatedCluster: Sendable {
             server: try .tls(.http1(), tlsConfiguration: certificate.tlsConfiguration()),
             configuration: .init(address: .hostname("127.0.0.1", port: options.port), serverName: nil),
             onServerRunning: { channel in
-                boundContinuation.yield(.success(channel.localAddress?.port ?? 0))
+                boundContinuation.yield(.success((channel.localAddress?.port ?? 0, channel)))
             },
             logger: logger
         )
@@ -105,9 +109,12 @@ public final class SimulatedCluster: Sendable {
             boundContinuation.finish()
         }
         var port = 0
+        var listener: (any Channel)?
         for await result in bound {
             switch result {
-            case .success(let value): port = value
+            case .success(let value):
+                port = value.port
+                listener = value.channel
             case .failure(let error):
                 for task in tasks { task.cancel() }
                 state.finishAllStreams()
@@ -117,7 +124,7 @@ public final class SimulatedCluster: Sendable {
         }
         core.port.withLock { $0 = port }
         return SimulatedCluster(state: state, faults: faults, services: services, chaos: chaos, token: token, port: port,
-            caPEM: certificate.caPEM, seedReport: report, tasks: tasks, server: server)
+            caPEM: certificate.caPEM, seedReport: report, tasks: tasks, server: server, listener: listener)
     }
 
     /// Stops the server and the controllers and ends every open watch.
@@ -128,6 +135,19 @@ public final class SimulatedCluster: Sendable {
         }
         for task in tasks { task.cancel() }
         state.finishAllStreams()
+        // Stop accepting first, and give the accept loop a moment to hand every connection it already accepted to
+        // a handler: cancelling the server while an accepted connection is still buffered traps in NIO
+        // ("Deinited NIOAsyncWriter without calling finish()", apple/swift-nio#3481) and kills the process.
+        if let listener = listener.withLock({ $0 }) {
+            try? await listener.close()
+            let server = self.server
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = await server.value }
+                group.addTask { try? await Task.sleep(for: .milliseconds(100)) }
+                await group.next()
+                server.cancel()
+            }
+        }
         server.cancel()
         _ = await server.value
     }

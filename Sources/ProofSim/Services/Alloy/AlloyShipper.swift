@@ -59,7 +59,8 @@ struct AlloyShipper {
                 advanced.append((key, count))
             }
         }
-        guard !batch.isEmpty else { return }
+        // Checked again just before the push, so a pause set while this tick read the pods holds at once.
+        guard !batch.isEmpty, !runtime.chaos.alloyPaused else { return }
         var headers = ["content-type": "application/json"]
         if let tenant = config.tenant { headers["x-scope-orgid"] = tenant }
         let body: JSON = ["streams": .array(batch)]
