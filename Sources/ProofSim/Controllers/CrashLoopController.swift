@@ -45,7 +45,7 @@ struct CrashLoopController: SimController {
     /// not, so that switching a rule off lets its pods settle Ready), forget pods that are gone.
     func step(_ state: SimState, _ cycles: inout [String: Cycle], now: ContinuousClock.Instant) {
         var seen = Set<String>()
-        let pods = state.list(BuiltIn.pods).items
+        let pods = Self.candidates(state, rules: chaos.crashLoops, cycles: cycles)
         for pod in pods {
             let uid = WorkloadControllers.meta(pod, "uid")
             guard pod[path: ["metadata", "deletionTimestamp"]] == nil,
@@ -77,6 +77,16 @@ struct CrashLoopController: SimController {
             }
         }
         for uid in cycles.keys where !seen.contains(uid) { cycles[uid] = nil }
+    }
+
+    /// The pods a pass looks at: those of the rules' namespaces and of the pods in a cycle when every rule
+    /// names one namespace exactly (the usual case: no full-cluster list every tick), else every pod.
+    static func candidates(_ state: SimState, rules: [ChaosSwitches.CrashLoop], cycles: [String: Cycle]) -> [JSON] {
+        guard !rules.contains(where: { $0.namespace.hasWildcards }) else { return state.list(BuiltIn.pods).items }
+        let namespaces = Set(rules.map(\.namespace.pattern)).union(cycles.values.map(\.namespace))
+        return namespaces.sorted().flatMap { namespace in
+            state.list(BuiltIn.pods, filter: try? ObjectFilter(namespace: namespace)).items
+        }
     }
 
     /// Crashes every container of `pod`: restartCount + 1, `lastState.terminated` (exit code 1, `Error`),
