@@ -97,18 +97,31 @@ import Testing
     }
 
     /// baseline-always-on under the embedded cluster's chaos switches:
-    /// - `baseline-pods-stable` (restarts) ← MinIO's pod crash-loops from `start` on;
-    /// - `alloy-on-every-node` (count) ← a node (not Loki's) is removed once `start` is recorded, its Alloy pod
-    ///   goes with it;
+    /// - `baseline-pods-stable` (restarts) ← MinIO's pod crash-loops from `start` until `optional-detached` is
+    ///   recorded;
     /// - `logs-flow` (lokiVolume) ← while `optional-detached` is captured, Loki has lost its data and Alloy is
-    ///   paused (resumed once the capture is recorded, so the later Loki wait sees new lines).
+    ///   paused (resumed once the capture is recorded, so the later Loki wait sees new lines);
+    /// - `alloy-on-every-node` (count) ← once the attach wait has passed, a node (not Loki's) is removed and its
+    ///   Alloy pod goes with it (after the wait, so the pods it takes along cannot hold up the attach).
     @Test func baselineAlwaysOnChaos() async throws {
         let outcome = try await FaultRun.run(
             "baseline-always-on",
             [
                 .now(.captured("start")) { connection in
+                    try connection.sim.chaos.crashLoop(namespace: "baseline-dev", labels: "app.kubernetes.io/name=minio")
+                },
+                .now(.stepStarts("capture optional-detached")) { connection in
                     let simulated = try connection.sim
-                    simulated.chaos.crashLoop(namespace: "baseline-dev", labels: "app.kubernetes.io/name=minio")
+                    simulated.chaos.alloyPaused = true
+                    simulated.chaos.lokiLosesData()
+                },
+                .now(.captured("optional-detached")) { connection in
+                    let simulated = try connection.sim
+                    simulated.chaos.alloyPaused = false
+                    simulated.chaos.stopCrashLoops()
+                },
+                .now(.stepEnded("wait until app feast-*")) { connection in
+                    let simulated = try connection.sim
                     let lokiNode = simulated.state.list(BuiltIn.pods).items.first {
                         $0[path: ["metadata", "namespace"]]?.stringValue == "baseline-dev" && $0[path: ["metadata", "name"]]?.stringValue == "loki-0"
                     }?[path: ["spec", "nodeName"]]?.stringValue
@@ -118,18 +131,11 @@ import Testing
                     }
                     try simulated.chaos.removeNode(victim)
                 },
-                .now(.stepStarts("capture optional-detached")) { connection in
-                    let simulated = try connection.sim
-                    simulated.chaos.alloyPaused = true
-                    simulated.chaos.lokiLosesData()
-                },
-                .now(.captured("optional-detached")) { try $0.sim.chaos.alloyPaused = false },
-                .now(.captured("optional-attached")) { try $0.sim.chaos.stopCrashLoops() },
             ])
         print("baseline-always-on under chaos: \(outcome.seconds) s\n\(outcome.notHeld)")
         outcome.expectFailedRun()
         outcome.expectFinding("baseline-pods-stable", at: "optional-detached", about: "minio")
-        outcome.expectFinding("alloy-on-every-node", at: "optional-detached", about: "alloy")
+        outcome.expectFinding("alloy-on-every-node", at: "optional-attached", about: "alloy")
         outcome.expectFinding("logs-flow", at: "optional-detached", about: "fastapi-dev")
         for id in ["baseline-pods-stable", "alloy-on-every-node", "logs-flow"] { outcome.expectReportsShowFailed(id) }
     }

@@ -58,7 +58,9 @@ import Testing
     func runsGreenWithoutAFault(_ scenario: String) async throws {
         let outcome = try await FaultRun.run(scenario, [])
         print("\(scenario) green: \(outcome.seconds) s")
-        #expect(outcome.code == 0, "exit \(outcome.code): \(outcome.notHeld)\n\(outcome.log.joined(separator: "\n"))")
+        #expect(
+            outcome.code == 0,
+            "exit \(outcome.code): \(outcome.notHeld)\n\(outcome.log.joined(separator: "\n"))\n\(outcome.diagnostics.joined(separator: "\n"))")
         #expect(outcome.run.status == .passed)
         #expect(!outcome.results.isEmpty && outcome.results.allSatisfy { $0.record.status == .held }, "\(outcome.notHeld)")
         #expect(outcome.labels.first == "start" && outcome.labels.last == "end")

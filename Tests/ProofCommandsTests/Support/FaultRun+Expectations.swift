@@ -16,7 +16,10 @@ extension FaultRun.Outcome {
     func expectFailedRun(sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(actionErrors.isEmpty, "fault actions failed: \(actionErrors)", sourceLocation: sourceLocation)
         #expect(missedMoments.isEmpty, "fault moments never came: \(missedMoments)\n\(log.joined(separator: "\n"))", sourceLocation: sourceLocation)
-        #expect(code == 1, "exit code \(code) (\(run.message ?? "")); results:\n\(notHeld)\n\(log.joined(separator: "\n"))", sourceLocation: sourceLocation)
+        #expect(
+            code == 1,
+            "exit code \(code) (\(run.message ?? "")); results:\n\(notHeld)\n\(log.joined(separator: "\n"))\ndiagnostics:\n\(diagnostics.joined(separator: "\n"))",
+            sourceLocation: sourceLocation)
         #expect(run.status == .failed, "run status \(run.status.rawValue)", sourceLocation: sourceLocation)
     }
 

@@ -71,6 +71,8 @@ final class FaultRun: Sendable {
         var missedMoments: [String]
         /// Wall-clock seconds, cluster start included.
         var seconds: Double
+        /// The failure diagnostics the run recorded (events and logs of unready pods), one line each.
+        var diagnostics: [String]
     }
 
     private struct State {
@@ -122,11 +124,13 @@ final class FaultRun: Sendable {
         let labels = Dictionary(uniqueKeysWithValues: snapshots.map { ($0.id, $0.label) })
         let results = try await store.findings(run: run.id).map { ($0, $0.snapshot.flatMap { labels[$0] }) }
         let proofs = try FileManager.default.contentsOfDirectory(atPath: out + "/" + scenario).filter { $0.hasSuffix(".md") }
+        let diagnostics = try await store.diagnostics(run: run.id).map { "\($0.kind) \($0.subject): \($0.content.prefix(800))" }
         let markdown = try String(contentsOfFile: out + "/" + scenario + "/" + #require(proofs.first), encoding: .utf8)
         return Outcome(
             scenario: scenario, code: code, run: run, results: results, labels: snapshots.map(\.label),
             markdown: markdown, junit: (try? String(contentsOfFile: junit, encoding: .utf8)) ?? "", log: log,
-            actionErrors: errors, missedMoments: missed, seconds: Self.seconds(clock.now - started))
+            actionErrors: errors, missedMoments: missed, seconds: Self.seconds(clock.now - started),
+            diagnostics: diagnostics)
     }
 
     /// `onConnected`: keeps the connection and runs the `.connected` actions (asynchronous ones awaited).
