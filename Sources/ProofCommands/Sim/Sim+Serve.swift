@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProofCore
 import ProofSim
 
 #if canImport(Glibc)
@@ -55,7 +56,18 @@ extension Proof.Sim {
         @Option(help: ArgumentHelp("Arm chaos switches from the start: JSON as POST /_sim/chaos takes, e.g. '{\"alloyPaused\":true}' or '{\"crashLoop\":[{\"namespace\":\"baseline-dev\",\"labels\":\"app.kubernetes.io/name=loki\"}]}'.", valueName: "json"))
         var chaos: String?
 
+        /// Argo CD fault switches on from the start (JSON, as `POST /_sim/argocd/faults` takes).
+        @Option(
+            name: .customLong("argocd-faults"),
+            help: ArgumentHelp("Turn Argo CD fault switches on from the start: JSON as POST /_sim/argocd/faults takes, e.g. '{\"noPrune\":true}' or '{\"unhealthyApps\":[\"logging-dev\"]}' (docs/argocd-sim.md).", valueName: "json"))
+        var argoCDFaults: String?
+
         public init() {}
+
+        /// The `--argocd-faults` text as JSON, or a validation error naming the flag.
+        static func argoCDFaultsJSON(_ text: String) throws -> JSON {
+            do { return try JSON(parsing: Array(text.utf8)) } catch { throw ValidationError("--argocd-faults: not JSON: \(error)") }
+        }
 
         public func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535, got \(port)") }
@@ -65,6 +77,14 @@ extension Proof.Sim {
             }
             if let chaos {
                 do { try ChaosSwitches().apply(jsonText: chaos) } catch { throw ValidationError("--chaos: \(error.message)") }
+            }
+            if let argoCDFaults {
+                do { try ArgoCDFaults().apply(try Self.argoCDFaultsJSON(argoCDFaults)) } catch let error as SimError {
+                    throw ValidationError("--argocd-faults: \(error.message)")
+                }
+                if platform == "none" || noArgoCD || scale != 1 {
+                    throw ValidationError("--argocd-faults needs the simulated Argo CD (a --platform, no --no-argocd, --scale 1)")
+                }
             }
             if platform != "none" {
                 var isDirectory: ObjCBool = false
@@ -104,6 +124,10 @@ extension Proof.Sim {
             if let chaos {
                 try cluster.chaos.apply(jsonText: chaos)
                 print("chaos switches: \(cluster.chaos.json.canonicalString) (change them at /_sim/chaos)")
+            }
+            if let argo, let argoCDFaults {
+                try argo.faults.apply(try Self.argoCDFaultsJSON(argoCDFaults))
+                print("Argo CD faults: \(argo.faults.json.canonicalString) (change them at /_sim/argocd/faults)")
             }
             if let argo {
                 print("Argo CD syncs from the Git repository \(argo.repository.path) (commit there to deploy; faults: /_sim/argocd/faults)")
