@@ -11,6 +11,8 @@ import Testing
         #expect(await Proof.runReturningExitCode(["lint"]) == Proof.Exit.badInput, "a missing argument")
         #expect(await Proof.runReturningExitCode(["no-such-command"]) == Proof.Exit.badInput)
         #expect(await Proof.runReturningExitCode(["run", "--max-step-timeout", "soon", "x.yaml"]) == Proof.Exit.badInput, "a bad flag value")
+        #expect(await Proof.runReturningExitCode(["sim", "serve", "--argocd-faults", #"{"nope": true}"#]) == Proof.Exit.badInput)
+        #expect(await Proof.runReturningExitCode(["sim", "serve", "--argocd-faults", "not json"]) == Proof.Exit.badInput)
     }
 
     @Test func helpAndVersionSucceed() async {
