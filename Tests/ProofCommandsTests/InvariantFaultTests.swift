@@ -20,8 +20,11 @@ import Testing
     /// optional-toggle and the shared baseline/app health:
     /// - `feast-apps-healthy`, `baseline-apps-healthy`, `logging-app-healthy`, `monitoring-app-healthy` (appStatus)
     ///   ← Argo CD `unhealthyApps` until the `start` capture;
-    /// - `feature-store-namespaces-kept` (namespaceKept) ← namespace feature-store-dev deleted once
-    ///   `before-detach` is recorded (Argo CD's CreateNamespace re-creates it at the attach, with a new uid);
+    /// - `feature-store-namespaces-kept` (namespaceKept) ← namespace feature-store-dev (empty by then) deleted once
+    ///   `after-detach` is recorded, while the attach's requests are held back until it is gone; Argo CD's
+    ///   CreateNamespace re-creates it at the attach, with a new uid. (Deleted while the detach still removes
+    ///   Feast, a ReplicaSet re-created a pod after the simulated namespace cleanup had run, and the namespace
+    ///   stayed Terminating with that pod in it.)
     /// - `feast-apps-gone`, `optional-env-apps-gone`, `redis-gone` (absent) ← while `after-detach` lists
     ///   Applications and StatefulSets, optional-envs-prod, feast-prod and Redis of feature-store-prod are
     ///   re-created (copies taken before the run), as if the detach had not removed them;
@@ -38,13 +41,28 @@ import Testing
                         kept.keep(try await connection.copyForCreate("applications", namespace: "argocd", name: "feast-prod"), as: "feast")
                         kept.keep(try await connection.copyForCreate("applications", namespace: "argocd", name: "optional-envs-prod"), as: "envs")
                     },
-                    .later(.captured("before-detach")) { try await $0.delete("namespaces", namespace: nil, name: "feature-store-dev") },
                 ]
                 + FaultRun.Action.duringCapture(
                     "after-detach", holdBack: ["/apis/argoproj.io/v1alpha1/applications", "/apis/apps/v1/statefulsets"],
                     disrupt: { connection in
                         for key in ["redis", "feast", "envs"] { try await connection.create(kept.object(key)) }
                     })
+                + [
+                    // The attach's requests wait 2.5 s, so the emptied namespace is gone before Argo CD re-creates it.
+                    .now(.captured("after-detach")) { connection in
+                        try connection.sim.faults.add(
+                            FaultRule(path: "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications**", action: .latency(milliseconds: 2500), count: 2))
+                    },
+                    .later(.captured("after-detach")) { connection in
+                        try await connection.delete("namespaces", namespace: nil, name: "feature-store-dev")
+                        try await connection.eventually("namespace feature-store-dev is gone") {
+                            try connection.sim.state.list(BuiltIn.namespaces).items.allSatisfy {
+                                $0[path: ["metadata", "name"]]?.stringValue != "feature-store-dev"
+                            }
+                        }
+                        try connection.sim.faults.clear()
+                    },
+                ]
                 + FaultRun.Action.duringCapture(
                     "after-attach", holdBack: ["/apis/apps/v1/statefulsets"],
                     before: { try $0.argoCDFaults.failSync = ["feast-prod"] },
@@ -56,7 +74,6 @@ import Testing
         outcome.expectFinding("baseline-apps-healthy", at: "start", about: "baseline-dev")
         outcome.expectFinding("logging-app-healthy", at: "start", about: "logging-dev")
         outcome.expectFinding("monitoring-app-healthy", at: "start", about: "monitoring-dev")
-        outcome.expectFinding("feature-store-namespaces-kept", at: "after-detach", about: "feature-store-dev")
         outcome.expectFinding("feature-store-namespaces-kept", at: "after-attach", about: "feature-store-dev")
         outcome.expectFinding("feast-apps-gone", at: "after-detach", about: "feast-prod")
         outcome.expectFinding("optional-env-apps-gone", at: "after-detach", about: "optional-envs-prod")
