@@ -147,5 +147,14 @@ import Testing
         let replayed = try await Replayer(store: store).replay(first.id, source: .recorded)
         #expect(replayed.matchesRecord, "\(replayed.differences)")
         #expect(replayed.results.map(\.finding.invariantID).contains("secret-present"))
+
+        // The run's seal covers its exchanges: an edited watch event is found by verify.
+        try EvidenceFixture.sqlite(db, """
+            DROP TRIGGER http_stream_events_append_only_update;
+            UPDATE http_stream_events SET body = CAST('{"type":"DELETED"}' AS BLOB)
+              WHERE run_id = '\(first.id.rawValue)' AND exchange_seq = (SELECT MIN(exchange_seq) FROM http_stream_events WHERE run_id = '\(first.id.rawValue)') AND seq = 1;
+            """)
+        #expect(try await !store.verifyIntegrity(run: first.id).isEmpty)
+        #expect(try await store.verifyIntegrity(run: second.id).isEmpty)
     }
 }
