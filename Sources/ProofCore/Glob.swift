@@ -4,7 +4,7 @@
 /// An unclosed `[` is a literal `[`. The whole name must match. Used to name objects, apps and namespaces
 /// in invariants and fault switches (`feast-*`, `*-dev`, `loki-?`).
 public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
-    private enum Element: Sendable, Hashable {
+    enum Element: Sendable, Hashable {
         case literal(Character)
         case any
         case star
@@ -22,13 +22,24 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
 
     /// The pattern as written.
     public let pattern: String
-    private let elements: [Element]
+    let elements: [Element]
+
+    /// The same pattern over ASCII bytes, when every literal and set of the pattern can be decided byte by byte
+    /// (see `Glob+ASCII.swift`); `nil` otherwise, and then only the `Character` path is used.
+    private let ascii: ASCIIMatcher?
 
     /// Compiles `pattern`.
     public init(_ pattern: String) {
         self.pattern = pattern
         self.elements = Self.compile(Array(pattern))
+        self.ascii = ASCIIMatcher(elements: elements)
     }
+
+    /// Two globs are equal when written the same (everything else is compiled from the text).
+    public static func == (lhs: Glob, rhs: Glob) -> Bool { lhs.pattern == rhs.pattern }
+
+    /// Hashes the pattern as written.
+    public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
 
     /// A glob from a literal, as in `let apps: Glob = "feast-*"`.
     public init(stringLiteral value: String) { self.init(value) }
@@ -42,7 +53,17 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
     public var description: String { pattern }
 
     /// Whether `name` matches the whole pattern.
+    ///
+    /// Names that are plain ASCII (every Kubernetes name) are matched on their UTF-8 bytes, with fast paths for
+    /// `*`, a literal, `prefix*`, `*suffix` and `prefix*suffix`; any other name is matched `Character` by
+    /// `Character`, with the same result.
     public func matches(_ name: String) -> Bool {
+        if let ascii, let result = ascii.matches(name) { return result }
+        return matchesCharacters(name)
+    }
+
+    /// The reference matcher: `Character` by `Character` (grapheme clusters, canonical equivalence).
+    func matchesCharacters(_ name: String) -> Bool {
         let text = Array(name)
         var textIndex = 0
         var patternIndex = 0
