@@ -37,9 +37,27 @@ extension JSON {
 
     /// The value at a path of object keys, such as `["metadata", "name"]`.
     public subscript(path path: [String]) -> JSON? {
-        var current: JSON? = self
-        for key in path { current = current?[key] }
+        var current = self
+        for key in path {
+            guard case .object(let members) = current, let next = members[key] else { return nil }
+            current = next
+        }
         return current
+    }
+
+    /// The value at a path of two object keys (`json[path: "metadata", "name"]`): the same as
+    /// `json[path: ["metadata", "name"]]` without building an array (hot paths of invariant evaluation).
+    public subscript(path first: String, _ second: String) -> JSON? {
+        guard case .object(let top) = self, case .object(let members)? = top[first] else { return nil }
+        return members[second]
+    }
+
+    /// The value at a path of three object keys (`json[path: "status", "sync", "status"]`), without building an array.
+    public subscript(path first: String, _ second: String, _ third: String) -> JSON? {
+        guard case .object(let top) = self, case .object(let middle)? = top[first], case .object(let members)? = middle[second] else {
+            return nil
+        }
+        return members[third]
     }
 
     /// The value at a dotted path such as `status.sync.status`; array elements are addressed by number
