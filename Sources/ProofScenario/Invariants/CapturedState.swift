@@ -22,6 +22,8 @@ public struct CapturedState: Sendable {
     public var listingErrors: [ListingError]
     /// Objects by kind, for fast selection.
     let byKind: [String: [JSON]]
+    /// Selections and spec digests derived from `objects`, shared by copies of this capture.
+    let memo = CaptureMemo()
 
     /// A capture from values (tests, and the runner when it holds the objects already).
     public init(
@@ -59,11 +61,20 @@ public struct CapturedState: Sendable {
     /// The objects of `kind` (any version).
     public func objects(ofKind kind: String) -> [JSON] { byKind[kind] ?? [] }
 
-    /// The objects `match` selects, sorted by identity.
+    /// The objects `match` selects, sorted by identity (computed once per capture and match).
     public func objects(matching match: ObjectMatch) -> [JSON] {
-        objects(ofKind: match.kind).filter(match.matches).sorted { lhs, rhs in
-            (lhs.namespaceValue, lhs.nameValue) < (rhs.namespaceValue, rhs.nameValue)
+        memo.selection(match) {
+            objects(ofKind: match.kind).filter(match.matches)
+                .map { (namespace: $0.namespaceValue, name: $0.nameValue, object: $0) }
+                .sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+                .map(\.object)
         }
+    }
+
+    /// The spec digests (``UnchangedInvariant/specDigest(_:)``) of `objects(matching: match)`, in that order,
+    /// computed once per capture and match.
+    func specDigests(matching match: ObjectMatch) -> [String] {
+        memo.specDigests(match, of: objects(matching: match), digest: UnchangedInvariant.specDigest)
     }
 
     /// The listing error that makes `match` unanswerable at this capture, if any.
@@ -81,14 +92,14 @@ public struct CapturedState: Sendable {
 
 extension JSON {
     /// `metadata.name` or `""`.
-    var nameValue: String { self[path: ["metadata", "name"]]?.stringValue ?? "" }
+    var nameValue: String { self[path: "metadata", "name"]?.stringValue ?? "" }
     /// `metadata.namespace` or `""`.
-    var namespaceValue: String { self[path: ["metadata", "namespace"]]?.stringValue ?? "" }
+    var namespaceValue: String { self[path: "metadata", "namespace"]?.stringValue ?? "" }
     /// `metadata.uid`.
-    var uidValue: String? { self[path: ["metadata", "uid"]]?.stringValue }
+    var uidValue: String? { self[path: "metadata", "uid"]?.stringValue }
     /// `metadata.labels` as strings.
     var labelsValue: [String: String] {
-        (self[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        (self[path: "metadata", "labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
     }
     /// The identity, or a best effort one when apiVersion/kind are missing.
     var identityValue: ObjectIdentity {

@@ -25,7 +25,7 @@ public struct AbsentInvariant: Invariant {
             InvariantEvaluation.Problem.failed(
                 "\(object.identityValue) exists but no \(match) should", expected: expected,
                 actual: ["exists": true, "uid": object.uidValue.map(JSON.string) ?? .null,
-                         "deleting": .bool(object[path: ["metadata", "deletionTimestamp"]] != nil)],
+                         "deleting": .bool(object[path: "metadata", "deletionTimestamp"] != nil)],
                 object: object.identityValue, evidence: context.digests([object]))
         }
         return InvariantEvaluation(problems: problems, summary: "no \(match)", expected: expected, actual: ["count": 0])

@@ -59,9 +59,9 @@ public struct AppStatusInvariant: Invariant {
                     expected: ["name": .string(name.pattern), "min": .int(Int64(min))], actual: ["count": .int(Int64(apps.count))]))
         }
         for app in apps {
-            let s = app[path: ["status", "sync", "status"]]?.stringValue ?? "Unknown"
-            let h = app[path: ["status", "health", "status"]]?.stringValue ?? "Unknown"
-            let r = app[path: ["status", "sync", "revision"]]?.stringValue
+            let s = app[path: "status", "sync", "status"]?.stringValue ?? "Unknown"
+            let h = app[path: "status", "health", "status"]?.stringValue ?? "Unknown"
+            let r = app[path: "status", "sync", "revision"]?.stringValue
             var wrong: [String] = []
             if !sync.contains(s) { wrong.append("sync \(s)") }
             if !health.contains(h) { wrong.append("health \(h)") }

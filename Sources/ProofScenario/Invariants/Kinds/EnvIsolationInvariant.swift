@@ -59,9 +59,21 @@ public struct EnvIsolationInvariant: Invariant {
         if let error = context.listingProblem(for: appMatch) { return InvariantEvaluation(problems: [error], summary: "") }
         let apps = context.current.objects(matching: appMatch)
         var projectOfApp: [String: String] = [:]
-        for app in apps { projectOfApp[app.nameValue] = app[path: ["spec", "project"]]?.stringValue ?? "default" }
+        for app in apps { projectOfApp[app.nameValue] = app[path: "spec", "project"]?.stringValue ?? "default" }
+        // The first environment of each project, and each distinct namespace's environment, looked up once.
+        var environmentOfProject: [String: Environment] = [:]
+        for environment in environments where environmentOfProject[environment.project] == nil {
+            environmentOfProject[environment.project] = environment
+        }
         func environmentOfApp(_ name: String) -> Environment? {
-            projectOfApp[name].flatMap { project in environments.first { $0.project == project } }
+            projectOfApp[name].flatMap { environmentOfProject[$0] }
+        }
+        var environmentOfNamespace: [String: Environment?] = [:]
+        func environment(of namespace: String) -> Environment? {
+            if let known = environmentOfNamespace[namespace] { return known }
+            let found = self.environment(ofNamespace: namespace)
+            environmentOfNamespace[namespace] = .some(found)
+            return found
         }
         var problems: [InvariantEvaluation.Problem] = []
         var reported: Set<String> = []
@@ -75,45 +87,46 @@ public struct EnvIsolationInvariant: Invariant {
         }
         // 1. Destinations.
         for app in apps {
-            guard let env = environmentOfApp(app.nameValue) else { continue }
-            let destination = app[path: ["spec", "destination", "namespace"]]?.stringValue ?? ""
-            if let target = environment(ofNamespace: destination), target != env {
+            let appName = app.nameValue
+            guard let env = environmentOfApp(appName) else { continue }
+            let destination = app[path: "spec", "destination", "namespace"]?.stringValue ?? ""
+            if let target = environment(of: destination), target != env {
                 problems.append(
                     .failed(
-                        "Application \(app.nameValue) of project \(env.project) targets namespace \(destination) of \(target.project)",
+                        "Application \(appName) of project \(env.project) targets namespace \(destination) of \(target.project)",
                         expected: ["project": .string(env.project), "namespaces": .string(env.namespaces.pattern)],
                         actual: ["destination": .string(destination)], object: app.identityValue, evidence: context.digests([app])))
             }
             // 2. Resources the app lists as its own.
-            for resource in app[path: ["status", "resources"]]?.arrayValue ?? [] {
+            for resource in app[path: "status", "resources"]?.arrayValue ?? [] {
                 let namespace = resource["namespace"]?.stringValue ?? ""
-                guard let objectEnv = environment(ofNamespace: namespace), objectEnv != env else { continue }
+                guard let objectEnv = environment(of: namespace), objectEnv != env else { continue }
                 let group = resource["group"]?.stringValue ?? ""
                 let identity = ObjectIdentity(
                     apiVersion: (group.isEmpty ? "" : group + "/") + (resource["version"]?.stringValue ?? ""),
                     kind: resource["kind"]?.stringValue ?? "", namespace: namespace, name: resource["name"]?.stringValue ?? "")
-                report(identity, app: app.nameValue, env: env, objectEnv: objectEnv, how: "listed in status.resources of", evidence: context.digests([app]))
+                report(identity, app: appName, env: env, objectEnv: objectEnv, how: "listed in status.resources of", evidence: context.digests([app]))
             }
         }
-        // 3. Tracking metadata and owner references of every object in an environment's namespace.
+        // 3. Tracking metadata and owner references of every object in an environment's namespace, in that order.
         for object in context.current.objects {
-            let namespace = object.namespaceValue
-            guard !namespace.isEmpty, let objectEnv = environment(ofNamespace: namespace) else { continue }
-            var claims: [(String, String)] = []
-            if let tracking = object[path: ["metadata", "annotations", "argocd.argoproj.io/tracking-id"]]?.stringValue,
-                let colon = tracking.firstIndex(of: ":")
-            {
-                claims.append((String(tracking[..<colon]), "tracked (tracking-id) by"))
-            }
-            if let instance = object[path: ["metadata", "labels", "app.kubernetes.io/instance"]]?.stringValue, projectOfApp[instance] != nil {
-                claims.append((instance, "tracked (app.kubernetes.io/instance) by"))
-            }
-            for owner in object[path: ["metadata", "ownerReferences"]]?.arrayValue ?? [] where owner["kind"]?.stringValue == "Application" {
-                if let name = owner["name"]?.stringValue { claims.append((name, "owned by")) }
-            }
-            for (app, how) in claims {
-                guard let env = environmentOfApp(app), env != objectEnv else { continue }
+            guard case .object(let metadata)? = object["metadata"], case .string(let namespace)? = metadata["namespace"],
+                !namespace.isEmpty, let objectEnv = environment(of: namespace)
+            else { continue }
+            func claim(_ app: String, _ how: String) {
+                guard let env = environmentOfApp(app), env != objectEnv else { return }
                 report(object.identityValue, app: app, env: env, objectEnv: objectEnv, how: how, evidence: context.digests([object]))
+            }
+            if case .string(let tracking)? = metadata["annotations"]?["argocd.argoproj.io/tracking-id"], let colon = tracking.firstIndex(of: ":") {
+                claim(String(tracking[..<colon]), "tracked (tracking-id) by")
+            }
+            if case .string(let instance)? = metadata["labels"]?["app.kubernetes.io/instance"], projectOfApp[instance] != nil {
+                claim(instance, "tracked (app.kubernetes.io/instance) by")
+            }
+            if case .array(let owners)? = metadata["ownerReferences"] {
+                for owner in owners where owner["kind"]?.stringValue == "Application" {
+                    if let name = owner["name"]?.stringValue { claim(name, "owned by") }
+                }
             }
         }
         return InvariantEvaluation(

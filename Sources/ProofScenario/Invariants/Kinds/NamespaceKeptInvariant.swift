@@ -52,8 +52,8 @@ public struct NamespaceKeptInvariant: Invariant {
                 problems.append(.failed("namespace \(name) is gone", expected: expected, actual: ["exists": false], object: identity))
                 continue
             }
-            let phase = namespace[path: ["status", "phase"]]?.stringValue ?? "Active"
-            let deleting = namespace[path: ["metadata", "deletionTimestamp"]] != nil
+            let phase = namespace[path: "status", "phase"]?.stringValue ?? "Active"
+            let deleting = namespace[path: "metadata", "deletionTimestamp"] != nil
             let actual: JSON = ["exists": true, "phase": .string(phase), "uid": namespace.uidValue.map(JSON.string) ?? .null, "deleting": .bool(deleting)]
             if phase == "Terminating" || deleting {
                 problems.append(.failed("namespace \(name) is Terminating", expected: expected, actual: actual, object: identity, evidence: context.digests([namespace])))

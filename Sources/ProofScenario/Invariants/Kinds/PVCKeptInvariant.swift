@@ -51,7 +51,7 @@ public struct PVCKeptInvariant: Invariant {
                     problems.append(
                         .failed(
                             "\(identity) was re-created since '\(sinceLabel ?? "")' (uid \(old.uidValue ?? "-") → \(claim.uidValue ?? "-")): the old data is gone",
-                            expected: want, actual: ["uid": claim.uidValue.map(JSON.string) ?? .null, "phase": claim[path: ["status", "phase"]] ?? .null],
+                            expected: want, actual: ["uid": claim.uidValue.map(JSON.string) ?? .null, "phase": claim[path: "status", "phase"] ?? .null],
                             object: identity, evidence: context.digests([claim])))
                 }
             }
@@ -59,7 +59,7 @@ public struct PVCKeptInvariant: Invariant {
             problems.append(.failed("no \(match)", expected: expected, actual: ["count": 0]))
         }
         for (identity, claim) in now.sorted(by: { $0.key < $1.key }) {
-            let current = claim[path: ["status", "phase"]]?.stringValue ?? "Unknown"
+            let current = claim[path: "status", "phase"]?.stringValue ?? "Unknown"
             if current != phase {
                 problems.append(
                     .failed(

@@ -41,12 +41,12 @@ public struct RestartsInvariant: Invariant {
     /// without its `pod-template-hash` suffix, as `ReplicaSet→Deployment`), or the pod itself.
     public static func workload(of pod: JSON) -> String {
         let namespace = pod.namespaceValue
-        let owners = pod[path: ["metadata", "ownerReferences"]]?.arrayValue ?? []
+        let owners = pod[path: "metadata", "ownerReferences"]?.arrayValue ?? []
         guard let owner = owners.first(where: { $0["controller"]?.boolValue == true }) ?? owners.first,
             let kind = owner["kind"]?.stringValue, var name = owner["name"]?.stringValue
         else { return "Pod/\(namespace)/\(pod.nameValue)" }
         if kind == "ReplicaSet" {
-            if let hash = pod[path: ["metadata", "labels", "pod-template-hash"]]?.stringValue, name.hasSuffix("-" + hash) {
+            if let hash = pod[path: "metadata", "labels", "pod-template-hash"]?.stringValue, name.hasSuffix("-" + hash) {
                 name = String(name.dropLast(hash.count + 1))
             } else if let dash = name.lastIndex(of: "-") {
                 name = String(name[..<dash])
@@ -57,7 +57,7 @@ public struct RestartsInvariant: Invariant {
     }
 
     static func restartCount(_ pod: JSON) -> Int64 {
-        let statuses = (pod[path: ["status", "containerStatuses"]]?.arrayValue ?? []) + (pod[path: ["status", "initContainerStatuses"]]?.arrayValue ?? [])
+        let statuses = (pod[path: "status", "containerStatuses"]?.arrayValue ?? []) + (pod[path: "status", "initContainerStatuses"]?.arrayValue ?? [])
         return statuses.reduce(0) { $0 + ($1["restartCount"]?.intValue ?? 0) }
     }
 

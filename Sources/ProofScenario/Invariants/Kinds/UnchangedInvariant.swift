@@ -58,20 +58,26 @@ public struct UnchangedInvariant: Invariant {
         }
         if let error = context.listingProblem(for: match) { return InvariantEvaluation(problems: [error], summary: "") }
         let before = base.objects(matching: match)
-        var now: [ObjectIdentity: JSON] = [:]
-        for object in context.current.objects(matching: match) { now[object.identityValue] = object }
+        let current = context.current.objects(matching: match)
+        var now: [ObjectIdentity: Int] = [:]
+        for (index, object) in current.enumerated() { now[object.identityValue] = index }
+        // Spec digests come from each capture's memo: a `since:` capture is digested once, not at every later capture.
+        let beforeDigests = compare.contains(.spec) ? base.specDigests(matching: match) : []
+        let currentDigests = compare.contains(.spec) ? context.current.specDigests(matching: match) : []
         let expected: JSON = ["match": match.json, "since": .string(sinceLabel), "compare": .array(compare.map { .string($0.rawValue) })]
         var problems: [InvariantEvaluation.Problem] = []
-        for old in before {
+        for (oldIndex, old) in before.enumerated() {
             let identity = old.identityValue
-            let evidence: JSON = ["since": .string(sinceLabel), "sinceDigest": .string(old.digest)]
-            guard let new = now[identity] else {
+            // The evidence (a digest of the whole old body) is only built for a failure.
+            func evidence() -> JSON { ["since": .string(sinceLabel), "sinceDigest": .string(old.digest)] }
+            guard let newIndex = now[identity] else {
                 problems.append(
                     .failed(
                         "\(identity) existed at '\(sinceLabel)' and is gone", expected: ["exists": true, "uid": old.uidValue.map(JSON.string) ?? .null],
-                        actual: ["exists": false], object: identity, evidence: evidence))
+                        actual: ["exists": false], object: identity, evidence: evidence()))
                 continue
             }
+            let new = current[newIndex]
             var want: [String: JSON] = [:]
             var got: [String: JSON] = [:]
             var changed: [String] = []
@@ -81,7 +87,7 @@ public struct UnchangedInvariant: Invariant {
                 changed.append("re-created (uid \(old.uidValue ?? "-") → \(new.uidValue ?? "-"))")
             }
             if compare.contains(.spec) {
-                let oldDigest = Self.specDigest(old), newDigest = Self.specDigest(new)
+                let oldDigest = beforeDigests[oldIndex], newDigest = currentDigests[newIndex]
                 if oldDigest != newDigest {
                     want["specDigest"] = .string(oldDigest)
                     got["specDigest"] = .string(newDigest)
@@ -89,7 +95,7 @@ public struct UnchangedInvariant: Invariant {
                 }
             }
             if !changed.isEmpty {
-                var detail = evidence
+                var detail = evidence()
                 detail.set(.string(new.digest), at: ["digest"])
                 problems.append(
                     .failed(
