@@ -75,14 +75,28 @@ public final class ClusterConnection: Sendable {
                     && $0[path: ["status", "health", "status"]]?.stringValue == "Healthy"
             } && simulated.pendingWork().isEmpty
             if done {
-                // App-of-apps adds children over several passes: ask for a quiet half second.
-                if let since = stableSince, ContinuousClock.now - since > .milliseconds(500) { return }
+                // App-of-apps adds children over several passes: ask for a quiet half second, and for logs of
+                // every namespace Alloy collects in dev (a run's first capture judges `lokiVolume` there).
+                if let since = stableSince, ContinuousClock.now - since > .milliseconds(500), await logsArrived() { return }
                 stableSince = stableSince ?? ContinuousClock.now
             } else {
                 stableSince = nil
             }
             try? await Task.sleep(for: .milliseconds(50))
         }
+    }
+
+    /// Whether the embedded Loki of dev holds lines of every namespace Alloy collects there (over the service
+    /// proxy, as a capture asks); `true` when the platform has no such Loki.
+    private func logsArrived() async -> Bool {
+        guard let simulated, (try? simulated.state.get(BuiltIn.services, namespace: "baseline-dev", name: "loki-dev")) != nil else { return true }
+        let loki = LokiClient(kubernetes: client, namespace: "baseline-dev", service: "loki-dev")
+        for namespace in LokiCaptureQuery.alloyNamespaces(environment: "dev") {
+            guard let result = try? await loki.query(#"sum(count_over_time({namespace="\#(namespace)"}[5m]))"#),
+                result.series.contains(where: { ($0.points.last?.value ?? 0) > 0 })
+            else { return false }
+        }
+        return true
     }
 
     /// Stops the embedded cluster (if any) and removes its temporary files.

@@ -66,6 +66,13 @@ extension WorkloadControllers {
         let name = Self.meta(namespace, "name")
         let uid = Self.meta(namespace, "uid")
         guard inFlight.claim("ns/" + uid) else { return }
+        cleanNamespace(name, uid: uid, state, passes: 600)
+    }
+
+    /// Deletes what is left in a terminating namespace, and keeps doing so (as the namespace controller does)
+    /// until it is empty and gone: a controller may re-create a pod between two passes. Bounded by `passes`
+    /// so an object whose finalizer nobody removes does not keep a task alive after the cluster stops.
+    private func cleanNamespace(_ name: String, uid: String, _ state: SimState, passes: Int) {
         Self.after(timing.namespaceCleanupDelay) {
             for type in state.registry.all where type.namespaced {
                 for object in state.list(type, filter: try? ObjectFilter(namespace: name)).items
@@ -74,6 +81,9 @@ extension WorkloadControllers {
                 }
             }
             finishNamespaceIfEmpty(name, state)
+            if passes > 1, let namespace = try? state.get(BuiltIn.namespaces, namespace: nil, name: name), Self.meta(namespace, "uid") == uid {
+                cleanNamespace(name, uid: uid, state, passes: passes - 1)
+            }
         }
     }
 
