@@ -4,6 +4,7 @@ import Synchronization
 /// The Argo CD controller's fault switches: each makes it misbehave in one specific way, so the harness's
 /// invariants can be shown to fail. Settable at any time from Swift or through `/_sim/argocd/faults`; a
 /// change takes effect on the controller's next reconciliation pass.
+@dynamicMemberLookup
 public final class ArgoCDFaults: Sendable {
     /// The switches, as a value.
     public struct Settings: Sendable, Equatable {
@@ -75,58 +76,10 @@ public final class ArgoCDFaults: Sendable {
     /// Turns every switch off.
     public func clear() { set(Settings()) }
 
-    /// `pruneKeptResources`.
-    public var pruneKeptResources: Bool {
-        get { current.pruneKeptResources }
-        set { update { $0.pruneKeptResources = newValue } }
-    }
-
-    /// `neverHealthy`.
-    public var neverHealthy: Bool {
-        get { current.neverHealthy }
-        set { update { $0.neverHealthy = newValue } }
-    }
-
-    /// `slowSync`.
-    public var slowSync: Duration? {
-        get { current.slowSync }
-        set { update { $0.slowSync = newValue } }
-    }
-
-    /// `unhealthyApps`.
-    public var unhealthyApps: [String] {
-        get { current.unhealthyApps }
-        set { update { $0.unhealthyApps = newValue } }
-    }
-
-    /// `noPrune`.
-    public var noPrune: Bool {
-        get { current.noPrune }
-        set { update { $0.noPrune = newValue } }
-    }
-
-    /// `ignoreProjectDestinations`.
-    public var ignoreProjectDestinations: Bool {
-        get { current.ignoreProjectDestinations }
-        set { update { $0.ignoreProjectDestinations = newValue } }
-    }
-
-    /// `skipApply`.
-    public var skipApply: [String] {
-        get { current.skipApply }
-        set { update { $0.skipApply = newValue } }
-    }
-
-    /// `rollbackToCurrent`.
-    public var rollbackToCurrent: Bool {
-        get { current.rollbackToCurrent }
-        set { update { $0.rollbackToCurrent = newValue } }
-    }
-
-    /// `failSync`.
-    public var failSync: [String] {
-        get { current.failSync }
-        set { update { $0.failSync = newValue } }
+    /// Each switch as a property: `faults.noPrune = true`, `faults.unhealthyApps = ["logging-dev"]`.
+    public subscript<Value>(dynamicMember keyPath: WritableKeyPath<Settings, Value>) -> Value {
+        get { current[keyPath: keyPath] }
+        set { update { $0[keyPath: keyPath] = newValue } }
     }
 
     /// The switches as JSON: `{"pruneKeptResources":…,"neverHealthy":…,"slowSyncMilliseconds":…|null,
