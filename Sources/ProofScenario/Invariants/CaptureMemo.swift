@@ -2,7 +2,7 @@ import ProofCore
 import Synchronization
 
 /// Values derived from one capture's objects, computed on first use and kept with the capture: the objects an
-/// ``ObjectMatch`` selects and their spec digests (`unchanged`).
+/// ``ObjectMatch`` selects, their spec digests (`unchanged`) and the facts `envIsolation` judges.
 ///
 /// A ``CapturedState`` owns one from its initialiser, and its `objects` never change afterwards, so everything
 /// here is a pure function of those objects; the label, time, Loki samples and listing errors (which the
@@ -13,6 +13,13 @@ import Synchronization
 final class CaptureMemo: Sendable {
     private let selections = Mutex<[ObjectMatch: [JSON]]>([:])
     private let specDigests = Mutex<[ObjectMatch: [String]]>([:])
+    private let derived = Mutex<[Key: any Sendable]>([:])
+
+    /// Names a derived value: what it is (`envIsolation.apps`) and the selection it is computed from, if any.
+    struct Key: Hashable, Sendable {
+        var name: String
+        var match: ObjectMatch?
+    }
 
     /// The memo of a new capture.
     init() {}
@@ -30,6 +37,14 @@ final class CaptureMemo: Sendable {
         if let known = specDigests.withLock({ $0[match] }) { return known }
         let value = selection.map(digest)
         specDigests.withLock { $0[match] = value }
+        return value
+    }
+
+    /// `compute()`'s value for `key`, computed once (`T` must be the same type at every use of a key).
+    func derived<T: Sendable>(_ key: Key, as type: T.Type = T.self, compute: () -> T) -> T {
+        if let known = derived.withLock({ $0[key] }) as? T { return known }
+        let value = compute()
+        derived.withLock { $0[key] = value }
         return value
     }
 }

@@ -58,15 +58,16 @@ public struct EnvIsolationInvariant: Invariant {
         let appMatch = ObjectMatch(kind: "Application", namespace: Glob(appNamespace))
         if let error = context.listingProblem(for: appMatch) { return InvariantEvaluation(problems: [error], summary: "") }
         let apps = context.current.objects(matching: appMatch)
-        var projectOfApp: [String: String] = [:]
-        for app in apps { projectOfApp[app.nameValue] = app[path: "spec", "project"]?.stringValue ?? "default" }
-        // The first environment of each project, and each distinct namespace's environment, looked up once.
+        // What the capture says (apps, their resources, the objects' claims) is derived once per capture
+        // (EnvIsolationInvariant+Facts.swift); what depends on the environments is decided here, once per
+        // distinct namespace, app, and (namespace, app) pair, and only violations go back to single objects.
+        let facts = context.current.envIsolationApps(appMatch)
         var environmentOfProject: [String: Environment] = [:]
         for environment in environments where environmentOfProject[environment.project] == nil {
             environmentOfProject[environment.project] = environment
         }
         func environmentOfApp(_ name: String) -> Environment? {
-            projectOfApp[name].flatMap { environmentOfProject[$0] }
+            facts.projectOfApp[name].flatMap { environmentOfProject[$0] }
         }
         var environmentOfNamespace: [String: Environment?] = [:]
         func environment(of namespace: String) -> Environment? {
@@ -77,56 +78,51 @@ public struct EnvIsolationInvariant: Invariant {
         }
         var problems: [InvariantEvaluation.Problem] = []
         var reported: Set<String> = []
-        func report(_ object: ObjectIdentity, app: String, env: Environment, objectEnv: Environment, how: String, evidence: JSON?) {
+        func report(_ object: ObjectIdentity, app: String, env: Environment, objectEnv: Environment, how: String, evidence: @autoclosure () -> JSON?) {
             guard reported.insert("\(object)|\(app)").inserted else { return }
             problems.append(
                 .failed(
                     "\(object) in a \(objectEnv.project) namespace is \(how) Application \(app) of project \(env.project)",
                     expected: ["project": .string(objectEnv.project), "namespaces": .string(objectEnv.namespaces.pattern)],
-                    actual: ["application": .string(app), "project": .string(env.project), "via": .string(how)], object: object, evidence: evidence))
+                    actual: ["application": .string(app), "project": .string(env.project), "via": .string(how)], object: object, evidence: evidence()))
         }
         // 1. Destinations.
-        for app in apps {
-            let appName = app.nameValue
-            guard let env = environmentOfApp(appName) else { continue }
-            let destination = app[path: "spec", "destination", "namespace"]?.stringValue ?? ""
-            if let target = environment(of: destination), target != env {
+        for app in facts.apps {
+            guard let env = environmentOfApp(app.name) else { continue }
+            if let target = environment(of: app.destination), target != env {
                 problems.append(
                     .failed(
-                        "Application \(appName) of project \(env.project) targets namespace \(destination) of \(target.project)",
+                        "Application \(app.name) of project \(env.project) targets namespace \(app.destination) of \(target.project)",
                         expected: ["project": .string(env.project), "namespaces": .string(env.namespaces.pattern)],
-                        actual: ["destination": .string(destination)], object: app.identityValue, evidence: context.digests([app])))
+                        actual: ["destination": .string(app.destination)], object: apps[app.index].identityValue,
+                        evidence: context.digests([apps[app.index]])))
             }
-            // 2. Resources the app lists as its own.
-            for resource in app[path: "status", "resources"]?.arrayValue ?? [] {
-                let namespace = resource["namespace"]?.stringValue ?? ""
-                guard let objectEnv = environment(of: namespace), objectEnv != env else { continue }
-                let group = resource["group"]?.stringValue ?? ""
-                let identity = ObjectIdentity(
-                    apiVersion: (group.isEmpty ? "" : group + "/") + (resource["version"]?.stringValue ?? ""),
-                    kind: resource["kind"]?.stringValue ?? "", namespace: namespace, name: resource["name"]?.stringValue ?? "")
-                report(identity, app: appName, env: env, objectEnv: objectEnv, how: "listed in status.resources of", evidence: context.digests([app]))
+            // 2. Resources the app lists as its own (only apps with a resource in another environment's namespace
+            // are walked resource by resource).
+            var foreign: [String: Environment] = [:]
+            for namespace in app.resourceNamespaces {
+                if let objectEnv = environment(of: namespace), objectEnv != env { foreign[namespace] = objectEnv }
+            }
+            guard !foreign.isEmpty else { continue }
+            for resource in app.resources {
+                guard let objectEnv = foreign[resource.namespace] else { continue }
+                report(resource.identity, app: app.name, env: env, objectEnv: objectEnv, how: "listed in status.resources of",
+                    evidence: context.digests([apps[app.index]]))
             }
         }
-        // 3. Tracking metadata and owner references of every object in an environment's namespace, in that order.
-        for object in context.current.objects {
-            guard case .object(let metadata)? = object["metadata"], case .string(let namespace)? = metadata["namespace"],
-                !namespace.isEmpty, let objectEnv = environment(of: namespace)
-            else { continue }
-            func claim(_ app: String, _ how: String) {
-                guard let env = environmentOfApp(app), env != objectEnv else { return }
-                report(object.identityValue, app: app, env: env, objectEnv: objectEnv, how: how, evidence: context.digests([object]))
-            }
-            if case .string(let tracking)? = metadata["annotations"]?["argocd.argoproj.io/tracking-id"], let colon = tracking.firstIndex(of: ":") {
-                claim(String(tracking[..<colon]), "tracked (tracking-id) by")
-            }
-            if case .string(let instance)? = metadata["labels"]?["app.kubernetes.io/instance"], projectOfApp[instance] != nil {
-                claim(instance, "tracked (app.kubernetes.io/instance) by")
-            }
-            if case .array(let owners)? = metadata["ownerReferences"] {
-                for owner in owners where owner["kind"]?.stringValue == "Application" {
-                    if let name = owner["name"]?.stringValue { claim(name, "owned by") }
-                }
+        // 3. Tracking metadata and owner references of every object in an environment's namespace, in object order.
+        let claims = context.current.envIsolationClaims
+        var violating: Set<Claims.Pair> = []
+        for pair in claims.pairs {
+            guard let objectEnv = environment(of: pair.namespace), let env = environmentOfApp(pair.app), env != objectEnv else { continue }
+            violating.insert(pair)
+        }
+        if !violating.isEmpty {
+            let objects = context.current.objects
+            for claim in claims.claims where violating.contains(.init(namespace: claim.namespace, app: claim.app)) {
+                guard let objectEnv = environment(of: claim.namespace), let env = environmentOfApp(claim.app) else { continue }
+                let object = objects[claim.object]
+                report(object.identityValue, app: claim.app, env: env, objectEnv: objectEnv, how: claim.how, evidence: context.digests([object]))
             }
         }
         return InvariantEvaluation(

@@ -63,8 +63,8 @@ public struct LokiVolumeInvariant: Invariant {
 
     struct Missing: Error { var message: String }
 
-    func volume(_ state: CapturedState, _ namespace: String) -> Result<Double, Missing> {
-        let name = sampleName(namespace)
+    /// The volume the sample `name` of `state` records.
+    func volume(_ state: CapturedState, sample name: String) -> Result<Double, Missing> {
         guard let sample = state.lokiSample(named: name) else { return .failure(Missing(message: "capture '\(state.label)' has no Loki sample '\(name)'")) }
         if let error = sample.error { return .failure(Missing(message: "Loki sample '\(name)' of capture '\(state.label)' failed: \(error)")) }
         guard let result = sample.result, let value = Self.volume(of: result) else {
@@ -80,12 +80,13 @@ public struct LokiVolumeInvariant: Invariant {
         for namespace in namespaces {
             let identity = ObjectIdentity(apiVersion: "v1", kind: "Namespace", namespace: "", name: namespace)
             let value: Double
-            switch volume(context.current, namespace) {
+            let name = sampleName(namespace)
+            switch volume(context.current, sample: name) {
             case .failure(let missing): problems.append(.error(missing.message, object: identity)); continue
             case .success(let number): value = number
             }
             volumes[namespace] = Self.json(value)
-            let evidence: JSON = ["sample": .string(sampleName(namespace))]
+            let evidence: JSON = ["sample": .string(name)]
             if value < Double(min) {
                 problems.append(
                     .failed(
@@ -94,7 +95,7 @@ public struct LokiVolumeInvariant: Invariant {
             }
             guard nonDecreasing else { continue }
             for earlier in lookBack {
-                guard case .success(let old) = volume(earlier, namespace), value < old else { continue }
+                guard case .success(let old) = volume(earlier, sample: name), value < old else { continue }
                 problems.append(
                     .failed(
                         "Loki volume for \(namespace) went down from \(Self.format(old)) at '\(earlier.label)' to \(Self.format(value))",
