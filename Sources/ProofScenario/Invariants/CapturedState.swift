@@ -77,6 +77,13 @@ public struct CapturedState: Sendable {
         memo.specDigests(match, of: objects(matching: match), digest: UnchangedInvariant.specDigest)
     }
 
+    /// The body digests (`JSON.digest`) of the first 50 of `objects(matching: match)`, in that order, computed once
+    /// per capture and match (evidence of `present`).
+    func bodyDigests(matching match: ObjectMatch) -> [String] {
+        let selection = objects(matching: match)
+        return memo.derived(.init(name: "bodyDigests", match: match)) { selection.prefix(50).map(\.digest) }
+    }
+
     /// The listing error that makes `match` unanswerable at this capture, if any.
     public func listingError(for match: ObjectMatch) -> ListingError? {
         listingErrors.first { error in

@@ -16,4 +16,13 @@ extension EvaluationContext {
         for object in objects.prefix(50) { members[object.identityValue.description] = .string(object.digest) }
         return ["objects": .object(members)]
     }
+
+    /// `digests(current.objects(matching: match))`, with the body digests computed once per capture and match.
+    func digests(matching match: ObjectMatch) -> JSON {
+        let objects = current.objects(matching: match)
+        let bodyDigests = current.bodyDigests(matching: match)
+        var members: [String: JSON] = [:]
+        for (object, digest) in zip(objects, bodyDigests).prefix(50) { members[object.identityValue.description] = .string(digest) }
+        return ["objects": .object(members)]
+    }
 }

@@ -1,5 +1,6 @@
 import ProofCore
 import ProofScenario
+import ProofStore
 import Testing
 
 /// Captures keep what invariants derive from their objects (selections, spec digests, envIsolation's facts) and
@@ -94,5 +95,34 @@ struct InvariantMemoTests {
         #expect(copy.objects(matching: dev) == capture.objects(matching: dev))
         #expect(copy.objects(matching: ObjectMatch(kind: "ConfigMap", name: "x")).count == 1)
         #expect(capture.objects(matching: ObjectMatch(kind: "Secret")).count == 1)
+    }
+
+    @Test("lokiVolume sample templates: none, one, several placeholders, non-ASCII text", arguments: [
+        ("lines-{namespace}", "lines-airflow-dev"), ("{namespace}", "airflow-dev"), ("fixed", "fixed"),
+        ("{namespace}/{namespace}", "airflow-dev/airflow-dev"), ("x{namespace", "x{namespace"), ("{{namespace}}", "{airflow-dev}"),
+        ("zeilen-{namespace}-größe", "zeilen-airflow-dev-größe"), ("é{namespace}", "éairflow-dev"),
+    ])
+    func lokiSampleNames(template: String, expected: String) throws {
+        let sample = LokiSample(name: expected, query: "q", result: ["resultType": "vector", "result": [["metric": [:], "value": [1, "7"]]]])
+        let yaml = "{id: logs, description: d, lokiVolume: {namespaces: [airflow-dev], sample: '\(template)'}}"
+        let result = try Self.evaluate(yaml, F.capture("c", 1, [], loki: [sample]))
+        #expect(result.held, "\(template) → \(result.map(\.message))")
+        #expect(result.first?.actual?["airflow-dev"] == 7)
+    }
+
+    @Test("present: held evidence digests every matched body, also on a copy of the capture")
+    func presentEvidence() throws {
+        let objects = (1...3).map { F.object("StatefulSet", "feature-store-dev", "redis-\($0)", apiVersion: "apps/v1") }
+        let capture = F.capture("c", 1, objects + [F.object("StatefulSet", "other", "redis")])
+        let yaml = "{id: redis, description: d, present: {match: {kind: StatefulSet, namespace: 'feature-store-*'}, min: 2}}"
+        let expected: JSON = ["objects": .object(Dictionary(uniqueKeysWithValues: objects.map {
+            (ObjectIdentity(object: $0)!.description, JSON.string($0.digest))
+        }))]
+        let result = try Self.evaluate(yaml, capture)
+        #expect(result.held)
+        #expect(result[0].evidence?["objects"] == expected["objects"])
+        var copy = capture
+        copy.label = "again"
+        #expect(try Self.evaluate(yaml, copy)[0].evidence?["objects"] == expected["objects"])
     }
 }

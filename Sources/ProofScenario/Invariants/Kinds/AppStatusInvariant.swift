@@ -47,6 +47,7 @@ public struct AppStatusInvariant: Invariant {
     var match: ObjectMatch { ObjectMatch(kind: "Application", namespace: Glob(namespace), name: name) }
 
     public func evaluate(in context: EvaluationContext) -> InvariantEvaluation {
+        let match = self.match
         if let error = context.listingProblem(for: match) { return InvariantEvaluation(problems: [error], summary: "") }
         let apps = context.current.objects(matching: match)
         var expected: JSON = ["name": .string(name.pattern), "sync": .array(sync.map(JSON.string)), "health": .array(health.map(JSON.string))]

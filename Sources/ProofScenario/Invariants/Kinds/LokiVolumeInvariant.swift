@@ -59,7 +59,28 @@ public struct LokiVolumeInvariant: Invariant {
         }
     }
 
-    func sampleName(_ namespace: String) -> String { sample.replacingOccurrences(of: "{namespace}", with: namespace) }
+    func sampleName(_ namespace: String) -> String {
+        // A plain-ASCII template (no CR, so every byte is one Character) is split on its UTF-8 bytes; any other
+        // template goes through Foundation, as before.
+        let placeholder = Array("{namespace}".utf8)
+        let template = Array(sample.utf8)
+        guard template.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) else {
+            return sample.replacingOccurrences(of: "{namespace}", with: namespace)
+        }
+        var result = ""
+        var start = 0
+        var index = 0
+        while index + placeholder.count <= template.count {
+            if template[index..<index + placeholder.count].elementsEqual(placeholder) {
+                result += String(decoding: template[start..<index], as: UTF8.self) + namespace
+                index += placeholder.count
+                start = index
+            } else {
+                index += 1
+            }
+        }
+        return result + String(decoding: template[start...], as: UTF8.self)
+    }
 
     struct Missing: Error { var message: String }
 

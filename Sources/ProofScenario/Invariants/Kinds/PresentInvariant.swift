@@ -37,6 +37,6 @@ public struct PresentInvariant: Invariant {
         }
         return InvariantEvaluation(
             problems: [], summary: "\(found.count) \(match) present", expected: expected,
-            actual: ["count": .int(Int64(found.count))], evidence: context.digests(found))
+            actual: ["count": .int(Int64(found.count))], evidence: context.digests(matching: match))
     }
 }
