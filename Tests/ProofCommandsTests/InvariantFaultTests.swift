@@ -12,10 +12,11 @@ import Testing
 /// the object it names).
 ///
 /// The scenarios wait for the very states some invariants check (the detach waits until the Feast apps and
-/// Redis are gone, the rollback waits for image 1.0.0): a fault that prevents such a state makes the wait time
-/// out (exit 3) before the invariant is evaluated. Those invariants are broken between the scenario's last wait
-/// and its capture instead: `FaultRun.Action.duringCapture` holds the capture's list calls back (the API
-/// server's latency fault) while the cluster is disrupted.
+/// Redis are gone, the rollback waits for image 1.0.0). Here those invariants are broken between the scenario's
+/// last wait and its capture, so they fail at their own capture: `FaultRun.Action.duringCapture` holds the
+/// capture's list calls back (the API server's latency fault) while the cluster is disrupted. A fault that
+/// prevents such a state makes the wait time out instead (a failed step, exit 1), and the invariant is judged at
+/// the runner's `failed-step` capture: `InvariantFaultSwitchTests` shows that with Argo CD's own fault switches.
 @Suite struct InvariantFaultTests {
     /// optional-toggle and the shared baseline/app health:
     /// - `feast-apps-healthy`, `baseline-apps-healthy`, `logging-app-healthy`, `monitoring-app-healthy` (appStatus)
@@ -27,7 +28,8 @@ import Testing
     ///   stayed Terminating with that pod in it.)
     /// - `feast-apps-gone`, `optional-env-apps-gone`, `redis-gone` (absent) ← while `after-detach` lists
     ///   Applications and StatefulSets, optional-envs-prod, feast-prod and Redis of feature-store-prod are
-    ///   re-created (copies taken before the run), as if the detach had not removed them;
+    ///   re-created (copies taken before the run), as if the detach had not removed them (Argo CD's `noPrune`
+    ///   makes the same ids fail at `failed-step` instead: `InvariantFaultSwitchTests.optionalToggleNoPrune`);
     /// - `redis-back` (present) ← while `after-attach` lists StatefulSets, Redis of feature-store-prod is deleted
     ///   and Argo CD's self-heal of feast-prod fails (`failSync ["feast-prod"]`).
     @Test func optionalToggle() async throws {

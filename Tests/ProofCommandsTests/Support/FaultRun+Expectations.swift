@@ -23,6 +23,23 @@ extension FaultRun.Outcome {
         #expect(run.status == .failed, "run status \(run.status.rawValue)", sourceLocation: sourceLocation)
     }
 
+    /// The steps that timed out, each as its `[N] name` line and its `✗ timeout: …` line (for messages).
+    var timedOutSteps: [String] {
+        log.indices.filter { log[$0].hasPrefix("    ✗ timeout") }.map { index in
+            (log[..<index].last { $0.hasPrefix("[") } ?? "[?]") + "\n" + log[index]
+        }
+    }
+
+    /// A wait timed out (a failed step, not the run's own timeout) before the capture `label` was taken, and the
+    /// runner took the `failed-step` capture instead (and no capture `label`).
+    func expectTimedOutWait(before label: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(
+            timedOutSteps.contains { $0.contains("] wait") }, "no wait step timed out; progress:\n\(log.joined(separator: "\n"))",
+            sourceLocation: sourceLocation)
+        #expect(labels.contains("failed-step"), "captures \(labels): no failed-step capture", sourceLocation: sourceLocation)
+        #expect(!labels.contains(label), "captures \(labels): \(label) was taken though a wait before it timed out", sourceLocation: sourceLocation)
+    }
+
     /// A finding (status failed, not error) for invariant `id` — at capture `label` when given — with a
     /// message, an expected and an actual value, about an object named `object` when given (its identity or
     /// its message names it).

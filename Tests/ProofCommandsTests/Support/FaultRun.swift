@@ -93,8 +93,9 @@ final class FaultRun: Sendable {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs `scenarios/<scenario>.yaml` with `actions`, and returns what it left behind.
-    static func run(_ scenario: String, _ actions: [Action]) async throws -> Outcome {
+    /// Runs `scenarios/<scenario>.yaml` with `actions` (and `arguments`, more `proof run` flags such as
+    /// `--max-step-timeout 8s`), and returns what it left behind.
+    static func run(_ scenario: String, arguments: [String] = [], _ actions: [Action]) async throws -> Outcome {
         let clock = ContinuousClock()
         let started = clock.now
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proof-fault-\(scenario)-\(UUID().uuidString)")
@@ -106,7 +107,7 @@ final class FaultRun: Sendable {
         let command = try Proof.Run.parse([
             root.appendingPathComponent("scenarios/\(scenario).yaml").path, "--db", db, "--out", out, "--junit", junit,
             "--platform", root.appendingPathComponent("scenarios/platform").path,
-        ])
+        ] + arguments)
         let faultRun = FaultRun(actions: actions)
         let reporter = ProgressReporter(mode: .plain) { text in faultRun.received(text) }
         let code = try await command.execute(reporter: reporter) { connection in
