@@ -1,6 +1,7 @@
 import Foundation
 import ProofCluster
 import ProofCore
+import ProofReport
 import ProofScenario
 import ProofStore
 import Testing
@@ -79,7 +80,7 @@ import Testing
     @Test func aWaitThatTimesOutReportsWhatItLastSaw() async throws {
         try await Self.withCluster { connection, store in
             let scenario = try Self.scenario("""
-                [{wait: {field: {kind: Deployment, namespace: fastapi-dev, name: fastapi, path: spec.replicas, equals: 5}}, timeout: 1s}, {capture: {label: scaled}}]
+                [{name: "five replicas in {{environment}}", wait: {field: {kind: Deployment, namespace: fastapi-dev, name: fastapi, path: spec.replicas, equals: 5}}, timeout: 1s}, {capture: {label: scaled}}]
                 """, invariants: """
                 [{id: five-replicas, description: Five FastAPI replicas., at: [scaled], field: {match: {kind: Deployment, namespace: fastapi-dev, name: fastapi}, path: spec.replicas, equals: 5}}]
                 """)
@@ -92,6 +93,11 @@ import Testing
             #expect(result.findings.filter { $0.invariantID == "five-replicas" }.count == 1, "judged at failed-step only")
             let step = try #require(result.steps.first { $0.kind == "wait" })
             #expect(step.status == .timeout)
+            #expect(step.name == "five replicas in dev", "variables are filled into step names")
+            // CI sees the timed-out step in the JUnit, not only the findings.
+            let junit = JUnitReport.render([try await ProofInput.load(from: store, run: result.run)])
+            #expect(junit.contains(#"<testcase name="step 1: five replicas in dev" classname="lifecycle.steps""#))
+            #expect(junit.contains(#"type="wait timeout""#))
             #expect(step.message?.contains("fastapi-dev/fastapi: spec.replicas is 1, expected 5") == true)
             let lastSeen = step.detail?.value(atDottedPath: "result.lastSeen")?.arrayValue ?? []
             #expect(lastSeen.first?["name"]?.stringValue == "fastapi")

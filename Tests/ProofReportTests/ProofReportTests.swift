@@ -48,13 +48,13 @@ struct ProofReportTests {
         let fixture = try await ProofFixtureRun.make()
         let xml = JUnitReport.render([try await fixture.input()])
         try assertSnapshot(xml, named: "junit-optional-toggle.xml")
-        #expect(xml.contains("<testsuite name=\"optional-toggle\" tests=\"8\" failures=\"1\" errors=\"0\""))
+        #expect(xml.contains("<testsuite name=\"optional-toggle\" tests=\"9\" failures=\"2\" errors=\"0\""))
         #expect(xml.contains("&lt;&amp;&gt; &quot;quoted&quot;"))
         #expect(!xml.contains("<&>"))
         // Well-formed XML.
         let document = try XMLDocument(xmlString: xml)
-        #expect(try document.nodes(forXPath: "//testcase").count == 8)
-        #expect(try document.nodes(forXPath: "//testcase/failure").count == 1)
+        #expect(try document.nodes(forXPath: "//testcase").count == 9, "8 invariant × capture results and the failed step")
+        #expect(try document.nodes(forXPath: "//testcase/failure").count == 2)
     }
 
     @Test("a passing run; the index lists proofs newest first and ignores other files")

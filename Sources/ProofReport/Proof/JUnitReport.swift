@@ -5,7 +5,8 @@ import ProofStore
 /// JUnit XML for CI: one `<testsuite>` per scenario, one `<testcase>` per invariant × capture (named
 /// `invariant @ N. label`), whose `<failure>`/`<error>` text is the finding. Follows the common (Ant/Jenkins)
 /// JUnit schema: counts on every suite, ISO 8601 timestamps without zone, every text and attribute escaped,
-/// characters XML 1.0 forbids removed. A run that could not execute adds a `run` testcase with an `<error>`.
+/// characters XML 1.0 forbids removed. A step that failed or timed out adds a `step N: name` testcase with a
+/// `<failure>`; a run that could not execute adds a `run` testcase with an `<error>`.
 public enum JUnitReport {
     /// Renders the runs, grouped by scenario in the order first seen.
     public static func render(_ inputs: [ProofInput]) -> String {
@@ -54,6 +55,16 @@ public enum JUnitReport {
                     let body = finding.status == .held ? "" : "      <\(tag) message=\"\(attribute(finding.message))\" type=\"\(attribute(finding.invariantKind))\">\(text(describe(finding)))</\(tag)>\n"
                     let open = "    <testcase name=\"\(attribute("\(prefix)\(finding.invariantID) @ run"))\" classname=\"\(attribute("\(scenario).\(finding.invariantID)"))\" time=\"0\""
                     cases.append(body.isEmpty ? open + "/>" : open + ">\n" + body + "    </testcase>")
+                }
+                // A step that failed or timed out fails the run (exit 1) even when every invariant held at the
+                // captures: CI must see it too.
+                for step in input.steps where step.status == .failed || step.status == .timeout {
+                    counts.tests += 1
+                    counts.failures += 1
+                    let name = "\(prefix)step \(step.sequence): \(step.name)"
+                    let message = step.message ?? "the step \(step.status.rawValue)"
+                    cases.append(
+                        "    <testcase name=\"\(attribute(name))\" classname=\"\(attribute(scenario)).steps\" time=\"\(seconds(step.finishedAt.timeIntervalSince(step.startedAt)))\">\n      <failure message=\"\(attribute(message))\" type=\"\(attribute("\(step.kind) \(step.status.rawValue)"))\">\(text("\(step.phase) step \(step.sequence) (\(step.kind)) \(step.status.rawValue): \(message)"))</failure>\n    </testcase>")
                 }
                 if [.error, .aborted, .unfinished].contains(input.run.status) {
                     counts.tests += 1

@@ -209,13 +209,15 @@ public struct ScenarioRunner: Sendable {
             gitopsRepository: options.gitopsRepository, environment: scenario.environment, timeout: timeout,
             stepNumber: number, session: session)
         let started = Date()
-        options.reporter.line("[\(number)] \(step.name)")
+        // Variables known by now (`{{commit}}` of an earlier git step) are filled into the name shown and recorded.
+        let name = await session.substitute(step.name)
+        options.reporter.line("[\(number)] \(name)")
         var status: StepRecord.Status = .passed
         var message: String?
         var detail: JSON?
         do {
             // The step gets `timeout`; the guard a little more, so a wait reports its own last-seen state first.
-            let outcome = try await Self.withTimeout(timeout + .seconds(3), what: step.name) { try await step.action.execute(in: context) }
+            let outcome = try await Self.withTimeout(timeout + .seconds(3), what: name) { try await step.action.execute(in: context) }
             message = outcome.message
             detail = outcome.detail
             if !outcome.findings.isEmpty { try await session.record(outcome.findings, snapshot: nil, step: number) }
@@ -251,14 +253,17 @@ public struct ScenarioRunner: Sendable {
             let count = await Diagnostics.collect(client: client, store: store, run: session.run, step: number, namespaces: scenario.capture.namespaces)
             options.reporter.line("    diagnostics: \(count) record(s)")
         }
-        try? await record(step, run: session.run, phase: phase, status: status, message: message, at: started, until: finished, detail: detail)
+        try? await record(step, name: name, run: session.run, phase: phase, status: status, message: message, at: started, until: finished, detail: detail)
     }
 
-    private func record(_ step: Step, run: RunID, phase: String, status: StepRecord.Status, message: String?, at started: Date, until finished: Date, detail: JSON? = nil) async throws {
+    private func record(
+        _ step: Step, name: String? = nil, run: RunID, phase: String, status: StepRecord.Status, message: String?, at started: Date,
+        until finished: Date, detail: JSON? = nil
+    ) async throws {
         var full: [String: JSON] = ["summary": .string(step.action.summary), "line": .int(Int64(step.location.line))]
         if let detail { full["result"] = detail }
         let record = StepRecord(
-            name: step.name, kind: step.kind, phase: phase, startedAt: started, finishedAt: finished, status: status,
+            name: name ?? step.name, kind: step.kind, phase: phase, startedAt: started, finishedAt: finished, status: status,
             message: message.map { String($0.prefix(2000)) }, detail: .object(full))
         // Detached: an interrupted run must still record its steps (the store refuses work in a cancelled task).
         let store = self.store
