@@ -84,6 +84,11 @@ public struct CapturedState: Sendable {
         return memo.derived(.init(name: "bodyDigests", match: match)) { selection.prefix(50).map(\.digest) }
     }
 
+    /// The Namespace objects with their names, in capture order, derived once per capture (`namespaceKept`).
+    var namespacesByName: [(name: String, object: JSON)] {
+        memo.derived(.init(name: "namespacesByName")) { objects(ofKind: "Namespace").map { ($0.nameValue, $0) } }
+    }
+
     /// The listing error that makes `match` unanswerable at this capture, if any.
     public func listingError(for match: ObjectMatch) -> ListingError? {
         listingErrors.first { error in

@@ -33,9 +33,8 @@ public struct NamespaceKeptInvariant: Invariant {
         let base = sinceLabel.flatMap { context.capture(labeled: $0) }
         func selected(_ state: CapturedState) -> [String: JSON] {
             var result: [String: JSON] = [:]
-            for namespace in state.objects(ofKind: "Namespace") {
-                let name = namespace.nameValue
-                if names.contains(where: { $0.matches(name) }) { result[name] = namespace }
+            for (name, namespace) in state.namespacesByName where names.contains(where: { $0.matches(name) }) {
+                result[name] = namespace
             }
             return result
         }
