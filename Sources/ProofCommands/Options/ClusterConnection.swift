@@ -52,7 +52,8 @@ public final class ClusterConnection: Sendable {
             let connection = ClusterConnection(
                 client: KubernetesClient(config: config, options: httpOptions), description: "simulated (embedded, \(cluster.url))", simulated: cluster,
                 argoCD: argo, temporaryDirectory: directory)
-            await connection.settle(timeout: settleTimeout)
+            // The settle probes go through a client of their own: a run's HTTP recorder must not keep them.
+            await connection.settle(timeout: settleTimeout, probe: KubernetesClient(config: config))
             return connection
         } catch {
             await cluster.stop()
@@ -64,7 +65,7 @@ public final class ClusterConnection: Sendable {
 
     /// Waits (bounded) until the embedded cluster's Applications are all Synced and Healthy and its workloads
     /// settled; returns quietly at the deadline (the capture then shows what was not).
-    func settle(timeout: Duration) async {
+    func settle(timeout: Duration, probe: KubernetesClient) async {
         guard let simulated else { return }
         let deadline = ContinuousClock.now + timeout
         var stableSince: ContinuousClock.Instant?
@@ -77,7 +78,7 @@ public final class ClusterConnection: Sendable {
             if done {
                 // App-of-apps adds children over several passes: ask for a quiet half second, and for logs of
                 // every namespace Alloy collects in dev (a run's first capture judges `lokiVolume` there).
-                if let since = stableSince, ContinuousClock.now - since > .milliseconds(500), await logsArrived() { return }
+                if let since = stableSince, ContinuousClock.now - since > .milliseconds(500), await logsArrived(probe) { return }
                 stableSince = stableSince ?? ContinuousClock.now
             } else {
                 stableSince = nil
@@ -88,9 +89,9 @@ public final class ClusterConnection: Sendable {
 
     /// Whether the embedded Loki of dev holds lines of every namespace Alloy collects there (over the service
     /// proxy, as a capture asks); `true` when the platform has no such Loki.
-    private func logsArrived() async -> Bool {
+    private func logsArrived(_ probe: KubernetesClient) async -> Bool {
         guard let simulated, (try? simulated.state.get(BuiltIn.services, namespace: "baseline-dev", name: "loki-dev")) != nil else { return true }
-        let loki = LokiClient(kubernetes: client, namespace: "baseline-dev", service: "loki-dev")
+        let loki = LokiClient(kubernetes: probe, namespace: "baseline-dev", service: "loki-dev")
         for namespace in LokiCaptureQuery.alloyNamespaces(environment: "dev") {
             guard let result = try? await loki.query(#"sum(count_over_time({namespace="\#(namespace)"}[5m]))"#),
                 result.series.contains(where: { ($0.points.last?.value ?? 0) > 0 })

@@ -39,14 +39,29 @@ public struct FastAPIHandler: SimServiceHandler {
             for pod in runtime.network.readyPods(namespace: "fastapi-\(environment)", service: "fastapi") {
                 let uid = ServiceNetwork.meta(pod, "uid")
                 alive.insert(uid)
-                if runtime.fastAPILoaded.withLock({ $0[uid] }) == nil {
+                if needsLoad(runtime, uid) {
                     let loaded = await handler.load(pod: pod)
-                    runtime.fastAPILoaded.withLock { $0[uid] = $0[uid] ?? loaded }
+                    keep(loaded, runtime, uid)
                 }
             }
         }
         runtime.fastAPILoaded.withLock { loaded in
             for uid in loaded.keys where !alive.contains(uid) { loaded[uid] = nil }
+        }
+    }
+
+    /// Whether the pod has no model yet: never loaded, or its start-up load failed (the app exits when MLflow
+    /// cannot be reached at start and the kubelet restarts it, so it keeps trying until MLflow answers).
+    static func needsLoad(_ runtime: ServicesRuntime, _ uid: String) -> Bool {
+        guard let loaded = runtime.fastAPILoaded.withLock({ $0[uid] }) else { return true }
+        return loaded.models.isEmpty && loaded.error != nil
+    }
+
+    /// Keeps a start-up load unless another request already loaded a model for the pod.
+    static func keep(_ loaded: Loaded, _ runtime: ServicesRuntime, _ uid: String) {
+        runtime.fastAPILoaded.withLock { table in
+            if let current = table[uid], !current.models.isEmpty { return }
+            table[uid] = loaded
         }
     }
 
@@ -74,9 +89,9 @@ public struct FastAPIHandler: SimServiceHandler {
             return Self.detail("Service Unavailable", status: 503)
         }
         let uid = ServiceNetwork.meta(pod, "uid")
-        if runtime.fastAPILoaded.withLock({ $0[uid] }) == nil {
+        if Self.needsLoad(runtime, uid) {
             let loaded = await load(pod: pod)
-            runtime.fastAPILoaded.withLock { $0[uid] = $0[uid] ?? loaded }
+            Self.keep(loaded, runtime, uid)
         }
         let loaded = runtime.fastAPILoaded.withLock { $0[uid]! }
         let segments = request.path.split(separator: "/").map(String.init)
