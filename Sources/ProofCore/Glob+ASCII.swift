@@ -108,30 +108,9 @@ extension Glob {
             } ?? nil
         }
 
-        /// The classic wildcard loop of `Glob.matchesCharacters`, over bytes.
+        /// `Glob.wildcardMatch` over bytes.
         private func matchesGeneral(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-            var textIndex = 0
-            var patternIndex = 0
-            var starPattern = -1
-            var starText = 0
-            while textIndex < text.count {
-                if patternIndex < bytes.count, bytes[patternIndex] == .star {
-                    starPattern = patternIndex
-                    starText = textIndex
-                    patternIndex += 1
-                } else if patternIndex < bytes.count, bytes[patternIndex].matches(text[textIndex]) {
-                    patternIndex += 1
-                    textIndex += 1
-                } else if starPattern >= 0 {
-                    patternIndex = starPattern + 1
-                    starText += 1
-                    textIndex = starText
-                } else {
-                    return false
-                }
-            }
-            while patternIndex < bytes.count, bytes[patternIndex] == .star { patternIndex += 1 }
-            return patternIndex == bytes.count
+            Glob.wildcardMatch(bytes, text, isStar: { $0 == .star }, matches: { $0.matches($1) })
         }
     }
 }

@@ -64,30 +64,37 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
 
     /// The reference matcher: `Character` by `Character` (grapheme clusters, canonical equivalence).
     func matchesCharacters(_ name: String) -> Bool {
-        let text = Array(name)
-        var textIndex = 0
-        var patternIndex = 0
-        var starPattern = -1
-        var starText = 0
-        // Classic wildcard matching: on mismatch, let the last `*` absorb one more character.
-        while textIndex < text.count {
-            if patternIndex < elements.count, elements[patternIndex] == .star {
+        Self.wildcardMatch(elements, Array(name), isStar: { $0 == .star }, matches: { $0.matches($1) })
+    }
+
+    /// The classic wildcard loop both matchers share (characters here, bytes in `Glob+ASCII`): on a mismatch,
+    /// the last `*` absorbs one more element of the text.
+    @inline(__always)
+    static func wildcardMatch<Pattern: RandomAccessCollection, Text: RandomAccessCollection>(
+        _ pattern: Pattern, _ text: Text, isStar: (Pattern.Element) -> Bool, matches: (Pattern.Element, Text.Element) -> Bool
+    ) -> Bool where Pattern.Index == Int, Text.Index == Int {
+        var textIndex = text.startIndex
+        var patternIndex = pattern.startIndex
+        var starPattern: Int?
+        var starText = textIndex
+        while textIndex < text.endIndex {
+            if patternIndex < pattern.endIndex, isStar(pattern[patternIndex]) {
                 starPattern = patternIndex
                 starText = textIndex
                 patternIndex += 1
-            } else if patternIndex < elements.count, elements[patternIndex].matches(text[textIndex]) {
+            } else if patternIndex < pattern.endIndex, matches(pattern[patternIndex], text[textIndex]) {
                 patternIndex += 1
                 textIndex += 1
-            } else if starPattern >= 0 {
-                patternIndex = starPattern + 1
+            } else if let star = starPattern {
+                patternIndex = star + 1
                 starText += 1
                 textIndex = starText
             } else {
                 return false
             }
         }
-        while patternIndex < elements.count, elements[patternIndex] == .star { patternIndex += 1 }
-        return patternIndex == elements.count
+        while patternIndex < pattern.endIndex, isStar(pattern[patternIndex]) { patternIndex += 1 }
+        return patternIndex == pattern.endIndex
     }
 
     private static func compile(_ characters: [Character]) -> [Element] {
