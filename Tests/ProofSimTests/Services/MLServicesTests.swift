@@ -12,7 +12,12 @@ struct MLServicesTests {
         let platform = try await PlatformCluster.start()
         do {
             // The bootstrap registration: version 1 is champion, and FastAPI loaded it at start.
-            let served = try await platform.call(namespace: "fastapi-dev", service: "fastapi", port: "8080", path: "/v1/models/champion")
+            // (Under load the pod may start before MLflow answers; it then retries until it loads.)
+            var served = try await platform.call(namespace: "fastapi-dev", service: "fastapi", port: "8080", path: "/v1/models/champion")
+            try await platform.eventually("FastAPI has loaded champion") {
+                served = try await platform.call(namespace: "fastapi-dev", service: "fastapi", port: "8080", path: "/v1/models/champion")
+                return served.status == 200
+            }
             #expect(served.status == 200 && served.json["version"] == "1" && served.json["model"] == "mlp-model")
 
             // Trigger train_register in dev.
@@ -85,6 +90,10 @@ struct MLServicesTests {
     @Test func fastAPIRestartServesTheAliasAtStartNotItsOldMemory() async throws {
         let platform = try await PlatformCluster.start()
         do {
+            // FastAPI has loaded champion (version 1) at start; under load its first load may still be retrying.
+            try await platform.eventually("FastAPI serves version 1") {
+                try await platform.call(namespace: "fastapi-dev", service: "fastapi", port: "8080", path: "/v1/models/champion").json["version"] == "1"
+            }
             // Move champion without telling FastAPI: create v2 and set the alias directly in MLflow.
             let created = try await platform.call("POST", namespace: "mlflow-dev", service: "mlflow", port: "5000",
                 path: "/api/2.0/mlflow/model-versions/create", body: ["name": "mlp-model", "source": "s3://mlflow-artifacts/x/model"])
