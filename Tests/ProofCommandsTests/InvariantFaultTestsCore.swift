@@ -42,10 +42,8 @@ import Testing
     @Test func podRestart() async throws {
         let outcome = try await FaultRun.run(
             "pod-restart",
-            FaultRun.Action.unhealthyUntilStart(["*-dev"])
+            FaultRun.Action.unhealthyUntilStart(["*-dev"]) + FaultRun.Action.misdirectedAppUntilStart("stray-misdirected")
                 + [
-                    .later(.connected) { try await $0.createMisdirectedApp("stray-misdirected") },
-                    .later(.captured("start")) { try await $0.delete("applications", namespace: "argocd", name: "stray-misdirected") },
                     .later(.stepStarts("wait for the rollout of Deployment")) { connection in
                         try await connection.delete("deployments", namespace: "airflow-dev", name: "airflow-scheduler")
                     },
@@ -72,11 +70,7 @@ import Testing
     @Test func envIsolation() async throws {
         let outcome = try await FaultRun.run(
             "env-isolation",
-            FaultRun.Action.unhealthyUntilStart(["*-prod"])
-                + [
-                    .later(.connected) { try await $0.createMisdirectedApp("stray-misdirected") },
-                    .later(.captured("start")) { try await $0.delete("applications", namespace: "argocd", name: "stray-misdirected") },
-                ]
+            FaultRun.Action.unhealthyUntilStart(["*-prod"]) + FaultRun.Action.misdirectedAppUntilStart("stray-misdirected")
                 + FaultRun.Action.duringCapture(
                     "after-misdirected-app", holdBack: ["/apis/argoproj.io/v1alpha1/applications", "/apis/apps/v1/deployments"],
                     before: { connection in

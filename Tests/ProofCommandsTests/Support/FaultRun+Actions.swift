@@ -16,6 +16,16 @@ extension FaultRun.Action {
         Self(moment: moment, now: nil, later: body)
     }
 
+    /// A dev Application aimed at fastapi-prod (`name`), created through the API before the run and deleted
+    /// once the `start` capture is recorded: every `envIsolation` invariant fails at `start`, and nothing of it
+    /// is left for the rest of the run.
+    static func misdirectedAppUntilStart(_ name: String) -> [Self] {
+        [
+            .later(.connected) { try await $0.createMisdirectedApp(name) },
+            .later(.captured("start")) { try await $0.delete("applications", namespace: "argocd", name: name) },
+        ]
+    }
+
     /// Argo CD's `unhealthyApps` fault for the Applications matching `globs`, from before the run until the
     /// `start` capture is recorded: every `appStatus` invariant on them fails at `start`, and they are Healthy
     /// again long before a wait needs them.

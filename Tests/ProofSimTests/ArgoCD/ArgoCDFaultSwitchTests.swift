@@ -29,6 +29,28 @@ struct ArgoCDFaultSwitchTests {
 
     static func health(_ app: JSON) -> String? { app[path: ["status", "health", "status"]]?.stringValue }
 
+    /// Commits one ConfigMap (named after `path`, no namespace) under `path` and applies, with kubectl, an
+    /// automated Application `name` of project dev that syncs it into `destination`.
+    static func applyConfigMapApp(
+        _ name: String, path: String, destination: String, data: String, _ controller: ArgoCDController, _ client: Client
+    ) async throws {
+        let config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(path)\ndata:\n  \(data)\n"
+        _ = try controller.repository.commit(["\(path)/config.yaml": config], message: "\(path) config")
+        let manifest = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata: {name: \(name), namespace: argocd}
+            spec:
+              project: dev
+              source: {repoURL: https://git.example.invalid/mlp/gitops.git, targetRevision: HEAD, path: \(path)}
+              destination: {server: https://kubernetes.default.svc, namespace: \(destination)}
+              syncPolicy: {automated: {prune: true, selfHeal: true}}
+            """
+        let file = client.directory + "/\(name).yaml"
+        try manifest.write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await client.runKubectl("apply", "-f", file).status == 0)
+    }
+
     @Test("unhealthyApps (set over /_sim/argocd/faults): matching apps report Degraded naming the fault, the others stay Healthy; clearing restores them")
     func unhealthyApps() async throws {
         try await ArgoFixture.withArgoCD { _, controller, client in
@@ -106,21 +128,8 @@ struct ArgoCDFaultSwitchTests {
     func ignoreProjectDestinations() async throws {
         try await ArgoFixture.withArgoCD { _, controller, client in
             // A manifest without a namespace: it lands in the Application's destination namespace.
-            let config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sneaky\ndata:\n  where: prod\n"
-            _ = try controller.repository.commit(["sneaky/config.yaml": config], message: "sneaky config")
-            let manifest = """
-                apiVersion: argoproj.io/v1alpha1
-                kind: Application
-                metadata: {name: misdirected-dev, namespace: argocd}
-                spec:
-                  project: dev
-                  source: {repoURL: https://git.example.invalid/mlp/gitops.git, targetRevision: HEAD, path: sneaky}
-                  destination: {server: https://kubernetes.default.svc, namespace: fastapi-prod}
-                  syncPolicy: {automated: {prune: true, selfHeal: true}}
-                """
-            let file = client.directory + "/misdirected.yaml"
-            try manifest.write(toFile: file, atomically: true, encoding: .utf8)
-            #expect(try await client.runKubectl("apply", "-f", file).status == 0)
+            try await Self.applyConfigMapApp(
+                "misdirected-dev", path: "sneaky", destination: "fastapi-prod", data: "where: prod", controller, client)
             let refused = try await ArgoFixture.waitForApp(client, "misdirected-dev") {
                 $0[path: ["status", "conditions"]]?.arrayValue?.contains { $0["type"] == "InvalidSpecError" } == true
             }
@@ -222,21 +231,7 @@ struct ArgoCDFaultSwitchTests {
             #expect(try await Self.fastapiImage(client) == "ghcr.io/example/mlp-fastapi:1.0.0")
 
             // A new app (like the optional layer after an attach): nothing is created, so it is Missing.
-            let config = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  a: b\n"
-            _ = try controller.repository.commit(["extra/config.yaml": config], message: "extra config")
-            let manifest = """
-                apiVersion: argoproj.io/v1alpha1
-                kind: Application
-                metadata: {name: extra-dev, namespace: argocd}
-                spec:
-                  project: dev
-                  source: {repoURL: https://git.example.invalid/mlp/gitops.git, targetRevision: HEAD, path: extra}
-                  destination: {server: https://kubernetes.default.svc, namespace: fastapi-dev}
-                  syncPolicy: {automated: {prune: true, selfHeal: true}}
-                """
-            let file = client.directory + "/extra.yaml"
-            try manifest.write(toFile: file, atomically: true, encoding: .utf8)
-            #expect(try await client.runKubectl("apply", "-f", file).status == 0)
+            try await Self.applyConfigMapApp("extra-dev", path: "extra", destination: "fastapi-dev", data: "a: b", controller, client)
             let missing = try await ArgoFixture.waitForApp(client, "extra-dev") { $0[path: ["status", "operationState", "phase"]] == "Failed" }
             #expect(missing[path: ["status", "sync", "status"]] == "OutOfSync")
             #expect(Self.health(missing) == "Missing")
