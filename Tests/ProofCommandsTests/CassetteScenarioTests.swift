@@ -125,7 +125,7 @@ import Testing
         }
 
         // Offline: the cassette server serves the run back; `proof run` against it gives the same findings.
-        let (_, entries) = try await CassetteEntry.load(run: first.id.rawValue, store: store)
+        let (_, entries) = try await HTTPExchange.cassette(run: first.id.rawValue, store: store)
         let server = try await CassetteServer.start(entries: entries)
         let replayConfig = directory.appendingPathComponent("replay.kubeconfig").path
         try server.writeKubeconfig(to: replayConfig)

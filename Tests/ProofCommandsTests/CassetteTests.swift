@@ -69,7 +69,7 @@ import Testing
         #expect(try await store.verifyIntegrity(run: run).isEmpty)
 
         // Served back: the same session gives the same answers, with no cluster.
-        let (_, entries) = try await CassetteEntry.load(run: run.rawValue, store: store)
+        let (_, entries) = try await HTTPExchange.cassette(run: run.rawValue, store: store)
         let server = try await CassetteServer.start(entries: entries, pace: 0)
         let replayConfig = directory.appendingPathComponent("replay.kubeconfig").path
         try server.writeKubeconfig(to: replayConfig)

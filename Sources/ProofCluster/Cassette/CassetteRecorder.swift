@@ -1,4 +1,5 @@
 import Foundation
+import ProofCore
 import Synchronization
 
 /// Collects every HTTP exchange an ``HTTPClient`` makes while it is set as `HTTPClientOptions.recorder`
@@ -13,7 +14,9 @@ import Synchronization
 /// ```
 public final class CassetteRecorder: Sendable {
     private struct Entry {
-        var exchange: RecordedExchange
+        var exchange: HTTPExchange
+        /// Whether the answer is read as a stream (its lines go to `streamEvents`, not `responseBody`).
+        var streamed: Bool
         var started: ContinuousClock.Instant
         var open: Bool
     }
@@ -30,12 +33,11 @@ public final class CassetteRecorder: Sendable {
 
     /// Notes a request as it starts; returns the token to complete it with.
     public func begin(method: String, url: String, headers: [(String, String)], body: [UInt8]?, streamed: Bool) -> Token {
-        let exchange = RecordedExchange(
-            sequence: 0, startedAt: Date(), durationMilliseconds: 0, method: method, url: url,
-            requestHeaders: headers.map { [$0.0, $0.1] }, requestBody: body, status: nil, responseHeaders: [],
-            responseBody: nil, chunks: [], streamed: streamed, error: nil)
+        let exchange = HTTPExchange(
+            startedAt: Date(), durationMilliseconds: 0, method: method, url: url, requestHeaders: headers.map { [$0.0, $0.1] },
+            requestBody: body, status: nil)
         return entries.withLock { entries in
-            entries.append(Entry(exchange: exchange, started: .now, open: true))
+            entries.append(Entry(exchange: exchange, streamed: streamed, started: .now, open: true))
             return Token(index: entries.count - 1)
         }
     }
@@ -47,9 +49,9 @@ public final class CassetteRecorder: Sendable {
             var entry = entries[token.index]
             entry.exchange.status = status
             entry.exchange.responseHeaders = headers.map { [$0.0, $0.1] }
-            entry.exchange.responseBody = entry.exchange.streamed && error == nil && status.map({ (200..<300).contains($0) }) == true ? nil : body
+            entry.exchange.responseBody = entry.streamed && error == nil && status.map({ (200..<300).contains($0) }) == true ? nil : body
             entry.exchange.error = error
-            if !entry.exchange.streamed || entry.exchange.responseBody != nil || error != nil {
+            if !entry.streamed || entry.exchange.responseBody != nil || error != nil {
                 entry.exchange.durationMilliseconds = Self.milliseconds(since: entry.started)
                 entry.open = false
             }
@@ -60,8 +62,8 @@ public final class CassetteRecorder: Sendable {
     /// Records one line of a streamed answer.
     public func append(_ token: Token, line: [UInt8]) {
         entries.withLock { entries in
-            entries[token.index].exchange.chunks.append(
-                RecordedExchange.Chunk(offsetMilliseconds: Self.milliseconds(since: entries[token.index].started), body: line))
+            entries[token.index].exchange.streamEvents.append(
+                HTTPExchange.StreamEvent(offsetMilliseconds: Self.milliseconds(since: entries[token.index].started), body: line))
         }
     }
 
@@ -77,7 +79,7 @@ public final class CassetteRecorder: Sendable {
 
     /// Every exchange so far, in the order the requests started, numbered from 1. Streams still open are
     /// given as they are now (their duration runs to this moment).
-    public func exchanges() -> [RecordedExchange] {
+    public func exchanges() -> [HTTPExchange] {
         entries.withLock { entries in
             entries.enumerated().map { index, entry in
                 var exchange = entry.exchange

@@ -1,38 +1,30 @@
 import ArgumentParser
 import Foundation
+import ProofCore
 import ProofSim
 import ProofStore
 
-extension CassetteEntry {
-    /// The cassette form of a stored exchange.
-    init(_ exchange: HTTPExchange) {
-        self.init(
-            sequence: exchange.sequence, method: exchange.method, url: exchange.url, status: exchange.status,
-            headers: exchange.responseHeaders, body: exchange.responseBody,
-            chunks: exchange.streamEvents.map { Chunk(offsetMilliseconds: $0.offsetMilliseconds, body: $0.body) },
-            durationMilliseconds: exchange.durationMilliseconds, error: exchange.error)
-    }
-
-    /// The recorded exchanges of `run` in `store`, as a cassette.
-    static func load(run reference: String, store: EvidenceStore) async throws -> (RunID, [CassetteEntry]) {
+extension HTTPExchange {
+    /// The recorded exchanges of `run` in `store`: the cassette `proof sim serve --replay` serves.
+    static func cassette(run reference: String, store: EvidenceStore) async throws -> (RunID, [HTTPExchange]) {
         let run = try await store.resolveRun(reference).id
-        let entries = try await store.httpExchanges(run: run).map(CassetteEntry.init)
-        guard !entries.isEmpty else {
+        let exchanges = try await store.httpExchanges(run: run)
+        guard !exchanges.isEmpty else {
             throw EvidenceInputError("run \(run) kept no HTTP exchanges: record one with `proof run --record-http`")
         }
-        return (run, entries)
+        return (run, exchanges)
     }
 }
 
 extension Proof.Sim.Serve {
     /// `proof sim serve --replay RUN`: serves a recorded run's exchanges until interrupted.
     static func serveReplay(run reference: String, db: String, port: Int, token: String?, kubeconfigOut: String, pace: Double) async throws {
-        let (run, entries): (RunID, [CassetteEntry])
+        let (run, entries): (RunID, [HTTPExchange])
         do {
             var option = EvidenceStoreOption()
             option.path = db
             let store = try option.open()
-            (run, entries) = try await CassetteEntry.load(run: reference, store: store)
+            (run, entries) = try await HTTPExchange.cassette(run: reference, store: store)
         } catch let error as EvidenceInputError {
             printError("proof sim serve --replay: \(error)")
             throw ExitCode(2)

@@ -11,20 +11,8 @@ public enum CassetteRecording {
     public static func save(_ recorder: CassetteRecorder, to store: EvidenceStore, run: RunID) async throws -> Int {
         let exchanges = recorder.exchanges()
         for exchange in exchanges {
-            try await store.recordHTTPExchange(HTTPExchange(exchange), run: run)
+            try await store.recordHTTPExchange(exchange, run: run)
         }
         return exchanges.count
-    }
-}
-
-extension HTTPExchange {
-    /// The store's form of a recorded exchange.
-    public init(_ recorded: RecordedExchange) {
-        self.init(
-            startedAt: recorded.startedAt, durationMilliseconds: recorded.durationMilliseconds, method: recorded.method,
-            url: recorded.url, requestHeaders: recorded.requestHeaders, requestBody: recorded.requestBody,
-            status: recorded.status, responseHeaders: recorded.responseHeaders, responseBody: recorded.responseBody,
-            streamEvents: recorded.chunks.map { StreamEvent(offsetMilliseconds: $0.offsetMilliseconds, body: $0.body) },
-            error: recorded.error)
     }
 }

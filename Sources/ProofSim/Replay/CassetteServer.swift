@@ -11,7 +11,7 @@ import Synchronization
 /// scenario can be re-run offline and deterministically against exactly what the cluster answered.
 ///
 /// A request is answered by the earliest unserved exchange with the same method, path and query (clock-
-/// dependent query parameters ignored, see ``CassetteEntry/volatileParameters``); exchanges with different
+/// dependent query parameters ignored, see ``HTTPExchange/volatileParameters``); exchanges with different
 /// keys may interleave (watches run beside reads), but each key is served in recorded order. A streamed
 /// answer replays its lines at their recorded offsets and stays open as long as it did. A request that has no
 /// unserved exchange gets a Kubernetes `Status` 500 naming the request that was expected next.
@@ -35,7 +35,7 @@ public final class CassetteServer: Sendable {
 
     /// Starts serving `entries` (in recorded order). `pace` scales the recorded delays of streamed lines and
     /// stream ends (1 = as recorded, 0 = no waiting).
-    public static func start(entries: [CassetteEntry], port: Int = 0, token: String? = nil, pace: Double = 1) async throws -> CassetteServer {
+    public static func start(entries: [HTTPExchange], port: Int = 0, token: String? = nil, pace: Double = 1) async throws -> CassetteServer {
         let token = token ?? (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
         let state = CassetteState(entries: entries)
         let certificate = try ServingCertificate.generate()
@@ -116,12 +116,12 @@ final class CassetteState: Sendable {
         var unexpected: [String]
     }
 
-    let entries: [CassetteEntry]
+    let entries: [HTTPExchange]
     let keys: [String]
     private let consumed: Mutex<[Bool]>
     private let log: Mutex<(served: Int, unexpected: [String])> = Mutex((0, []))
 
-    init(entries: [CassetteEntry]) {
+    init(entries: [HTTPExchange]) {
         self.entries = entries
         self.keys = entries.map(\.key)
         self.consumed = Mutex(Array(repeating: false, count: entries.count))
@@ -132,8 +132,8 @@ final class CassetteState: Sendable {
     }
 
     /// The next unserved exchange for `key`, marked served; or the description of what was expected.
-    func take(key: String) -> Result<CassetteEntry, CassetteMiss> {
-        let outcome: Result<CassetteEntry, CassetteMiss> = consumed.withLock { consumed in
+    func take(key: String) -> Result<HTTPExchange, CassetteMiss> {
+        let outcome: Result<HTTPExchange, CassetteMiss> = consumed.withLock { consumed in
             if let index = keys.indices.first(where: { !consumed[$0] && keys[$0] == key }) {
                 consumed[index] = true
                 return .success(entries[index])
@@ -169,7 +169,7 @@ struct CassetteResponder: HTTPResponder {
         guard request.headers[.authorization] == "Bearer \(token)" else {
             return Self.status(401, reason: "Unauthorized", message: "Unauthorized: send the bearer token of the replay kubeconfig")
         }
-        let key = CassetteEntry.key(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
+        let key = HTTPExchange.key(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
         switch state.take(key: key) {
         case .failure(let miss):
             let expected = miss.expected.map { "expected \($0)" } ?? "every recorded exchange was already served"
@@ -179,20 +179,20 @@ struct CassetteResponder: HTTPResponder {
         }
     }
 
-    func answer(_ entry: CassetteEntry) -> Response {
+    func answer(_ entry: HTTPExchange) -> Response {
         guard let status = entry.status else {
             return Self.status(503, reason: "ServiceUnavailable", message: "cassette replay: the recorded request got no answer (\(entry.error ?? "transport error"))")
         }
         var headers = HTTPFields()
-        for pair in entry.headers where pair.count == 2 {
+        for pair in entry.responseHeaders where pair.count == 2 {
             let name = pair[0].lowercased()
             // Lengths and encodings are the server's to set; credentials were replaced by markers.
             if ["content-length", "transfer-encoding", "content-encoding", "connection", "set-cookie"].contains(name) { continue }
             if let field = HTTPField.Name(pair[0]) { headers.append(HTTPField(name: field, value: pair[1])) }
         }
         // A streamed answer: its lines (none for a quiet watch), then open until it ended.
-        if !entry.chunks.isEmpty || (entry.body == nil && (200..<300).contains(status)) {
-            let chunks = entry.chunks
+        if !entry.streamEvents.isEmpty || (entry.responseBody == nil && (200..<300).contains(status)) {
+            let chunks = entry.streamEvents
             let pace = pace
             let end = entry.durationMilliseconds
             let body = ResponseBody { writer in
@@ -209,7 +209,7 @@ struct CassetteResponder: HTTPResponder {
             }
             return Response(status: .init(code: status), headers: headers, body: body)
         }
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.body ?? [])))
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: entry.responseBody ?? [])))
     }
 
     static func sleep(until start: ContinuousClock.Instant, offset: Int, pace: Double) async throws {

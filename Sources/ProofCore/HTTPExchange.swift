@@ -1,6 +1,8 @@
 import Foundation
 
-/// One HTTP request and its answer, kept for the cassette mode (`proof run --record-http`).
+/// One HTTP request and its answer, kept for the cassette mode (`proof run --record-http`): the client's
+/// recorder (`CassetteRecorder`) produces it as seen on the wire, credentials included, and the evidence store
+/// writes it (`EvidenceStore.recordHTTPExchange`).
 ///
 /// Before writing, the store strips credentials: `Authorization`, `Proxy-Authorization`, `Cookie`,
 /// `Set-Cookie` and `X-Auth-Token` values become markers, other header values and the URL are scrubbed, and a
