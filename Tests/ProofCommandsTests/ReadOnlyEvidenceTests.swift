@@ -93,6 +93,24 @@ import Testing
         #expect(relative.status == 0, "\(relative.output)")
     }
 
+    /// A store written before `run_closings` (the committed example store, schema 1) is read as it is, and
+    /// gets a closing record for each closed run when a writer migrates it.
+    @Test func aSchemaOneStoreIsReadAsItIsAndBackfilledByAWriter() async throws {
+        let directory = try RunTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("evidence.sqlite").path
+        try FileManager.default.copyItem(atPath: RunTests.path("docs/proof/evidence.sqlite"), toPath: db)
+        let reader = try EvidenceStore.open(path: db, access: .readOnly)
+        try #require(try await reader.schemaVersion() == 1, "the committed store predates run_closings")
+        let runs = try await reader.runs()
+        for run in runs { #expect(try await reader.verifyIntegrity(run: run.id).isEmpty) }
+        let writer = try EvidenceStore.open(path: db)
+        #expect(try await writer.schemaVersion() == 2)
+        let closings = try ProofProcess.query(db, "SELECT count(*) FROM run_closings")
+        #expect(Int(closings) == runs.filter(\.recordedStatus.isFinal).count && !runs.isEmpty)
+        for run in runs { #expect(try await writer.verifyIntegrity(run: run.id).isEmpty) }
+    }
+
     /// A finished run edited to look like one that crashed: status back to running (and its closing columns
     /// cleared), its last capture deleted, or both.
     @Test(arguments: ["reopened", "lastCaptureDeleted", "both"])
@@ -128,6 +146,8 @@ import Testing
             let simulated = try #require(connection.simulated)
             let kubeconfig = directory.appendingPathComponent("kubeconfig").path
             try simulated.writeKubeconfig(to: kubeconfig)
+            let rootOptional = { try simulated.state.get(BuiltIn.applications, namespace: "argocd", name: "root-optional") }
+            let before = try rootOptional()
             let scenario = directory.appendingPathComponent("toggle.yaml").path
             try """
                 apiVersion: proof.gitops/v1alpha1
@@ -144,7 +164,10 @@ import Testing
             let code = try await Proof.Run.parse([scenario, "--kubeconfig", kubeconfig, "--db", db, "--out", directory.appendingPathComponent("proof").path])
                 .execute(reporter: ProgressReporter(mode: .silent))
             #expect(code == 2)
-            #expect((try? simulated.state.get(BuiltIn.applications, namespace: "argocd", name: "root-optional")) != nil, "root-optional was not detached")
+            // Not detached: the same object (not one re-created since), not being deleted.
+            let after = try rootOptional()
+            #expect(after[path: ["metadata", "uid"]] == before[path: ["metadata", "uid"]])
+            #expect(after[path: ["metadata", "deletionTimestamp"]] == nil)
             let runs = FileManager.default.fileExists(atPath: db) ? try await EvidenceStore.open(path: db).runs() : []
             #expect(runs.isEmpty, "no run was begun")
         } catch {
