@@ -154,7 +154,8 @@ extension Proof {
                     break
                 }
                 let (code, input) = await runOne(scenario, store: store, reporter: reporter, signals: signals, onConnected: onConnected)
-                worst = max(worst, code)
+                // An interrupted command exits 3, even when the signal came after its run was closed.
+                worst = max(worst, code, signals.interrupted ? 3 : 0)
                 if let input { inputs.append(input) }
             }
             if let junit, !inputs.isEmpty {

@@ -9,7 +9,8 @@ import ProofCore
 /// The SQLite evidence store: append-only runs, steps, snapshots with content-addressed object bodies, watch
 /// events, Loki samples, findings, diagnostics and HTTP exchanges (see `docs/evidence-schema.md`).
 ///
-/// One store is one file, opened in WAL mode with foreign keys on, migrated to the current schema on open.
+/// One store is one file, opened in WAL mode with foreign keys on, migrated to the current schema on open —
+/// or opened ``Access/readOnly``, never written, for the commands that only read evidence.
 /// Every write is one transaction (a snapshot is written whole or not at all) and runs on GRDB's writer
 /// queue, never on Swift's cooperative pool; reads run on GRDB's reader pool and do not wait for writes.
 /// Everything is normalised and redacted with the store's ``Redaction`` before it is hashed or written.

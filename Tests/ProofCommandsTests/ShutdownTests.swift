@@ -48,6 +48,14 @@ import Testing
                 in: directory, environment: ["TMPDIR": tmp.path])
         }
 
+        /// Starts `proof run` and waits until it is mid-run: the `start` and `before-sleep` captures stored,
+        /// the long `sleep` step of ``ShutdownTests/sleepSteps`` running.
+        func startMidSleep(_ extra: [String] = []) async throws -> ProofProcess {
+            let child = try start(extra)
+            try await waitFor("the before-sleep capture", "SELECT count(*) FROM snapshots", atLeast: 2, child)
+            return child
+        }
+
         /// Waits until the run has stored `count` rows matching `sql` (a `SELECT count(*)`), while the child runs.
         func waitFor(_ what: String, _ sql: String, atLeast count: Int, _ child: ProofProcess) async throws {
             try await ProofProcess.waitUntil(what) {
@@ -71,9 +79,7 @@ import Testing
     @Test func sigtermClosesTheRunAsAbortedWithItsEvidenceRunsFinallyAndRemovesTemporaryDirectories() async throws {
         let w = try Workspace.make(steps: Self.sleepSteps, finally: Self.cleanup)
         defer { w.remove() }
-        let child = try w.start()
-        // Mid-run: the start and before-sleep captures are stored, the 600 s sleep is running.
-        try await w.waitFor("the before-sleep capture", "SELECT count(*) FROM snapshots", atLeast: 2, child)
+        let child = try await w.startMidSleep()
         child.send(SIGTERM)
         let status = try await child.exitStatus()
         #expect(status == 3, "exit \(String(describing: status)): \(child.errors)")
@@ -92,8 +98,7 @@ import Testing
     @Test func aSecondSignalExitsAtOnceAndTheRunShowsAsAborted() async throws {
         let w = try Workspace.make(steps: Self.sleepSteps, finally: "[{name: slow-cleanup, sleep: {duration: 600s}}]")
         defer { w.remove() }
-        let child = try w.start()
-        try await w.waitFor("the before-sleep capture", "SELECT count(*) FROM snapshots", atLeast: 2, child)
+        let child = try await w.startMidSleep()
         child.send(SIGTERM)
         // The first signal is being handled: the steps not run are on record and the 600 s finally is running.
         try await w.waitFor("the closing phase", "SELECT count(*) FROM steps WHERE status = 'skipped'", atLeast: 1, child)
@@ -111,8 +116,7 @@ import Testing
     @Test func aFinallyLongerThanTheGracePeriodIsCutOffWithExitThree() async throws {
         let w = try Workspace.make(steps: Self.sleepSteps, finally: "[{name: slow-cleanup, sleep: {duration: 600s}}]")
         defer { w.remove() }
-        let child = try w.start(["--grace-period", "2s"])
-        try await w.waitFor("the before-sleep capture", "SELECT count(*) FROM snapshots", atLeast: 2, child)
+        let child = try await w.startMidSleep(["--grace-period", "2s"])
         child.send(SIGTERM)
         let status = try await child.exitStatus(within: .seconds(120))
         #expect(status == 3, "exit \(String(describing: status)): \(child.errors)")
@@ -122,8 +126,7 @@ import Testing
     @Test func aKilledRunIsShownAbortedReplaysNonZeroAndIsClosedByTheNextWriter() async throws {
         let w = try Workspace.make(steps: Self.sleepSteps, finally: Self.cleanup)
         defer { w.remove() }
-        let child = try w.start()
-        try await w.waitFor("the before-sleep capture", "SELECT count(*) FROM snapshots", atLeast: 2, child)
+        let child = try await w.startMidSleep()
         child.send(SIGKILL)
         #expect(try await child.exitStatus() == nil)
         let run = try w.query("SELECT id FROM runs")
