@@ -89,8 +89,8 @@ public final class EvidenceStore: Sendable {
         return store
     }
 
-    /// Read-only: a plain read-only connection when SQLite can share the file with a writer (its `-wal` file
-    /// is there, or the folder is writable so SQLite can make it); otherwise — a read-only folder holding the
+    /// Read-only: a plain read-only connection when SQLite can share the file with a writer (a non-empty `-wal`
+    /// file is there, or the folder is writable so SQLite can make one); otherwise — a read-only folder holding the
     /// file alone, as a downloaded artifact is — `immutable=1`, which takes no locks and makes no side files
     /// (nothing can be writing a file that has no WAL in a folder nobody can write).
     private static func openReadOnly(path: String) throws(StoreError) -> EvidenceStore {
@@ -101,7 +101,9 @@ public final class EvidenceStore: Sendable {
             throw StoreError(.cannotOpen, "evidence store \(path): not readable by this user; check its permissions")
         }
         let url = URL(fileURLWithPath: path)
-        let hasWAL = FileManager.default.fileExists(atPath: path + "-wal")
+        // An empty -wal (left by a clean close, or copied along with the file) holds nothing to read.
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
+        let hasWAL = (walSize ?? 0) > 0
         let folderWritable = Glibc.access(url.deletingLastPathComponent().path, W_OK) == 0
         let location = hasWAL || folderWritable ? path : url.absoluteString + "?immutable=1"
         let queue: DatabaseQueue

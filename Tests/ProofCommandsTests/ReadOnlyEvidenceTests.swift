@@ -52,7 +52,9 @@ import Testing
         }
     }
 
-    @Test func aReadOnlyStoreInAReadOnlyFolderWorksForAnotherUserAndIsNeverChanged() async throws {
+    /// `emptyWAL`: the artifact also holds an empty `-wal` file (copied along with the store).
+    @Test(arguments: [false, true])
+    func aReadOnlyStoreInAReadOnlyFolderWorksForAnotherUserAndIsNeverChanged(emptyWAL: Bool) async throws {
         let c = try await Self.recorded()
         defer {
             chmod(c.directory.appendingPathComponent("ro").path, 0o755)
@@ -62,6 +64,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let db = folder.appendingPathComponent("evidence.sqlite").path
         try FileManager.default.copyItem(atPath: c.db, toPath: db)
+        if emptyWAL { _ = FileManager.default.createFile(atPath: db + "-wal", contents: Data()) }
         chmod(db, 0o444)
         chmod(folder.path, 0o555)
         let before = try FileState(db)
