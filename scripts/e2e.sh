@@ -96,6 +96,8 @@ if [ "$cluster" = sim ]; then
   pids+=($!)
   wait_for_line sim.log "simulated cluster listening" 120 || exit 3
   echo "e2e: $(grep 'listening' sim.log)"
+  # As up.sh does on kind: every Application Synced and Healthy before the first scenario starts.
+  "$repo/scripts/ci/wait-apps.sh" "${SIM_TIMEOUT:-180}" --kubeconfig "$workdir/kubeconfig" || exit 3
   run_args=(--kubeconfig "$workdir/kubeconfig")
 else
   kind_cluster=${KIND_CLUSTER:-gitops-proof}

@@ -14,7 +14,7 @@ import Testing
     static let scenario = """
         apiVersion: proof.gitops/v1alpha1
         kind: Scenario
-        metadata: {name: push-drill, description: Commit one change, push it, restore the starting tree.}
+        metadata: {name: push-drill, description: "Commit one change, push it, restore the starting tree."}
         spec:
           environment: dev
           steps:
@@ -84,9 +84,9 @@ import Testing
 
         let gitSteps = steps.filter { $0.kind == "git" }
         #expect(gitSteps.count == 2)
-        let commit = try #require(gitSteps.first?.detail?["commit"]?.stringValue)
-        #expect(gitSteps.first?.detail?[path: ["pushed", "commit"]]?.stringValue == commit, "the pushed commit is recorded")
-        #expect(gitSteps.first?.detail?[path: ["pushed", "branch"]]?.stringValue == "main")
+        let commit = try #require(gitSteps.first?.detail?[path: ["result", "commit"]]?.stringValue)
+        #expect(gitSteps.first?.detail?[path: ["result", "pushed", "commit"]]?.stringValue == commit, "the pushed commit is recorded")
+        #expect(gitSteps.first?.detail?[path: ["result", "pushed", "branch"]]?.stringValue == "main")
         // The remote really has both commits: the change, then the restore on top of it (no force-push).
         let history = try Self.git(["log", "--format=%s", "main"], in: remote).split(separator: "\n").map(String.init)
         #expect(history == ["put it back", "version 2", "version 1"])
@@ -142,7 +142,7 @@ import Testing
 
         let (code, steps) = try await Self.runDrill(checkout: checkout, in: directory, extra: ["--gitops-branch", "main"])
         #expect(code == 0, "\(steps.map { "\($0.name): \($0.message ?? "")" })")
-        let pushed = try #require(steps.first { $0.kind == "git" }?.detail?["pushed"])
+        let pushed = try #require(steps.first { $0.kind == "git" }?.detail?[path: ["result", "pushed"]])
         #expect(pushed["url"]?.stringValue == server.url)
         // A fresh clone over HTTP sees what the run pushed.
         let fresh = directory.appendingPathComponent("fresh").path

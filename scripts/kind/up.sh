@@ -4,8 +4,8 @@
 #   2. the image built from this repository (Dockerfile), loaded into the nodes with `kind load docker-image`;
 #   3. Argo CD from its pinned release's install manifest, and the Prometheus operator's CRDs (scripts/kind/crds);
 #   4. the in-cluster Git server (git-server.yaml) holding scenarios/platform, its repoURLs pointed at it;
-#   5. bootstrap/ applied, then a wait until every Application is Synced and Healthy (progress every 15 s; on
-#      timeout, what is not).
+#   5. bootstrap/ applied, then a wait until every Application is Synced and Healthy (scripts/ci/wait-apps.sh:
+#      progress every 15 s; on timeout, what is not).
 # Environment: KIND_CLUSTER (default gitops-proof), IMAGE (default gitops-proof:dev), SKIP_IMAGE_BUILD=1 to load
 # an image built elsewhere, UP_TIMEOUT seconds (default 900), GIT_PORT for the port-forward (default 18080).
 # Needs docker, kind, kubectl and git. scripts/kind/down.sh deletes the cluster.
@@ -83,33 +83,6 @@ fi
 
 # 5. bootstrap/, as the Git server holds it, then the wait.
 k apply -f "$work/platform/bootstrap/"
-echo "up: waiting (at most ${timeout}s) until every Application is Synced and Healthy"
-table() {
-  k -n argocd get applications.argoproj.io \
-    -o custom-columns='NAME:.metadata.name,SYNC:.status.sync.status,HEALTH:.status.health.status,MESSAGE:.status.conditions[*].message' \
-    --no-headers 2>/dev/null
-}
-deadline=$((SECONDS + timeout))
-last=0
-while :; do
-  rows=$(table || true)
-  total=$(printf '%s\n' "$rows" | grep -c . || true)
-  ready=$(printf '%s\n' "$rows" | awk '$2 == "Synced" && $3 == "Healthy"' | grep -c . || true)
-  if [ "$total" -gt 0 ] && [ "$ready" -eq "$total" ]; then
-    echo "up: all $total Applications are Synced and Healthy"
-    break
-  fi
-  if [ $SECONDS -ge $deadline ]; then
-    echo "up: timed out after ${timeout}s: $ready of $total Applications Synced and Healthy; not ready:" >&2
-    printf '%s\n' "$rows" | awk '!($2 == "Synced" && $3 == "Healthy")' >&2
-    k get pods -A --field-selector=status.phase!=Running >&2 || true
-    exit 1
-  fi
-  if [ $((SECONDS - last)) -ge 15 ]; then
-    echo "up: $ready of $total Applications Synced and Healthy ($((deadline - SECONDS))s left)"
-    last=$SECONDS
-  fi
-  sleep 3
-done
+"$repo/scripts/ci/wait-apps.sh" "$timeout" --context "$context"
 echo "up: ready; run scenarios with: proof run scenarios/ --context $context --gitops-repo CHECKOUT"
 echo "up:   (CHECKOUT: git clone http://127.0.0.1:$port/platform.git after: kubectl --context $context -n gitops port-forward svc/git-server $port:80)"
