@@ -114,7 +114,7 @@ import Testing
         let first = try #require(steps.first { $0.kind == "git" })
         #expect(first.status == .error)
         let message = first.message ?? ""
-        #expect(message.contains("was rejected") && message.contains("origin") && message.contains("branch main"), "\(message)")
+        #expect(message.contains("failed") && message.contains("[rejected]") && message.contains("origin") && message.contains("branch main"), "\(message)")
         #expect(try Self.git(["rev-parse", "main"], in: remote) == theirs, "the remote is untouched")
     }
 
@@ -150,10 +150,27 @@ import Testing
         #expect(try Self.git(["log", "--format=%s"], in: fresh).split(separator: "\n") == ["put it back", "version 2", "version 1"])
     }
 
+    @Test func aTokenInTheRemoteURLNeverReachesTheStore() async throws {
+        let directory = try RunTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (_, checkout) = try Self.makeRemote(in: directory)
+        // A remote with a token in its URL that nothing listens on (port 9 on loopback): the push fails.
+        try Self.git(["remote", "set-url", "origin", "http://bot:s3cret-token@127.0.0.1:9/platform.git"], in: checkout)
+        let (code, steps) = try await Self.runDrill(checkout: checkout, in: directory)
+        #expect(code == 3)
+        let message = try #require(steps.first { $0.kind == "git" }?.message)
+        #expect(message.contains("failed") && message.contains("http://127.0.0.1:9/platform.git"), "\(message)")
+        let store = try Data(contentsOf: directory.appendingPathComponent("evidence.sqlite"))
+        #expect(store.range(of: Data("s3cret-token".utf8)) == nil, "the token is nowhere in the evidence store")
+        #expect(!message.contains("s3cret-token"))
+    }
+
     @Test func credentialsInARemoteURLAreNeverRecorded() {
         #expect(GitOpsRemote.withoutCredentials("https://bot:s3cret@git.example.invalid/mlp.git") == "https://git.example.invalid/mlp.git")
         #expect(GitOpsRemote.withoutCredentials("http://127.0.0.1:8080/platform.git") == "http://127.0.0.1:8080/platform.git")
         #expect(GitOpsRemote.withoutCredentials("/tmp/remote.git") == "/tmp/remote.git")
+        #expect(GitOpsRemote.withoutCredentials("'https://bot:s3cret@git.example.invalid/mlp.git/':") == "'https://git.example.invalid/mlp.git/':",
+            "as Git quotes it in `fatal: unable to access '…':`")
     }
 }
 

@@ -51,7 +51,8 @@ public struct GitOpsRemote: Sendable, Equatable {
         return (name, Self.withoutCredentials(url.output.trimmingCharacters(in: .whitespacesAndNewlines)), pushBranch)
     }
 
-    /// `url` with any `user:password@` taken out, so a token in a remote URL never reaches the store or the console.
+    /// `url` with any `user:password@` taken out, so a token in a remote URL never reaches the store or the console
+    /// (also applied to each word of Git's error lines, which quote the URL, possibly inside quotes).
     public static func withoutCredentials(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }
         let rest = url[scheme.upperBound...]
@@ -61,23 +62,28 @@ public struct GitOpsRemote: Sendable, Equatable {
     }
 
     /// Pushes `HEAD` of `repository` to the remote's branch and reads the branch back; `nil` when there is no
-    /// remote to push to. A rejected push (the remote moved on, a hook refused it) throws a step error that
-    /// quotes Git's own reason.
+    /// remote to push to. A push that fails (rejected because the remote moved on or a hook refused it, or the
+    /// remote unreachable) throws a step error that quotes Git's own reason, credentials taken out.
     func push(_ repository: String, timeout: Duration) async throws -> Pushed? {
         guard let target = try await target(in: repository, timeout: timeout) else { return nil }
         let head = try await ExternalCommand.run(["git", "rev-parse", "HEAD"], in: repository, timeout: timeout)
         let commit = head.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        // No credential prompt: a remote that wants one fails at once instead of waiting out the step's timeout.
+        let noPrompt = ["GIT_TERMINAL_PROMPT": "0"]
         let result = try await ExternalCommand.run(
-            ["git", "push", "--porcelain", "--", target.name, "HEAD:refs/heads/\(target.branch)"], in: repository, timeout: timeout)
+            ["git", "push", "--porcelain", "--", target.name, "HEAD:refs/heads/\(target.branch)"], in: repository,
+            environment: noPrompt, timeout: timeout)
         guard result.exitCode == 0 else {
             let reason = (result.output + result.error).split(separator: "\n")
                 .filter { $0.hasPrefix("!") || $0.contains("rejected") || $0.hasPrefix("error") || $0.hasPrefix("fatal") || $0.hasPrefix("remote:") }
+                .map { line in line.split(separator: " ", omittingEmptySubsequences: false).map { Self.withoutCredentials(String($0)) }.joined(separator: " ") }
                 .joined(separator: "; ")
             throw ScenarioError(
                 .cannotExecute,
-                "git push of \(commit.prefix(12)) to \(target.name) (\(target.url)) branch \(target.branch) was rejected: \(reason.isEmpty ? "exit \(result.exitCode)" : reason). The commit stays in the checkout \(repository); bring it up to date with the remote (git pull --rebase) and run again")
+                "git push of \(commit.prefix(12)) to \(target.name) (\(target.url)) branch \(target.branch) failed: \(reason.isEmpty ? "exit \(result.exitCode)" : reason). The commit stays in the checkout \(repository); bring it up to date with the remote (git pull --rebase) and run again")
         }
-        let remoteHead = try await ExternalCommand.run(["git", "ls-remote", "--", target.name, "refs/heads/\(target.branch)"], in: repository, timeout: timeout)
+        let remoteHead = try await ExternalCommand.run(
+            ["git", "ls-remote", "--", target.name, "refs/heads/\(target.branch)"], in: repository, environment: noPrompt, timeout: timeout)
         let pushed = remoteHead.output.split(whereSeparator: \.isWhitespace).first.map(String.init) ?? ""
         guard pushed == commit else {
             throw ScenarioError(.cannotExecute, "git push to \(target.name) branch \(target.branch) reported success but the remote's branch holds '\(pushed)', not \(commit)")
