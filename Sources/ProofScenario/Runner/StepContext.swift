@@ -11,6 +11,8 @@ public struct StepContext: Sendable {
     public let scenarioDirectory: String
     /// The GitOps repository checkout `git`/`attach` steps use (the simulated cluster's, or `--gitops-repo`).
     public let gitopsRepository: String?
+    /// Where `git` steps push their commits (``GitOpsRemote``).
+    public var gitopsRemote = GitOpsRemote()
     /// The scenario's environment.
     public let environment: Environment
     /// The step's time limit.

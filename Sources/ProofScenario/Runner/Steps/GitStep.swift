@@ -11,7 +11,13 @@ import Yams
 ///     document: {kind: Deployment, name: fastapi}     # which document of a multi-document file
 ///     set: {spec.template.spec.containers.0.image: ghcr.io/example/mlp-fastapi:1.1.0}
 ///     message: "fastapi 1.1.0"
+/// - git: {restore: true, message: "put the platform back"}   # in `finally`: the tree the run started from
 /// ```
+///
+/// When the checkout has a remote (`origin`, or `proof run --gitops-remote`), every commit is pushed to it
+/// (`--gitops-branch`, default the current branch) and read back, so a real Argo CD that pulls from that remote
+/// sees it; the pushed commit is in the step's detail. A rejected push is a step error. `restore` commits the
+/// tree the run's first `git` step started from (a new commit, never a force-push) and pushes it.
 public struct GitStep: StepAction {
     /// The YAML key.
     public static let kind = "git"
@@ -25,6 +31,8 @@ public struct GitStep: StepAction {
     public var set: [(path: String, value: JSON)]
     /// The commit message.
     public var message: String
+    /// `restore: true`: commit the tree the run's first `git` step started from, instead of editing a file.
+    public var restore: Bool
 
     static let documentSchema = ObjectSchema(
         name: "GitDocument", doc: "Selects one document of a multi-document YAML file.",
@@ -35,10 +43,11 @@ public struct GitStep: StepAction {
     static let objectSchema = ObjectSchema(
         name: "GitStep", doc: "Commit a change to the GitOps repository.",
         properties: [
-            Property("file", .string("File in the GitOps repository, relative to its root."), required: true),
+            Property("file", .string("File in the GitOps repository, relative to its root (required unless `restore`)."), required: false),
             Property("document", .object(documentSchema, "Which document to edit (default: the first).")),
-            Property("set", .map(.any(), "Dotted YAML path (list items by index: `spec.containers.0.image`) → new value; `null` removes the field."), required: true),
+            Property("set", .map(.any(), "Dotted YAML path (list items by index: `spec.containers.0.image`) → new value; `null` removes the field (required unless `restore`)."), required: false),
             Property("message", .string("The commit message."), required: true),
+            Property("restore", .boolean("Commit the tree the run's first git step started from (for `finally`); no `file`/`set`.")),
         ])
     /// The schema.
     public static var schema: Schema { .object(objectSchema) }
@@ -46,8 +55,17 @@ public struct GitStep: StepAction {
     /// Decodes the step.
     public init(from node: YAMLNode) throws {
         let object = try node.object(Self.objectSchema)
-        file = try object.string("file")
         message = try object.string("message")
+        restore = try object.bool("restore", default: false)
+        if restore {
+            if let extra = ["file", "document", "set"].first(where: { object.optional($0) != nil }) {
+                throw ScenarioError.invalid(at: object.optional(extra)?.location, "'\(extra)' cannot be used with 'restore: true' in \(node.context)")
+            }
+            file = ""
+            set = []
+            return
+        }
+        file = try object.string("file")
         if let document = object.optional("document") {
             let reader = try document.object(Self.documentSchema)
             documentKind = try reader.string("kind", default: nil)
@@ -61,13 +79,22 @@ public struct GitStep: StepAction {
     }
 
     /// What it does.
-    public var summary: String { "git commit \"\(message)\" (\(file))" }
+    public var summary: String { restore ? "git restore the run's starting tree \"\(message)\"" : "git commit \"\(message)\" (\(file))" }
 
     /// Edits, commits, records the commit id.
     public func execute(in context: StepContext) async throws -> StepOutcome {
         guard let repository = context.gitopsRepository else {
             throw ScenarioError(.invalidInput, "the git step needs the GitOps repository: pass --gitops-repo DIR")
         }
+        let timeout = context.timeout
+        // The commit the run started from, kept by the first git step for `restore`.
+        if await context.session.allVariables[Self.baseVariable] == nil {
+            let base = try await ExternalCommand.run(["git", "rev-parse", "HEAD"], in: repository, timeout: timeout)
+            if base.exitCode == 0 {
+                await context.session.setVariable(Self.baseVariable, base.output.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        if restore { return try await restoreBase(repository, context: context) }
         let path = URL(fileURLWithPath: repository).appendingPathComponent(file).path
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ScenarioError(.cannotExecute, "cannot read \(file) in the GitOps repository \(repository)")
@@ -94,20 +121,61 @@ public struct GitStep: StepAction {
         }
         let yaml = try inPlace ?? documents.map { try Yams.dump(object: $0.foundationValue, sortKeys: true) }.joined(separator: "---\n")
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        try await Self.git(["add", "--", file], in: repository, timeout: timeout)
+        let (commit, pushed) = try await commitAndPush(repository, context: context)
+        let how = inPlace == nil ? " (\(file) was rewritten from its values: its comments and layout were not kept)" : ""
+        return .passed(
+            "committed \(commit.prefix(12)): \(message)\(how)\(Self.pushedText(pushed))",
+            detail: ["commit": .string(commit), "file": .string(file), "changes": .object(changes), "inPlace": .bool(inPlace != nil),
+                     "pushed": Self.pushedDetail(pushed)])
+    }
+
+    /// The session variable holding the commit the run's first git step started from.
+    static let baseVariable = "gitopsBase"
+
+    /// `restore: true`: the working tree and index set to the base commit's tree, committed (when it differs) and pushed.
+    private func restoreBase(_ repository: String, context: StepContext) async throws -> StepOutcome {
         let timeout = context.timeout
-        for arguments in [["git", "add", "--", file], ["git", "-c", "user.name=gitops-proof", "-c", "user.email=proof@localhost", "commit", "-q", "-m", message]] {
-            let result = try await ExternalCommand.run(arguments, in: repository, timeout: timeout)
-            guard result.exitCode == 0 else {
-                throw ScenarioError(.cannotExecute, "\(arguments.joined(separator: " ")) failed (exit \(result.exitCode)): \(result.error)\(result.output)")
-            }
+        guard let base = await context.session.allVariables[Self.baseVariable] else {
+            return .passed("nothing to restore: no git step ran before this one", detail: [:])
         }
+        try await Self.git(["read-tree", "--reset", "-u", base], in: repository, timeout: timeout)
+        let unchanged = try await ExternalCommand.run(["git", "diff", "--cached", "--quiet"], in: repository, timeout: timeout)
+        if unchanged.exitCode == 0 {
+            return .passed("the GitOps tree is already the one the run started from (\(base.prefix(12)))", detail: ["base": .string(base)])
+        }
+        let (commit, pushed) = try await commitAndPush(repository, context: context)
+        return .passed(
+            "committed \(commit.prefix(12)) restoring the tree of \(base.prefix(12)): \(message)\(Self.pushedText(pushed))",
+            detail: ["commit": .string(commit), "base": .string(base), "pushed": Self.pushedDetail(pushed)])
+    }
+
+    /// Commits the index with `message`, sets `{{commit}}`, and pushes when the checkout has a remote.
+    private func commitAndPush(_ repository: String, context: StepContext) async throws -> (String, GitOpsRemote.Pushed?) {
+        let timeout = context.timeout
+        try await Self.git(["-c", "user.name=gitops-proof", "-c", "user.email=proof@localhost", "commit", "-q", "-m", message], in: repository, timeout: timeout)
         let head = try await ExternalCommand.run(["git", "rev-parse", "HEAD"], in: repository, timeout: timeout)
         let commit = head.output.trimmingCharacters(in: .whitespacesAndNewlines)
         await context.session.setVariable("commit", commit)
-        let how = inPlace == nil ? " (\(file) was rewritten from its values: its comments and layout were not kept)" : ""
-        return .passed(
-            "committed \(commit.prefix(12)): \(message)\(how)",
-            detail: ["commit": .string(commit), "file": .string(file), "changes": .object(changes), "inPlace": .bool(inPlace != nil)])
+        let pushed = try await context.gitopsRemote.push(repository, timeout: timeout)
+        return (commit, pushed)
+    }
+
+    /// Runs `git ARGUMENTS`; a non-zero exit is a step error quoting Git.
+    private static func git(_ arguments: [String], in repository: String, timeout: Duration) async throws {
+        let result = try await ExternalCommand.run(["git"] + arguments, in: repository, timeout: timeout)
+        guard result.exitCode == 0 else {
+            throw ScenarioError(.cannotExecute, "git \(arguments.joined(separator: " ")) failed (exit \(result.exitCode)): \(result.error)\(result.output)")
+        }
+    }
+
+    private static func pushedText(_ pushed: GitOpsRemote.Pushed?) -> String {
+        pushed.map { ", pushed to \($0.remote) \($0.branch)" } ?? ""
+    }
+
+    private static func pushedDetail(_ pushed: GitOpsRemote.Pushed?) -> JSON {
+        guard let pushed else { return .null }
+        return ["remote": .string(pushed.remote), "url": .string(pushed.url), "branch": .string(pushed.branch), "commit": .string(pushed.commit)]
     }
 }
 
