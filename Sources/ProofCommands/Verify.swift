@@ -77,8 +77,15 @@ extension Proof {
                         problems += try await integrity(store: store, run: run)
                     }
                     problems += try await quotedDigests(text, file: target, store: store, run: run)
-                    if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: databasePath ?? store.path) {
-                        problems += VerifyMarkdown.compare(expected: rendered, actual: text, file: target)
+                    switch ProofFormat.of(text) {
+                    case .success(let format):
+                        if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: databasePath ?? store.path, format: format) {
+                            problems += VerifyMarkdown.compare(expected: rendered, actual: text, file: target)
+                        }
+                    case .failure(let unknown):
+                        problems.append(VerifyProblem(
+                            location: "\(target):1",
+                            message: "names proof format \(unknown.value), which this proof does not know (it writes format \(ProofFormat.current.rawValue)): verify it with the proof that wrote it"))
                     }
                 } else {
                     let run = try await store.resolveRun(target).id
