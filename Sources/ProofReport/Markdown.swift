@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one way text from the cluster, the scenario or the command line goes into the markdown this module
 /// writes (proofs, capture summaries, the proof index): every name, message, label, value and path passes
 /// through ``escape(_:as:)`` with the context it lands in, so a renderer (GitHub, cmark-gfm) shows it exactly
@@ -10,7 +12,9 @@ public enum Markdown {
     public enum Context: Sendable, Hashable {
         /// Inline markdown: a table cell, a list item, a heading, a paragraph or a block quote. ASCII
         /// punctuation that markdown or GitHub reads (`\ ` * _ [ ] < > | ~ & # $`, and a leading `-`, `+`, `=`
-        /// or list number) is backslash-escaped; line breaks become spaces.
+        /// or list number) is backslash-escaped, as is a colon that would start an autolink (`http://`) or an
+        /// emoji shortcode; line breaks become spaces; leading and trailing spaces are dropped (four of them
+        /// would start a code block).
         case text
         /// A complete code span inside a table cell: backticks around the text (more than any run inside it),
         /// `|` escaped as the table extension wants. Text with a backslash is written as `<code>` around
@@ -29,7 +33,7 @@ public enum Markdown {
     public static func escape(_ text: String, as context: Context = .text) -> String {
         let flat = flatten(text)
         switch context {
-        case .text: return escapeText(flat)
+        case .text: return escapeText(flat.trimmingCharacters(in: .whitespaces))
         case .html: return escapeHTML(flat)
         case .mermaid: return escapeMermaid(flat)
         case .code: return codeSpan(flat, inTable: false)
@@ -59,22 +63,37 @@ public enum Markdown {
     }
 
     static func escapeText(_ text: String) -> String {
+        let characters = Array(text)
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)
-        var atStart = true
         var digitsSoFar = true
-        for character in text {
+        for (index, character) in characters.enumerated() {
+            let atStart = index == 0
             if alwaysEscaped.contains(character) || (atStart && leadingEscaped.contains(character)) {
                 out.append("\\")
             } else if digitsSoFar, !atStart, character == "." || character == ")" {
                 // `1.` or `1)` at the start would open an ordered list.
                 out.append("\\")
+            } else if character == ":", opensLinkOrShortcode(characters, after: index) {
+                // `http://…` would become an autolink that keeps every backslash after the colon as text, and
+                // `:name:` an emoji on GitHub: an escaped colon starts neither.
+                out.append("\\")
+            } else if character == ".", index >= 3, characters[(index - 3)..<index].map({ $0.lowercased() }).joined() == "www" {
+                // `www.` would become an autolink (see above).
+                out.append("\\")
             }
             digitsSoFar = digitsSoFar && character.isASCII && character.isNumber
-            atStart = false
             out.append(character)
         }
         return out
+    }
+
+    /// Whether the colon at `index` begins `://` or an emoji shortcode `:name:`.
+    static func opensLinkOrShortcode(_ characters: [Character], after index: Int) -> Bool {
+        let rest = characters[(index + 1)...]
+        if rest.starts(with: ["/", "/"]) { return true }
+        let name = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || "_+-".contains($0)) }
+        return !name.isEmpty && rest.dropFirst(name.count).first == ":"
     }
 
     static func escapeHTML(_ text: String) -> String {
@@ -110,7 +129,9 @@ public enum Markdown {
         let body = inTable ? text.replacingOccurrences(of: "|", with: "\\|") : text
         // A span that begins or ends with a backtick or a space needs a space of padding on both sides (one is
         // stripped again by the renderer).
-        let pad = body.first == "`" || body.last == "`" || (body.first == " " && body.last == " ") ? " " : ""
+        // A span of spaces only is kept as it is.
+        let allSpaces = body.allSatisfy { $0 == " " }
+        let pad = !allSpaces && (body.first == "`" || body.last == "`" || (body.first == " " && body.last == " ")) ? " " : ""
         return fence + pad + body + pad + fence
     }
 
