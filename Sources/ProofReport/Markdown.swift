@@ -93,7 +93,8 @@ public enum Markdown {
         let rest = characters[(index + 1)...]
         if rest.starts(with: ["/", "/"]) { return true }
         let name = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || "_+-".contains($0)) }
-        return !name.isEmpty && rest.dropFirst(name.count).first == ":"
+        // Digits alone are left alone: `10:00:01` is a time far more often than an emoji.
+        return name.contains(where: \.isLetter) && rest.dropFirst(name.count).first == ":"
     }
 
     static func escapeHTML(_ text: String) -> String {

@@ -129,23 +129,27 @@ extension ProofMarkdown {
     }
 
     /// What differs between `expected` and `actual`, field by field, in words:
-    /// `health: Progressing (expected Healthy)`. Fields that match (or are among the expected alternatives)
-    /// are left out; fields only one side has are named once. Empty when nothing can be said.
+    /// `health: Progressing (expected Healthy)`: the fields both sides name that differ (a value among the expected
+    /// alternatives matches); when none differ, what one side alone names. Empty when nothing can be said.
     public static func difference(expected: JSON?, actual: JSON?) -> String {
         var parts: [String] = []
         switch (expected, actual) {
         case (.object(let want)?, .object(let have)?):
+            // The fields both sides name and that differ are the difference; only when there are none do the
+            // fields one side alone names say what was found and what was wanted.
             for key in have.keys.sorted() {
-                guard let value = have[key] else { continue }
-                if let wanted = want[key] {
-                    if !matches(value, wanted) { parts.append("\(key): \(describe(value)) (expected \(alternatives(wanted)))") }
-                } else if value != .null {
-                    parts.append("\(key): \(describe(value))")
+                if let value = have[key], let wanted = want[key], !matches(value, wanted) {
+                    parts.append("\(key): \(describe(value)) (expected \(alternatives(wanted)))")
                 }
             }
-            let missing = want.keys.sorted().filter { have[$0] == nil }
-            if !missing.isEmpty, !parts.isEmpty || have.isEmpty {
-                parts.append("expected " + missing.map { "\($0) \(alternatives(want[$0] ?? .null))" }.joined(separator: ", "))
+            if parts.isEmpty {
+                for key in have.keys.sorted() where want[key] == nil && have[key] != .null {
+                    parts.append("\(key): \(describe(have[key] ?? .null))")
+                }
+                let missing = want.keys.sorted().filter { have[$0] == nil }
+                if !missing.isEmpty {
+                    parts.append("expected " + missing.map { "\($0) \(alternatives(want[$0] ?? .null))" }.joined(separator: ", "))
+                }
             }
         case (let want?, let have?):
             if !matches(have, want) { parts.append("\(describe(have)) (expected \(alternatives(want)))") }
