@@ -17,6 +17,8 @@ struct FindingsDifferenceTests {
         let expected = try JSON(parsing: #"{"min":2}"#)
         let actual = try JSON(parsing: #"{"count":1,"objects":["StatefulSet/feature-store-dev/redis"]}"#)
         #expect(ProofMarkdown.difference(expected: expected, actual: actual) == "count: 1; objects: StatefulSet/feature-store-dev/redis; expected min 2")
+        let absent = try JSON(parsing: #"{"count":0,"match":{"kind":"Application","name":"feast-*"}}"#)
+        #expect(ProofMarkdown.difference(expected: absent, actual: try JSON(parsing: #"{"exists":true}"#)) == "exists: true; expected count 0")
         #expect(ProofMarkdown.difference(expected: .string("a"), actual: .string("b")) == "b (expected a)")
         #expect(ProofMarkdown.difference(expected: nil, actual: nil) == "")
     }

@@ -146,7 +146,8 @@ extension ProofMarkdown {
                 for key in have.keys.sorted() where want[key] == nil && have[key] != .null {
                     parts.append("\(key): \(describe(have[key] ?? .null))")
                 }
-                let missing = want.keys.sorted().filter { have[$0] == nil }
+                // Selectors and other nested specs the sentence already names are left to the JSON below.
+                let missing = want.keys.sorted().filter { have[$0] == nil && want[$0]?.objectValue == nil }
                 if !missing.isEmpty {
                     parts.append("expected " + missing.map { "\($0) \(alternatives(want[$0] ?? .null))" }.joined(separator: ", "))
                 }
