@@ -79,7 +79,10 @@ extension Proof {
                     problems += try await quotedDigests(text, file: target, store: store, run: run)
                     switch ProofFormat.of(text) {
                     case .success(let format):
-                        if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: databasePath ?? store.path, format: format) {
+                        // From format 2 on, `proof run` writes the store path relative to the repository or `~`.
+                        let typed = databasePath ?? store.path
+                        let path = format == .v1 ? typed : DisplayPath.shorten(typed)
+                        if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: path, format: format) {
                             problems += VerifyMarkdown.compare(expected: rendered, actual: text, file: target)
                         }
                     case .failure(let unknown):
