@@ -99,6 +99,10 @@ struct BrowserProofTests {
         let cwd = FileManager.default.currentDirectoryPath
         #expect(!markdown.contains(cwd + "/"), "no absolute path of the repository")
         #expect(input.run.info.cluster?.contains("from .build/\(folder)/kube|config") == true, "\(input.run.info.cluster ?? "")")
+        // Where each problem happened: "held at" only where the invariant held, not where it failed otherwise.
+        let lines = markdown.components(separatedBy: "\n")
+        #expect(lines.contains { $0.hasPrefix("1. ❌ **no ConfigMap in default named hostile") && $0.contains("— failed at start ·") }, "\(lines.prefix(20))")
+        #expect(lines.contains { $0.hasPrefix("2. ❌ **ConfigMap/default/hostile data.note is") && $0.contains("— failed at after-apply, end ·") }, "\(lines.prefix(20))")
         let page = try GFMBrowser.open(markdown, name: "hostile", in: directory)
         Self.expectReads(page, given: Self.given(input) + ["<redacted>", "a|b `c` <tag> *d* _e_", "<b>not bold</b> | `tick` *star* _under_"], proof: "hostile")
     }

@@ -9,7 +9,7 @@ extension ProofMarkdown {
         public var results: [FindingRecord]
         /// Where each result was evaluated: a capture label, or `step N` / `the run` for run-level results.
         public var places: [String]
-        /// Capture labels where the same invariant was evaluated without this problem.
+        /// Capture labels where the same invariant was evaluated and held.
         public var heldAt: [String]
 
         /// The first result (its sentence, status, invariant and object stand for all).
@@ -36,7 +36,8 @@ extension ProofMarkdown {
             let results = grouped[key] ?? []
             let snapshots = Set(results.compactMap(\.snapshot))
             let heldAt = input.captures.filter { capture in
-                !snapshots.contains(capture.record.id) && !input.results(key.invariant, at: capture).isEmpty
+                let results = input.results(key.invariant, at: capture)
+                return !snapshots.contains(capture.record.id) && !results.isEmpty && results.allSatisfy { $0.status == .held }
             }.map(\.record.label)
             return Problem(results: results, places: results.map { place(of: $0, in: input) }, heldAt: heldAt)
         }
