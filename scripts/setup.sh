@@ -18,6 +18,14 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 
+# The browser test of the proofs (Tests/ProofCommandsTests/BrowserProofTests.swift): GitHub's markdown renderer
+# cmark-gfm, headless Chromium, an emoji font for the verdict marks in screenshots, and pip for artoo-mermaid
+# (below), which ships the mermaid.min.js the test loads.
+command -v cmark-gfm >/dev/null 2>&1 || need+=(cmark-gfm)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+have_pkg fonts-noto-color-emoji || need+=(fonts-noto-color-emoji)
+{ command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; } || need+=(python3-pip)
+
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   SUDO=""
@@ -49,6 +57,14 @@ if [ ${#pypi[@]} -gt 0 ]; then
   python3 -m pip install --quiet "${pypi[@]}" 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages "${pypi[@]}"
   hash -r
+fi
+
+# Mermaid for the browser test: the PyPI package artoo-mermaid (it declares Python >= 3.12 but holds only a
+# JavaScript file, so it is installed without that check, and past Debian's externally-managed marker if need be).
+if ! python3 -c "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('artoo_mermaid') else 1)" 2>/dev/null; then
+  echo "setup: installing artoo-mermaid (PyPI, for mermaid.min.js)"
+  python3 -m pip install --quiet --no-deps --ignore-requires-python artoo-mermaid 2>/dev/null \
+    || python3 -m pip install --quiet --no-deps --ignore-requires-python --break-system-packages artoo-mermaid
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

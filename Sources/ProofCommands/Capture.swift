@@ -83,8 +83,8 @@ extension Proof {
             do {
                 run = try await store.beginRun(
                     RunInfo(
-                        scenario: "capture", cluster: connection.description,
-                        command: (["proof"] + CommandLine.arguments.dropFirst()).joined(separator: " "),
+                        scenario: "capture", cluster: DisplayPath.shorten(connection.description),
+                        command: DisplayPath.shorten((["proof"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
                         harnessVersion: "gitops-proof \(Proof.configuration.version)"))
             } catch {
                 printProofError("\(error)")
@@ -109,9 +109,9 @@ extension Proof {
                 return 1
             }
             let summary = CaptureSummary(
-                run: run.rawValue, sequence: result.snapshot.sequence, label: label, cluster: connection.description,
+                run: run.rawValue, sequence: result.snapshot.sequence, label: label, cluster: DisplayPath.shorten(connection.description),
                 takenAt: result.snapshot.takenAt, digest: result.snapshot.digest, chainDigest: result.snapshot.chainDigest,
-                database: cluster.db, newBodies: result.newBodies, counts: result.counts, listingErrors: result.listingErrors,
+                database: DisplayPath.shorten(cluster.db), newBodies: result.newBodies, counts: result.counts, listingErrors: result.listingErrors,
                 lokiSamples: result.lokiSamples, argoCD: result.argoCD)
             let path = "\(out)/\(Self.fileTime(result.snapshot.takenAt))-\(run.short).md"
             do {

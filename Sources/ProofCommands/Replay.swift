@@ -126,7 +126,7 @@ extension Proof {
             }
             if markdown != nil || junit != nil {
                 var inputs: [ProofInput] = []
-                for result in results { inputs.append(try await Self.proofInput(result, store: store, databasePath: db.path)) }
+                for result in results { inputs.append(try await Self.proofInput(result, store: store, databasePath: DisplayPath.shorten(db.path))) }
                 if let markdown {
                     for input in inputs { print("proof: \(try ProofMarkdown.write(input, directory: markdown))") }
                 }

@@ -223,7 +223,8 @@ extension Proof {
             if let simulated = connection.simulated { variables["simURL"] = simulated.url }
             var options = ScenarioRunner.Options(
                 gitopsRepository: gitopsRepo ?? connection.argoCD?.repository.path, kubeconfigPath: kubeconfigPath,
-                cluster: connection.description, command: Self.commandLine(scenario: scenario.file), reporter: reporter,
+                // Paths relative to the repository or `~`: the run's record goes into a committed proof.
+                cluster: DisplayPath.shorten(connection.description), command: DisplayPath.shorten(Self.commandLine(scenario: scenario.file)), reporter: reporter,
                 variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration))
             options.gitopsRemote = GitOpsRemote(remote: gitopsRemote, branch: gitopsBranch)
             let runner = ScenarioRunner(client: connection.client, store: store, options: options)
@@ -241,7 +242,7 @@ extension Proof {
             }
             // The proof (ProofReport): markdown + index.
             do {
-                let input = try await ProofInput.load(from: store, run: result.run, databasePath: cluster.db)
+                let input = try await ProofInput.load(from: store, run: result.run, databasePath: DisplayPath.shorten(cluster.db))
                 let path = try ProofMarkdown.write(input, directory: out)
                 reporter.line("proof: \(path)")
                 return (result.exitCode, input)

@@ -77,12 +77,21 @@ extension Proof {
                         problems += try await integrity(store: store, run: run)
                     }
                     problems += try await quotedDigests(text, file: target, store: store, run: run)
-                    // The re-check commands name the store as it was spelled when the proof was written; where
-                    // the store is now (moved, downloaded, another --db spelling) is no evidence, so the proof
-                    // is re-rendered with its own spelling.
-                    let spelled = VerifyMarkdown.recheckDatabasePath(in: text) ?? databasePath ?? store.path
-                    if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: spelled) {
-                        problems += VerifyMarkdown.compare(expected: rendered, actual: text, file: target)
+                    switch ProofFormat.of(text) {
+                    case .success(let format):
+                        // The re-check commands name the store as it was spelled when the proof was written; where
+                        // the store is now (moved, downloaded, another --db spelling) is no evidence, so the proof
+                        // is re-rendered with its own spelling. Without one, the typed path, shortened from format
+                        // 2 on (where `proof run` writes it relative to the repository or `~`).
+                        let typed = databasePath ?? store.path
+                        let path = VerifyMarkdown.recheckDatabasePath(in: text) ?? (format == .v1 ? typed : DisplayPath.shorten(typed))
+                        if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: path, format: format) {
+                            problems += VerifyMarkdown.compare(expected: rendered, actual: text, file: target)
+                        }
+                    case .failure(let unknown):
+                        problems.append(VerifyProblem(
+                            location: "\(target):1",
+                            message: "names proof format \(unknown.value), which this proof does not know (it writes format \(ProofFormat.current.rawValue)): verify it with the proof that wrote it"))
                     }
                 } else {
                     let run = try await store.resolveRun(target).id

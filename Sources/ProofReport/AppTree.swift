@@ -22,8 +22,8 @@ public struct AppTree: Sendable {
         public var health: String
         /// The first seven characters of `status.sync.revision`, or `nil`.
         public var revision: String?
-        /// `phase (who) time`, with the message when the operation did not succeed; `nil` when none ran.
-        public var lastOperation: String?
+        /// The last sync operation (with its message when it did not succeed); `nil` when none ran.
+        public var lastOperation: Operation?
         /// `type: message` of each condition.
         public var conditions: [String]
         /// Whether the Application is being deleted.
@@ -122,8 +122,11 @@ public struct AppTree: Sendable {
     }
 
     /// The markdown: a summary table per environment, then each environment's tree, then the projects.
-    /// `level` is the heading level of the section title (`###` by default).
-    public func markdown(level: Int = 3) -> String {
+    /// `level` is the heading level of the section title (`###` by default). Every name, status and message is
+    /// escaped with ``Markdown/escape(_:as:)``; `legacy` writes the first proof format instead (only pipes and
+    /// newlines escaped), which `proof verify` needs to re-render proofs written before format 2.
+    public func markdown(level: Int = 3, legacy: Bool = false) -> String {
+        let text: (String) -> String = legacy ? { $0 } : { Markdown.escape($0) }
         let heading = String(repeating: "#", count: max(1, level))
         var lines: [String] = ["\(heading) Argo CD applications", ""]
         if nodes.isEmpty {
@@ -136,18 +139,18 @@ public struct AppTree: Sendable {
             let members = nodes.values.filter { $0.environment == environment }.sorted { $0.name < $1.name }
             let synced = members.filter { $0.sync == "Synced" }.count
             let healthy = members.filter { $0.health == "Healthy" }.count
-            let problems = members.filter { $0.sync != "Synced" || $0.health != "Healthy" }.map(\.name)
-            lines.append("| \(environment) | \(members.count) | \(synced) | \(healthy) | \(problems.isEmpty ? "—" : problems.joined(separator: ", ")) |")
+            let problems = members.filter { $0.sync != "Synced" || $0.health != "Healthy" }.map { text($0.name) }
+            lines.append("| \(text(environment)) | \(members.count) | \(synced) | \(healthy) | \(problems.isEmpty ? "—" : problems.joined(separator: ", ")) |")
         }
         for environment in environments {
             lines.append("")
-            lines.append("\(heading)# \(environment)")
+            lines.append("\(heading)# \(text(environment))")
             lines.append("")
             let roots = nodes.values.filter { node in
                 node.environment == environment
                     && (node.parent.map { nodes[$0]?.environment != environment } ?? true)
             }.sorted { $0.name < $1.name }
-            for root in roots { render(root, depth: 0, environment: environment, into: &lines) }
+            for root in roots { render(root, depth: 0, environment: environment, legacy: legacy, into: &lines) }
         }
         if !projects.isEmpty {
             lines.append("")
@@ -156,28 +159,30 @@ public struct AppTree: Sendable {
             lines.append("| project | destinations | source repos |")
             lines.append("| --- | --- | --- |")
             for project in projects {
-                lines.append("| \(project.name) | \(Self.code(project.destinations)) | \(Self.code(project.sourceRepos)) |")
+                lines.append("| \(text(project.name)) | \(Self.code(project.destinations, legacy: legacy)) | \(Self.code(project.sourceRepos, legacy: legacy)) |")
             }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func render(_ node: Node, depth: Int, environment: String, into lines: inout [String]) {
+    private func render(_ node: Node, depth: Int, environment: String, legacy: Bool, into lines: inout [String]) {
+        let text: (String) -> String = legacy ? { $0 } : { Markdown.escape($0) }
+        let code: (String) -> String = legacy ? { "`\($0)`" } : { Markdown.escape($0, as: .code) }
         let indent = String(repeating: "  ", count: depth)
-        var text = "\(indent)- **\(node.name)**"
-        if depth == 0, let parent = node.parent { text += " (child of \(parent))" }
-        if node.deleting { text += " _(deleting)_" }
-        text += " — \(Self.status(node.sync, good: "Synced")), \(Self.status(node.health, good: "Healthy"))"
-        text += ", rev `\(node.revision ?? "—")`, project `\(node.project)` → `\(node.destination)`"
-        text += ", last operation: \(node.lastOperation ?? "—")"
-        for condition in node.conditions { text += "; ⚠ \(Self.escape(condition))" }
-        lines.append(text)
+        var line = "\(indent)- **\(text(node.name))**"
+        if depth == 0, let parent = node.parent { line += " (child of \(text(parent)))" }
+        if node.deleting { line += " _(deleting)_" }
+        line += " — \(Self.status(text(node.sync), good: node.sync == "Synced")), \(Self.status(text(node.health), good: node.health == "Healthy"))"
+        line += ", rev \(code(node.revision ?? "—")), project \(code(node.project)) → \(code(node.destination))"
+        line += ", last operation: \(node.lastOperation.map { Self.operation($0, legacy: legacy) } ?? "—")"
+        for condition in node.conditions { line += "; ⚠ \(legacy ? Self.escape(condition) : text(condition))" }
+        lines.append(line)
         for childName in node.children {
             guard let child = nodes[childName] else { continue }
             if child.environment == environment {
-                render(child, depth: depth + 1, environment: environment, into: &lines)
+                render(child, depth: depth + 1, environment: environment, legacy: legacy, into: &lines)
             } else {
-                lines.append("\(indent)  - \(child.name) → see _\(child.environment)_")
+                lines.append("\(indent)  - \(text(child.name)) → see _\(text(child.environment))_")
             }
         }
     }
@@ -196,7 +201,21 @@ public struct AppTree: Sendable {
         return "\(cluster(server))/\(destination["namespace"]?.stringValue ?? "")"
     }
 
-    static func lastOperation(_ app: JSON) -> String? {
+    /// An Application's last sync operation, as the tree shows it.
+    public struct Operation: Sendable, Equatable {
+        /// `status.operationState.phase`.
+        public var phase: String
+        /// `auto`, the user who started it, or `manual`.
+        public var initiator: String
+        /// When it finished (or started), as Argo CD wrote it.
+        public var time: String?
+        /// The first seven characters of the synced revision.
+        public var revision: String?
+        /// The operation's message when it did not succeed.
+        public var message: String?
+    }
+
+    static func lastOperation(_ app: JSON) -> Operation? {
         guard let state = app[path: ["status", "operationState"]], let phase = state["phase"]?.stringValue else { return nil }
         let initiator: String
         if state[path: ["operation", "initiatedBy", "automated"]]?.boolValue == true {
@@ -206,21 +225,27 @@ public struct AppTree: Sendable {
         } else {
             initiator = "manual"
         }
-        var text = "\(phase) (\(initiator))"
-        if let time = state["finishedAt"]?.stringValue ?? state["startedAt"]?.stringValue { text += " \(time)" }
-        if let revision = state[path: ["syncResult", "revision"]]?.stringValue ?? state[path: ["operation", "sync", "revision"]]?.stringValue {
-            text += " to `\(revision.prefix(7))`"
-        }
-        if phase != "Succeeded", let message = state["message"]?.stringValue, !message.isEmpty {
-            text += ": \(escape(message))"
-        }
-        return text
+        let revision = state[path: ["syncResult", "revision"]]?.stringValue ?? state[path: ["operation", "sync", "revision"]]?.stringValue
+        let message = state["message"]?.stringValue
+        return Operation(
+            phase: phase, initiator: initiator, time: state["finishedAt"]?.stringValue ?? state["startedAt"]?.stringValue,
+            revision: revision.map { String($0.prefix(7)) }, message: phase != "Succeeded" && message?.isEmpty == false ? message : nil)
     }
 
-    static func status(_ value: String, good: String) -> String { value == good ? value : "**\(value)**" }
+    /// `Succeeded (auto) 2026-11-27T14:55:15Z to `533de08``, escaped unless `legacy`.
+    static func operation(_ operation: Operation, legacy: Bool) -> String {
+        let text: (String) -> String = legacy ? { $0 } : { Markdown.escape($0) }
+        var line = "\(text(operation.phase)) (\(text(operation.initiator)))"
+        if let time = operation.time { line += " \(text(time))" }
+        if let revision = operation.revision { line += " to \(legacy ? "`\(revision)`" : Markdown.escape(revision, as: .code))" }
+        if let message = operation.message { line += ": \(legacy ? escape(message) : text(message))" }
+        return line
+    }
 
-    static func code(_ values: [String]) -> String {
-        values.isEmpty ? "—" : values.map { "`\($0)`" }.joined(separator: ", ")
+    static func status(_ value: String, good: Bool) -> String { good ? value : "**\(value)**" }
+
+    static func code(_ values: [String], legacy: Bool) -> String {
+        values.isEmpty ? "—" : values.map { legacy ? "`\($0)`" : Markdown.escape($0, as: .tableCode) }.joined(separator: ", ")
     }
 
     static func environment(_ app: JSON, projects: Set<String>) -> String {
@@ -234,7 +259,7 @@ public struct AppTree: Sendable {
         return "shared"
     }
 
-    /// Keeps table and list syntax intact: pipes escaped, newlines flattened.
+    /// The first format's escaping (pipes escaped, newlines flattened), kept for ``markdown(level:legacy:)``.
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }

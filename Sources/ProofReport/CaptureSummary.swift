@@ -62,18 +62,18 @@ public struct CaptureSummary: Sendable {
     public func markdown() -> String {
         var lines: [String] = []
         let time = Self.timestamp(takenAt)
-        lines.append("# Capture `\(label)` — \(time)")
+        lines.append("# Capture \(Markdown.escape(label, as: .code)) — \(time)")
         lines.append("")
         lines.append("| | |")
         lines.append("| --- | --- |")
-        lines.append("| run | `\(run)` (snapshot \(sequence)) |")
+        lines.append("| run | \(Self.code(run)) (snapshot \(sequence)) |")
         lines.append("| cluster | \(Self.escape(cluster)) |")
         lines.append("| taken at | \(time) |")
         lines.append("| objects | \(objectCount) in \(counts.count) kinds\(newBodies.map { " (\($0) new bodies)" } ?? "") |")
         lines.append("| listing errors | \(listingErrors.count) |")
         lines.append("| snapshot digest | `\(digest)` |")
         lines.append("| chain digest | `\(chainDigest)` |")
-        lines.append("| evidence | `\(database)` — `proof show --db \(database) \(run)` |")
+        lines.append("| evidence | \(Self.code(database)) — \(Self.code("proof show --db \(database) \(run)")) |")
         lines.append("")
         lines.append("## Objects per kind")
         lines.append("")
@@ -83,7 +83,7 @@ public struct CaptureSummary: Sendable {
             let byNamespace = counts[kind] ?? [:]
             let total = byNamespace.values.reduce(0, +)
             let namespaced = byNamespace.keys.filter { !$0.isEmpty }.count
-            lines.append("| \(kind) | \(total) | \(Array(byNamespace.keys) == [""] ? "cluster-scoped" : "\(namespaced)") |")
+            lines.append("| \(Self.escape(kind)) | \(total) | \(Array(byNamespace.keys) == [""] ? "cluster-scoped" : "\(namespaced)") |")
         }
         var perNamespace: [String: [String: Int]] = [:]
         for (kind, byNamespace) in counts {
@@ -96,8 +96,8 @@ public struct CaptureSummary: Sendable {
         lines.append("| --- | ---: | --- |")
         for namespace in perNamespace.keys.sorted() {
             let kinds = perNamespace[namespace] ?? [:]
-            let detail = kinds.keys.sorted().map { "\($0) \(kinds[$0]!)" }.joined(separator: ", ")
-            lines.append("| \(namespace) | \(kinds.values.reduce(0, +)) | \(detail) |")
+            let detail = kinds.keys.sorted().map { "\(Self.escape($0)) \(kinds[$0]!)" }.joined(separator: ", ")
+            lines.append("| \(Self.escape(namespace)) | \(kinds.values.reduce(0, +)) | \(detail) |")
         }
         lines.append("")
         lines.append("## Listing errors")
@@ -109,7 +109,7 @@ public struct CaptureSummary: Sendable {
             lines.append("| --- | --- | --- | --- |")
             for error in listingErrors {
                 lines.append(
-                    "| \(error.kind) | \(error.apiVersion.isEmpty ? "—" : error.apiVersion) | \(error.namespace.isEmpty ? "all" : error.namespace) | \(Self.escape(error.message)) |")
+                    "| \(Self.escape(error.kind)) | \(Self.escape(error.apiVersion.isEmpty ? "—" : error.apiVersion)) | \(Self.escape(error.namespace.isEmpty ? "all" : error.namespace)) | \(Self.escape(error.message)) |")
             }
         }
         lines.append("")
@@ -124,7 +124,7 @@ public struct CaptureSummary: Sendable {
         }
         for sample in lokiSamples {
             lines.append("")
-            lines.append("### \(sample.name)")
+            lines.append("### \(Self.escape(sample.name))")
             lines.append("")
             lines += lokiTable(sample)
         }
@@ -133,7 +133,7 @@ public struct CaptureSummary: Sendable {
 
     /// A table for one Loki sample.
     func lokiTable(_ sample: LokiSample) -> [String] {
-        var lines = ["`\(Self.escape(sample.query))`" + (sample.start.map { " over \(Self.timestamp($0)) – \(sample.end.map(Self.timestamp) ?? "")" } ?? ""), ""]
+        var lines = [Markdown.escape(sample.query, as: .code) + (sample.start.map { " over \(Self.timestamp($0)) – \(sample.end.map(Self.timestamp) ?? "")" } ?? ""), ""]
         if let result = sample.result, result["ready"] != nil {
             lines.append("| ready | HTTP status | message |")
             lines.append("| --- | ---: | --- |")
@@ -169,7 +169,7 @@ public struct CaptureSummary: Sendable {
             for item in items {
                 let value = item["value"]?.arrayValue?.last?.stringValue
                     ?? item["values"]?.arrayValue?.last?.arrayValue?.last?.stringValue ?? "—"
-                lines.append("| \(Self.labels(item["metric"])) | \(value) |")
+                lines.append("| \(Self.labels(item["metric"])) | \(Self.escape(value)) |")
             }
         }
         return lines
@@ -178,12 +178,14 @@ public struct CaptureSummary: Sendable {
     static func labels(_ value: JSON?) -> String {
         let labels = (value?.objectValue ?? [:]).compactMapValues(\.stringValue)
         if labels.isEmpty { return "{}" }
-        return "`{" + labels.keys.sorted().map { "\($0)=\"\(labels[$0]!)\"" }.joined(separator: ", ") + "}`"
+        return code("{" + labels.keys.sorted().map { "\($0)=\"\(labels[$0]!)\"" }.joined(separator: ", ") + "}")
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-    }
+    /// Text in a table cell or heading (``Markdown/escape(_:as:)``, home directories as `~`).
+    static func escape(_ text: String) -> String { Markdown.escape(Markdown.homeRelative(text)) }
+
+    /// A code span in a table cell.
+    static func code(_ text: String) -> String { Markdown.escape(Markdown.homeRelative(text), as: .tableCode) }
 
     /// `2026-11-27T11:24:10Z`.
     public static func timestamp(_ date: Date) -> String {

@@ -27,13 +27,19 @@ struct ProofReportTests {
         try assertSnapshot(markdown, named: "Proof-optional-toggle.md")
         let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines[1] == "# Proof: optional-toggle — ❌ FAILED")
-        #expect(lines[3].contains("1 failed (first: optional-apps-healthy at after-attach)"))
+        // The verdict line names the first failing invariant and why, in words, and where.
+        #expect(lines[3].hasPrefix("**❌ FAILED: `optional-apps-healthy` did not hold — Application feast-dev is health Progressing"))
+        #expect(lines[3].contains("(at after-attach).**"))
+        // Findings come before the invariant table: one line per problem, sentence first, then where, then the
+        // field-by-field difference; the JSON is folded.
+        #expect(lines[9] == "## Findings")
+        #expect(lines[11].hasPrefix("1. ❌ **Application feast-dev is health Progressing; expected Synced/Healthy \\<\\&\\> \"quoted\"** — failed at after-attach"))
+        #expect(lines[11].hasSuffix("· health: Progressing (expected Healthy)"))
+        #expect(markdown.contains("actual at after-attach: {\"health\":\"Progressing\",\"sync\":\"Synced\"}"))
         #expect(markdown.contains("| `optional-apps-healthy` | appStatus | – | – | ❌ 1 |"))
         #expect(markdown.contains("```mermaid\ngantt"))
         #expect(markdown.contains("detach optional layer :done, s2, 1200, 9500"))  // the pipe is not in the task name
         #expect(markdown.contains("proof verify docs/proof/optional-toggle/20261118T110640Z-00abcdef.md --db docs/proof/evidence.sqlite"))
-        // The evidence wrapper is unwrapped for people.
-        #expect(markdown.contains("`{\"health\":\"Progressing\",\"sync\":\"Synced\"}`"))
         // Changes: the optional app and Redis went and came back; Redis's image changed, noise is left out.
         #expect(markdown.contains("removed | `Application/argocd/feast-dev`"))
         #expect(markdown.contains("| added | `StatefulSet/feature-store-dev/redis` |"))
@@ -41,6 +47,19 @@ struct ProofReportTests {
         // Re-rendering from the store gives the same bytes.
         #expect(ProofMarkdown.render(try await fixture.input()) == markdown)
         #expect(input.relativePath == "optional-toggle/20261118T110640Z-00abcdef.md")
+    }
+
+    @Test("format 1 still renders byte for byte as proofs written before format 2 (what proof verify needs)")
+    func formatOne() async throws {
+        let fixture = try await ProofFixtureRun.make()
+        let markdown = ProofMarkdown.render(try await fixture.input(), format: .v1)
+        // Recorded by the renderer as it was before format 2 existed; never re-recorded.
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots/Proof-optional-toggle-v1.md")
+        #expect(markdown == (try String(contentsOf: url, encoding: .utf8)))
+        #expect(!markdown.hasPrefix("<!-- proof: scenario=optional-toggle run=01KB0000000000000000ABCDEF started=2026-11-18T11:06:40.000Z verdict=FAILED format="))
+        #expect(try ProofFormat.of(markdown).get() == .v1)
+        #expect(try ProofFormat.of(ProofMarkdown.render(try await fixture.input())).get() == .v2)
+        #expect(throws: ProofFormat.UnknownFormat.self) { try ProofFormat.of("<!-- proof: run=X format=9 -->\n").get() }
     }
 
     @Test("JUnit snapshot; one testcase per invariant × capture; escaping")

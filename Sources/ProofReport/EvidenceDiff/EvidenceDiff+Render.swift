@@ -19,18 +19,18 @@ extension EvidenceDiff {
     /// A markdown rendering: a summary line, then a table of added/removed objects and one table of field
     /// changes per changed object.
     public func renderMarkdown(before: String, after: String) -> String {
-        var out = "## Diff: `\(before)` → `\(after)`\n\n\(summary)\n"
+        var out = "## Diff: \(Markdown.escape(before, as: .code)) → \(Markdown.escape(after, as: .code))\n\n\(Self.cell(summary))\n"
         let presence = entries.filter { $0.change != .changed }
         if !presence.isEmpty {
             out += "\n| change | object | name |\n| --- | --- | --- |\n"
             for entry in presence {
-                out += "| \(entry.change.rawValue) | \(Self.cell(Self.logical(entry.identity))) | `\(Self.cell(entry.beforeName ?? entry.afterName ?? ""))` |\n"
+                out += "| \(entry.change.rawValue) | \(Self.cell(Self.logical(entry.identity))) | \(Markdown.escape(entry.beforeName ?? entry.afterName ?? "", as: .tableCode)) |\n"
             }
         }
         for entry in entries where entry.change == .changed {
             out += "\n### \(Self.cell(Self.title(entry)))\n\n| field | before | after |\n| --- | --- | --- |\n"
             for field in entry.fields {
-                out += "| `\(Self.cell(field.path))` | \(Self.code(field.before)) | \(Self.code(field.after)) |\n"
+                out += "| \(Markdown.escape(field.path, as: .tableCode)) | \(Self.code(field.before)) | \(Self.code(field.after)) |\n"
             }
         }
         return out
@@ -71,10 +71,8 @@ extension EvidenceDiff {
 
     static func code(_ value: JSON?) -> String {
         guard value != nil else { return "—" }
-        return "`" + cell(short(value)) + "`"
+        return Markdown.escape(short(value), as: .tableCode)
     }
 
-    static func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-    }
+    static func cell(_ text: String) -> String { Markdown.escape(text) }
 }

@@ -72,8 +72,8 @@ public enum ProofIndex {
             out += ["| scenario | time (UTC) | verdict | proof |", "| --- | --- | --- | --- |"]
             let sorted = entries.sorted { ($0.started, $0.scenario, $0.path) > ($1.started, $1.scenario, $1.path) }
             for entry in sorted {
-                let badge = entry.verdict == "PASSED" ? "✅ PASSED" : entry.verdict == "FAILED" ? "❌ FAILED" : "⚠️ \(entry.verdict)"
-                out.append("| \(entry.scenario) | \(entry.started) | \(badge) | [\(entry.run.suffix(8).lowercased())](\(entry.path)) |")
+                let badge = entry.verdict == "PASSED" ? "✅ PASSED" : entry.verdict == "FAILED" ? "❌ FAILED" : "⚠️ \(Markdown.escape(entry.verdict))"
+                out.append("| \(Markdown.escape(entry.scenario)) | \(Markdown.escape(entry.started)) | \(badge) | [\(Markdown.escape(String(entry.run.suffix(8)).lowercased()))](\(link(entry.path))) |")
             }
             out.append("")
         }
@@ -81,20 +81,29 @@ public enum ProofIndex {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// A link destination for a relative path: `<…>` around it when it has spaces or parentheses.
+    static func link(_ path: String) -> String {
+        let flat = Markdown.flatten(path)
+        guard flat.contains(where: { " ()<>".contains($0) }) else { return flat }
+        return "<" + flat.replacingOccurrences(of: "<", with: "%3C").replacingOccurrences(of: ">", with: "%3E") + ">"
+    }
+
     /// The "proof format" section: what each proof page holds, in order.
     public static let formatSection: [String] = [
         "## Proof format", "",
         "Each proof is `<scenario>/<UTC start time>-<short run id>.md`, rendered from the evidence store alone (`proof verify` re-renders it and compares):", "",
-        "1. **Verdict** (✅ PASSED · ❌ FAILED · ⚠️ ERROR) and a one-line summary; the run's id, environment, cluster, start, duration and exit code.",
-        "2. **Invariants**: one row per invariant, one column per capture — ✅ held, ❌ n findings, ⚠️ could not be evaluated, – not evaluated there.",
-        "3. **Findings**: each failure with the capture, the object, what was expected and what was found.",
+        "1. **Verdict** (✅ PASSED · ❌ FAILED · ⚠️ ERROR) and, when the run did not pass, the first failing invariant and why, in words; the run's id, environment, cluster, start, duration and exit code.",
+        "2. **Findings**: one line per problem (an invariant about one object), its sentence first, the captures where it failed and held, and what differs from what was expected; the full expected and actual JSON folded underneath.",
+        "3. **Invariants**: one row per invariant, one column per capture — ✅ held, ❌ n findings, ⚠️ could not be evaluated, – not evaluated there.",
         "4. **Steps** with status and duration, and a Mermaid gantt timeline.",
         "5. **Captures** (folded): the Argo CD app tree with sync/health, namespaces, workloads (ready/desired), PVCs, Loki volumes, kinds not listed.",
         "6. **Changes between captures** (folded): objects added, removed and changed with field-level changes; resourceVersion, managedFields, generation, observedGeneration, timestamps, generated name suffixes and Events left out.",
         "7. **Evidence digests** (folded): each capture's snapshot and chain digest, the run's genesis and seal.",
         "8. **Re-check**: the `proof verify` and `proof replay` commands for this run.",
         "",
-        "Invariant syntax: `docs/invariants.md`. Evidence tables and digests: `docs/evidence-schema.md`.",
+        "Every text from the cluster or the command line is escaped for markdown, and home directories are written as `~`. Proofs written before this layout (no `format=` in their first line) keep verifying in the layout they were written in.",
+        "",
+        "Invariant syntax: `docs/invariants.md`. Evidence tables and digests: `docs/evidence-schema.md`. What each section shows, with screenshots: `docs/proof-format.md`.",
     ]
 
     /// Regenerates `directory/README.md`; returns its path.

@@ -15,59 +15,55 @@ public enum ProofMarkdown {
     /// At most this many changed objects are listed per pair of captures.
     public static let diffLimit = 200
 
-    /// Renders the proof.
-    public static func render(_ input: ProofInput) -> String {
+    /// Renders the proof in `format` (the current one unless `proof verify` re-renders an older proof).
+    public static func render(_ input: ProofInput, format: ProofFormat = .current) -> String {
+        let writer = Writer(format: format)
         var out: [String] = []
         let run = input.run
         let verdict = input.verdict
-        out.append("<!-- proof: scenario=\(run.info.scenario) run=\(run.id) started=\(Timestamp.format(run.startedAt)) verdict=\(verdict.rawValue) -->")
-        out.append("# Proof: \(run.info.scenario) — \(verdict.badge)")
-        out.append("")
-        out.append("**\(summary(input))**")
-        out.append("")
+        switch format {
+        case .v1:
+            out.append("<!-- proof: scenario=\(run.info.scenario) run=\(run.id) started=\(Timestamp.format(run.startedAt)) verdict=\(verdict.rawValue) -->")
+            out.append("# Proof: \(run.info.scenario) — \(verdict.badge)")
+            out += ["", "**\(summary(input))**", ""]
+        case .v2:
+            out.append("<!-- proof: scenario=\(ProofFormat.headerValue(run.info.scenario)) run=\(run.id) started=\(Timestamp.format(run.startedAt)) verdict=\(verdict.rawValue) format=\(format.rawValue) -->")
+            out.append("# Proof: \(writer.text(run.info.scenario)) — \(verdict.badge)")
+            out += ["", verdictLine(input), ""]
+        }
         out.append("| run | environment | cluster | started (UTC) | duration | status |")
         out.append("| --- | --- | --- | --- | --- | --- |")
         let took = run.finishedAt.map { duration($0.timeIntervalSince(run.startedAt)) } ?? "—"
-        out.append("| `\(run.id)` | \(cell(run.info.environment ?? "—")) | \(cell(run.info.cluster ?? "—")) | \(Timestamp.format(run.startedAt)) | \(took) | \(run.status.rawValue)\(run.exitCode.map { " (exit \($0))" } ?? "") |")
-        if let message = run.message, !message.isEmpty { out += ["", "> \(cell(message))"] }
+        out.append(
+            "| \(writer.code(run.id.rawValue)) | \(writer.text(run.info.environment ?? "—")) | \(writer.text(run.info.cluster ?? "—")) | \(Timestamp.format(run.startedAt)) | \(took) | \(run.status.rawValue)\(run.exitCode.map { " (exit \($0))" } ?? "") |")
+        if let message = run.message, !message.isEmpty { out += ["", "> \(writer.text(message))"] }
         out.append("")
-        out += invariantTable(input)
-        out += findingsSection(input)
-        out += stepsSection(input)
-        for (index, capture) in input.captures.enumerated() {
-            out += captureSection(capture, index: index)
+        switch format {
+        case .v1:
+            out += invariantTable(input, writer)
+            out += legacyFindingsSection(input)
+        case .v2:
+            out += findingsSection(input)
+            out += invariantTable(input, writer)
         }
-        out += changesSection(input)
-        out += digestsSection(input)
-        out += recheckSection(input)
+        out += stepsSection(input, writer)
+        for capture in input.captures {
+            out += captureSection(capture, writer)
+        }
+        out += changesSection(input, writer)
+        out += digestsSection(input, writer)
+        out += recheckSection(input, writer)
         return out.joined(separator: "\n") + "\n"
-    }
-
-    /// `3 invariants × 4 captures: 11 held, 1 failed (optional-apps-gone at after-detach). 9 steps, 42 s.`
-    public static func summary(_ input: ProofInput) -> String {
-        let held = input.findings.filter { $0.status == .held }.count
-        let failed = input.findings.filter { $0.status == .failed }
-        let errors = input.findings.filter { $0.status == .error }
-        var text = "\(input.invariantIDs.count) invariant(s) × \(input.captures.count) capture(s): \(held) held"
-        if !failed.isEmpty {
-            let first = failed[0]
-            text += ", \(failed.count) failed (first: \(first.invariantID) at \(input.capture(of: first)?.record.label ?? "run"))"
-        }
-        if !errors.isEmpty { text += ", \(errors.count) could not be evaluated" }
-        let stepFailures = input.steps.filter { $0.status != .passed && $0.status != .skipped }.count
-        text += ". \(input.steps.count) step(s)\(stepFailures > 0 ? ", \(stepFailures) not passed" : "")"
-        if let finished = input.run.finishedAt { text += ", \(duration(finished.timeIntervalSince(input.run.startedAt)))" }
-        return text + "."
     }
 
     // MARK: Sections
 
-    static func invariantTable(_ input: ProofInput) -> [String] {
+    static func invariantTable(_ input: ProofInput, _ writer: Writer) -> [String] {
         var out = ["## Invariants", ""]
         let ids = input.invariantIDs
         guard !ids.isEmpty else { return out + ["No invariants were evaluated.", ""] }
         let columns = input.captures.filter { capture in input.findings.contains { $0.snapshot == capture.record.id } }
-        out.append("| invariant | kind | " + columns.map { "\($0.record.sequence). \(cell($0.record.label))" }.joined(separator: " | ") + " |")
+        out.append("| invariant | kind | " + columns.map { "\($0.record.sequence). \(writer.text($0.record.label))" }.joined(separator: " | ") + " |")
         out.append("| --- | --- | " + columns.map { _ in ":---:" }.joined(separator: " | ") + " |")
         for id in ids {
             let kind = input.findings.first { $0.invariantID == id }?.invariantKind ?? ""
@@ -79,7 +75,7 @@ public enum ProofMarkdown {
                 if results.contains(where: { $0.status == .error }) { return "⚠️" }
                 return "✅"
             }
-            out.append("| `\(cell(id))` | \(kind) | " + cells.joined(separator: " | ") + " |")
+            out.append("| \(writer.code(id)) | \(writer.plain(kind)) | " + cells.joined(separator: " | ") + " |")
         }
         let runLevel = input.findings.filter { $0.snapshot == nil }
         if !runLevel.isEmpty { out += ["", "Run-level results: \(runLevel.count) (listed under Findings)."] }
@@ -87,24 +83,14 @@ public enum ProofMarkdown {
         return out
     }
 
-    static func findingsSection(_ input: ProofInput) -> [String] {
-        let problems = input.findings.filter { $0.status != .held }
-        guard !problems.isEmpty else { return [] }
-        var out = ["## Findings", "", "| invariant | capture | status | object | expected | actual | message |", "| --- | --- | --- | --- | --- | --- | --- |"]
-        for finding in problems {
-            out.append(
-                "| `\(cell(finding.invariantID))` | \(cell(input.capture(of: finding)?.record.label ?? "run")) | \(finding.status.rawValue) | \(finding.object.map { "`\(cell($0.description))`" } ?? "—") | \(code(finding.expected)) | \(code(actual(finding))) | \(cell(finding.message)) |")
-        }
-        return out + [""]
-    }
-
-    static func stepsSection(_ input: ProofInput) -> [String] {
+    static func stepsSection(_ input: ProofInput, _ writer: Writer) -> [String] {
         var out = ["## Steps", ""]
         guard !input.steps.isEmpty else { return out + ["No steps were recorded.", ""] }
         out += ["| # | step | kind | phase | status | duration | message |", "| ---: | --- | --- | --- | --- | ---: | --- |"]
         for step in input.steps {
             let mark = step.status == .passed ? "✅" : step.status == .skipped ? "⏭️" : "❌"
-            out.append("| \(step.sequence) | \(cell(step.name)) | \(step.kind) | \(step.phase) | \(mark) \(step.status.rawValue) | \(duration(step.duration)) | \(cell(step.message ?? "")) |")
+            out.append(
+                "| \(step.sequence) | \(writer.text(step.name)) | \(writer.plain(step.kind)) | \(writer.plain(step.phase)) | \(mark) \(step.status.rawValue) | \(duration(step.duration)) | \(writer.text(step.message ?? "")) |")
         }
         out += ["", "<details><summary>Timeline (Mermaid)</summary>", "", "```mermaid", "gantt", "    title \(mermaid(input.run.info.scenario)) steps", "    dateFormat x", "    axisFormat %M:%S"]
         let origin = input.run.startedAt
@@ -124,15 +110,15 @@ public enum ProofMarkdown {
         return out
     }
 
-    static func captureSection(_ capture: ProofInput.Capture, index: Int) -> [String] {
+    static func captureSection(_ capture: ProofInput.Capture, _ writer: Writer) -> [String] {
         let record = capture.record
         var out = [
-            "<details><summary><b>Capture \(record.sequence): \(html(record.label))</b> — \(record.objectCount) objects at \(Timestamp.format(record.takenAt))\(record.errorCount > 0 ? ", \(record.errorCount) kind(s) not listed" : "")</summary>",
+            "<details><summary><b>Capture \(record.sequence): \(writer.html(record.label))</b> — \(record.objectCount) objects at \(Timestamp.format(record.takenAt))\(record.errorCount > 0 ? ", \(record.errorCount) kind(s) not listed" : "")</summary>",
             "",
         ]
         let apps = capture.objects.filter { $0["kind"]?.stringValue == "Application" }
         let projects = capture.objects.filter { $0["kind"]?.stringValue == "AppProject" }
-        out.append(AppTree(applications: apps, projects: projects).markdown(level: 4))
+        out.append(AppTree(applications: apps, projects: projects).markdown(level: 4, legacy: writer.format == .v1))
         // Namespaces.
         let namespaces = objects(capture, "Namespace")
         out += ["#### Namespaces", ""]
@@ -140,7 +126,7 @@ public enum ProofMarkdown {
             out += ["| namespace | phase | uid |", "| --- | --- | --- |"]
             for namespace in namespaces {
                 let phase = namespace[path: ["metadata", "deletionTimestamp"]] != nil ? "Terminating" : namespace[path: ["status", "phase"]]?.stringValue ?? "Active"
-                out.append("| \(cell(name(namespace))) | \(phase) | `\(short(namespace[path: ["metadata", "uid"]]?.stringValue))` |")
+                out.append("| \(writer.text(name(namespace))) | \(writer.plain(phase)) | \(writer.code(short(namespace[path: ["metadata", "uid"]]?.stringValue))) |")
             }
             out.append("")
         }
@@ -151,7 +137,7 @@ public enum ProofMarkdown {
             out += ["| workload | namespace | ready / desired |", "| --- | --- | ---: |"]
             for workload in workloads.sorted(by: { (namespace($0), kind($0), name($0)) < (namespace($1), kind($1), name($1)) }) {
                 let (ready, desired) = readiness(workload)
-                out.append("| \(kind(workload))/\(cell(name(workload))) | \(cell(namespace(workload))) | \(ready == desired ? "" : "⚠️ ")\(ready) / \(desired) |")
+                out.append("| \(writer.plain(kind(workload)))/\(writer.text(name(workload))) | \(writer.text(namespace(workload))) | \(ready == desired ? "" : "⚠️ ")\(ready) / \(desired) |")
             }
             out.append("")
         }
@@ -161,8 +147,10 @@ public enum ProofMarkdown {
         if claims.isEmpty { out += ["None captured.", ""] } else {
             out += ["| claim | phase | capacity | uid |", "| --- | --- | --- | --- |"]
             for claim in claims {
+                let phase = claim[path: ["status", "phase"]]?.stringValue ?? "—"
+                let capacity = claim[path: ["status", "capacity", "storage"]]?.stringValue ?? claim[path: ["spec", "resources", "requests", "storage"]]?.stringValue ?? "—"
                 out.append(
-                    "| \(cell(namespace(claim)))/\(cell(name(claim))) | \(claim[path: ["status", "phase"]]?.stringValue ?? "—") | \(claim[path: ["status", "capacity", "storage"]]?.stringValue ?? claim[path: ["spec", "resources", "requests", "storage"]]?.stringValue ?? "—") | `\(short(claim[path: ["metadata", "uid"]]?.stringValue))` |")
+                    "| \(writer.text(namespace(claim)))/\(writer.text(name(claim))) | \(writer.plain(phase)) | \(writer.plain(capacity)) | \(writer.code(short(claim[path: ["metadata", "uid"]]?.stringValue))) |")
             }
             out.append("")
         }
@@ -171,34 +159,36 @@ public enum ProofMarkdown {
         if capture.lokiSamples.isEmpty { out += ["No Loki samples.", ""] } else {
             out += ["| sample | value | query |", "| --- | ---: | --- |"]
             for sample in capture.lokiSamples {
-                let value = sample.error.map { "⚠️ \(cell($0))" } ?? sample.result.flatMap(lokiValue) ?? "ok"
-                out.append("| \(cell(sample.name)) | \(value) | \(sample.query.isEmpty ? "—" : "`\(cell(sample.query))`") |")
+                let value = sample.error.map { "⚠️ \(writer.text($0))" } ?? sample.result.flatMap(lokiValue) ?? "ok"
+                out.append("| \(writer.text(sample.name)) | \(value) | \(sample.query.isEmpty ? "—" : writer.code(sample.query)) |")
             }
             out.append("")
         }
         if !capture.listingErrors.isEmpty {
             out += ["#### Not listed", "", "| kind | namespace | error |", "| --- | --- | --- |"]
-            for error in capture.listingErrors { out.append("| \(cell(error.kind)) | \(cell(error.namespace.isEmpty ? "all" : error.namespace)) | \(cell(error.message)) |") }
+            for error in capture.listingErrors {
+                out.append("| \(writer.text(error.kind)) | \(writer.text(error.namespace.isEmpty ? "all" : error.namespace)) | \(writer.text(error.message)) |")
+            }
             out.append("")
         }
         return out + ["</details>", ""]
     }
 
-    static func changesSection(_ input: ProofInput) -> [String] {
+    static func changesSection(_ input: ProofInput, _ writer: Writer) -> [String] {
         guard input.captures.count > 1 else { return [] }
         var out = ["## Changes between captures", ""]
         for (before, after) in zip(input.captures, input.captures.dropFirst()) {
             let diff = EvidenceDiff.compare(
                 before.objects.filter { !diffIgnoredKinds.contains($0["kind"]?.stringValue ?? "") },
                 after.objects.filter { !diffIgnoredKinds.contains($0["kind"]?.stringValue ?? "") })
-            out.append("<details><summary><b>\(html(before.record.label)) → \(html(after.record.label))</b>: \(diff.added.count) added, \(diff.removed.count) removed, \(diff.changed.count) changed</summary>")
+            out.append("<details><summary><b>\(writer.html(before.record.label)) → \(writer.html(after.record.label))</b>: \(diff.added.count) added, \(diff.removed.count) removed, \(diff.changed.count) changed</summary>")
             out.append("")
             if diff.isEmpty { out += ["No changes.", "", "</details>", ""]; continue }
             out += ["| change | object | fields |", "| --- | --- | --- |"]
             for entry in diff.entries.prefix(diffLimit) {
-                let fields = entry.fields.prefix(8).map { "`\(cell($0.path.isEmpty ? "(object)" : $0.path))`: \(code($0.before, limit: 40)) → \(code($0.after, limit: 40))" }
+                let fields = entry.fields.prefix(8).map { "\(writer.code($0.path.isEmpty ? "(object)" : $0.path)): \(writer.json($0.before, limit: 40)) → \(writer.json($0.after, limit: 40))" }
                 let more = entry.fields.count > 8 ? "<br>… \(entry.fields.count - 8) more" : ""
-                out.append("| \(entry.change.rawValue) | `\(cell(entry.identity.description))` | \(fields.joined(separator: "<br>"))\(more) |")
+                out.append("| \(entry.change.rawValue) | \(writer.code(entry.identity.description)) | \(fields.joined(separator: "<br>"))\(more) |")
             }
             if diff.entries.count > diffLimit { out.append("| … | \(diff.entries.count - diffLimit) more | `proof diff` shows all |") }
             out += ["", "</details>", ""]
@@ -210,23 +200,24 @@ public enum ProofMarkdown {
         return out
     }
 
-    static func digestsSection(_ input: ProofInput) -> [String] {
+    static func digestsSection(_ input: ProofInput, _ writer: Writer) -> [String] {
         var out = ["<details><summary><b>Evidence digests</b> (SHA-256)</summary>", "", "| # | capture | objects | snapshot digest | chain digest |", "| ---: | --- | ---: | --- | --- |"]
         for capture in input.captures {
             let record = capture.record
-            out.append("| \(record.sequence) | \(cell(record.label)) | \(record.objectCount) | `\(record.digest)` | `\(record.chainDigest)` |")
+            out.append("| \(record.sequence) | \(writer.text(record.label)) | \(record.objectCount) | `\(record.digest)` | `\(record.chainDigest)` |")
         }
         out += ["", "- genesis: `\(input.run.genesisDigest)`", "- seal: \(input.run.sealDigest.map { "`\($0)`" } ?? "not sealed (run not finished)")"]
         if let digest = input.run.info.scenarioDigest { out.append("- scenario: `\(digest)`") }
         return out + ["", "</details>", ""]
     }
 
-    static func recheckSection(_ input: ProofInput) -> [String] {
-        [
+    static func recheckSection(_ input: ProofInput, _ writer: Writer) -> [String] {
+        let database = writer.format == .v1 ? input.databasePath : Markdown.homeRelative(Markdown.flatten(input.databasePath))
+        return [
             "## Re-check", "",
             "```sh",
-            "proof verify docs/proof/\(input.relativePath) --db \(input.databasePath)",
-            "proof replay \(input.run.id) --db \(input.databasePath)",
+            "proof verify docs/proof/\(input.relativePath) --db \(database)",
+            "proof replay \(input.run.id) --db \(database)",
             "```", "",
         ]
     }
@@ -278,27 +269,6 @@ public enum ProofMarkdown {
 
     static func short(_ uid: String?) -> String { uid.map { String($0.prefix(8)) } ?? "—" }
 
-    /// Keeps table syntax intact: pipes escaped, newlines flattened.
-    static func cell(_ text: String) -> String {
-        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-    }
-
-    /// JSON as inline code, shortened.
-    static func code(_ value: JSON?, limit: Int = 120) -> String {
-        guard let value else { return "—" }
-        var text = value.canonicalString
-        if text.count > limit { text = String(text.prefix(limit)) + "…" }
-        return "`\(cell(text).replacingOccurrences(of: "`", with: "'"))`"
-    }
-
-    static func html(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
-
     /// A Mermaid task/section name: only characters Mermaid's gantt grammar never misreads.
-    static func mermaid(_ text: String) -> String {
-        let kept = text.map { $0.isLetter || $0.isNumber || " -_.()/".contains($0) ? $0 : " " }
-        let collapsed = String(kept).split(separator: " ").joined(separator: " ")
-        return collapsed.isEmpty ? "step" : collapsed
-    }
+    static func mermaid(_ text: String) -> String { Markdown.escape(text, as: .mermaid) }
 }
