@@ -8,7 +8,8 @@ import ProofStore
 /// changes between consecutive captures, the evidence digests and the command that re-checks it all.
 ///
 /// A pure function of ``ProofInput``: no clock, no environment, stable ordering — re-rendering from the store
-/// gives the same bytes (what `proof verify` relies on).
+/// gives the same bytes (what `proof verify` relies on). The text is scrubbed by ``Redactor/standard`` on its
+/// way out.
 public enum ProofMarkdown {
     /// Kinds left out of the change list between captures: they change at every capture by nature.
     public static let diffIgnoredKinds: Set<String> = ["Event", "Lease", "EndpointSlice", "Endpoints"]
@@ -40,7 +41,9 @@ public enum ProofMarkdown {
         out += changesSection(input)
         out += digestsSection(input)
         out += recheckSection(input)
-        return out.joined(separator: "\n") + "\n"
+        // The markdown's choke point: what the store holds is redacted already; this also covers stores written
+        // before a rule existed. Re-rendering (`proof verify`) goes through the same call.
+        return Redactor.standard.scrub(out.joined(separator: "\n") + "\n")
     }
 
     /// `3 invariants × 4 captures: 11 held, 1 failed (optional-apps-gone at after-detach). 9 steps, 42 s.`
@@ -297,7 +300,8 @@ public enum ProofMarkdown {
 
     /// A Mermaid task/section name: only characters Mermaid's gantt grammar never misreads.
     static func mermaid(_ text: String) -> String {
-        let kept = text.map { $0.isLetter || $0.isNumber || " -_.()/".contains($0) ? $0 : " " }
+        // Scrubbed before the characters a credential rule looks for (`=`, `:`) are blanked out.
+        let kept = Redactor.standard.scrub(text).map { $0.isLetter || $0.isNumber || " -_.()/".contains($0) ? $0 : " " }
         let collapsed = String(kept).split(separator: " ").joined(separator: " ")
         return collapsed.isEmpty ? "step" : collapsed
     }
