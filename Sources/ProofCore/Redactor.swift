@@ -333,6 +333,19 @@ public struct Redactor: Sendable {
         byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\\")
     }
 
+    private static let redactedWord = Array("redacted".utf8)
+    private static let redactedPlaceholder = Array("<redacted>".utf8)
+
+    /// Whether a value at `start` is a marker written earlier (`[REDACTED …]`, which keeps scrubbing idempotent)
+    /// or a placeholder that says a value was taken out (`REDACTED`, `<redacted>`, as a Mermaid chart or an
+    /// error message shows them).
+    private static func isRedactedAlready(at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes[start] == UInt8(ascii: "[") { return hasPrefix(markerWord, at: start, in: bytes) }
+        if hasPrefix(redactedPlaceholder, at: start, in: bytes, ignoringCase: true) { return true }
+        let end = start + redactedWord.count
+        return hasPrefix(redactedWord, at: start, in: bytes, ignoringCase: true) && (end == bytes.count || !isWordByte(bytes[end]))
+    }
+
     /// Whether only indentation, a list dash or quotes stand between the start of the line and `index`.
     private static func startsLine(_ index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var position = index - 1
@@ -395,8 +408,7 @@ public struct Redactor: Sendable {
             start += 1
         }
         guard start < count else { return nil }
-        // A marker written earlier is left alone, which keeps scrubbing idempotent.
-        if bytes[start] == UInt8(ascii: "["), Self.hasPrefix(Self.markerWord, at: start, in: bytes) { return nil }
+        if Self.isRedactedAlready(at: start, in: bytes) { return nil }
         var end = start
         // A YAML key at the start of its line takes the rest of the line (`password: correct horse`).
         let wholeLine = quote == nil && colon && Self.startsLine(position + 1, in: bytes)
@@ -471,7 +483,7 @@ public struct Redactor: Sendable {
         {
             end += 1
         }
-        guard end > start, bytes[start] != UInt8(ascii: "-"), bytes[start] != UInt8(ascii: "[") else { return nil }
+        guard end > start, bytes[start] != UInt8(ascii: "-"), !Self.isRedactedAlready(at: start, in: bytes) else { return nil }
         return Match(kind: .credential, start: start, end: end)
     }
 

@@ -300,7 +300,8 @@ public enum ProofMarkdown {
 
     /// A Mermaid task/section name: only characters Mermaid's gantt grammar never misreads.
     static func mermaid(_ text: String) -> String {
-        // Scrubbed before the characters a credential rule looks for (`=`, `:`) are blanked out.
+        // Scrubbed before the characters a credential rule looks for (`=`, `:`) are blanked out; a marker shows
+        // as the word `REDACTED`.
         let kept = Redactor.standard.scrub(text).map { $0.isLetter || $0.isNumber || " -_.()/".contains($0) ? $0 : " " }
         let collapsed = String(kept).split(separator: " ").joined(separator: " ")
         return collapsed.isEmpty ? "step" : collapsed
