@@ -183,6 +183,33 @@ public struct Redaction: Sendable {
         return RedactionRules.isCredentialName(String(name))
     }
 
+    private static let kindWord = Array("kind:".utf8)
+    private static let secretWord = Array("Secret".utf8)
+
+    /// Whether `text` has a line `kind: Secret` (also quoted): one pass over the bytes, no copy (this runs for
+    /// every string of every object).
+    static func saysKindSecret(_ text: String) -> Bool {
+        var copy = text
+        return copy.withUTF8 { bytes in
+            guard bytes.count >= 12 else { return false }
+            var index = 0
+            while index + kindWord.count <= bytes.count {
+                guard bytes[index] == UInt8(ascii: "k"), bytes[index..<(index + kindWord.count)].elementsEqual(kindWord) else {
+                    index += 1
+                    continue
+                }
+                var position = index + kindWord.count
+                while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x22 || bytes[position] == 0x27 { position += 1 }
+                if position + secretWord.count <= bytes.count, bytes[position..<(position + secretWord.count)].elementsEqual(secretWord) {
+                    let end = position + secretWord.count
+                    if end == bytes.count || [0x0A, 0x0D, 0x20, 0x22, 0x27].contains(bytes[end]) { return true }
+                }
+                index += 1
+            }
+            return false
+        }
+    }
+
     /// A string that is itself a document: a JSON object or array is normalised as a document (``normalizeDocument(_:)``)
     /// and re-encoded canonically only if that changed anything; a YAML text holding a Secret manifest with values
     /// (or one that says `kind: Secret` but cannot be read) is replaced whole. `.none` when `text` is no document.
@@ -192,7 +219,7 @@ public struct Redaction: Sendable {
             let normalized = normalizeDocument(parsed)
             return .some(normalized == parsed ? nil : normalized.canonicalString)
         }
-        guard text.contains("kind: Secret") || text.contains("kind: \"Secret\"") || text.contains("kind: 'Secret'") else { return .none }
+        guard Self.saysKindSecret(text) else { return .none }
         guard let documents = try? YAML.decodeAll(text) else {
             return .some(marker(kind: "embedded-secret", value: Array(text.utf8)))
         }

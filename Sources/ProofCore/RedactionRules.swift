@@ -118,9 +118,13 @@ public enum RedactionRules {
         return false
     }
 
+    /// Whether `byte` is an ASCII upper-case letter.
     static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+    /// Whether `byte` is an ASCII lower-case letter.
     static func isLower(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
+    /// Whether `byte` is an ASCII digit.
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+    /// Whether `byte` is an ASCII letter or digit (the scrubber's word boundary for provider tokens).
     static func isAlphanumeric(_ byte: UInt8) -> Bool { isUpper(byte) || isLower(byte) || isDigit(byte) }
 
     /// Member names whose values are label values (`metadata.labels`, selectors): never replaced for their
