@@ -195,29 +195,7 @@ import Testing
         }
         #expect(printed.last?.code == 0, "the proof verifies: \(printed.last?.text ?? "")")
 
-        // The failures happened, and what they showed is there in redacted form.
-        #expect(run.text.contains("timed out after 3.0 seconds") && run.text.contains("data.password is \"[REDACTED secret-value hmac-sha256:\(store.redaction.saltID):"))
-        #expect(run.text.contains("exit code 3, expected 0: token: [REDACTED github-token]"))
-        #expect(run.text.contains("DB_PASS=[REDACTED credential hmac-sha256:"), "the Loki line was read and shown redacted")
-        let exchanges = try await store.httpExchanges(run: runs[1].id)
-        let loki = exchanges.filter { $0.url.contains("/loki/api/v1/query_range") }.map { String(decoding: $0.responseBody ?? [], as: UTF8.self) }
-        #expect(loki.contains { $0.contains("msg=login DB_PASS=[REDACTED credential") }, "the cassette holds the Loki answer")
-        let diagnostics = try await store.diagnostics(run: runs[1].id).map(\.content).joined(separator: "\n")
-        #expect(diagnostics.contains("pull failed with --password [REDACTED credential"), "diagnostics read the planted event")
-
-        // Nothing was over-redacted: names, images, env names, label values and what invariants read survive.
-        let objects = try await store.objects(snapshot: try #require(try await store.snapshots(run: runs[0].id).first).id, bodies: true).compactMap(\.body)
-        let deployment = try #require(objects.first { $0["kind"] == "Deployment" && $0[path: ["metadata", "name"]] == "leaky" })
-        let container = try #require(deployment[path: ["spec", "template", "spec", "containers"]]?[0])
-        #expect(container["image"] == "ghcr.io/example/leaky:1.2.3" && container["env"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["PASSWORD", "DB_PASS", "GITHUB_PAT", "GITHUB_TOKEN", "LOG_LEVEL"])
-        #expect(container["env"]?[4]?["value"] == "debug" && deployment[path: ["spec", "selector", "matchLabels", "app"]] == "leaky")
-        let lastApplied = try JSON(parsing: try #require(deployment[path: ["metadata", "annotations", Redaction.lastAppliedAnnotation]]?.stringValue))
-        #expect(lastApplied[path: ["spec", "template", "spec", "containers"]]?[0]?["image"] == "ghcr.io/example/leaky:1.2.3")
-        let configMap = try #require(objects.first { $0["kind"] == "ConfigMap" && $0[path: ["metadata", "name"]] == "leaky-config" })
-        #expect(configMap["data"]?.objectValue.map { Set($0.keys) } == ["app.properties", "GITHUB_TOKEN", "tokens.txt", "aws", "ssh", "pgp", "bundle.yaml"])
-        #expect(configMap["data"]?["app.properties"]?.stringValue?.hasSuffix("log.level=debug\n") == true)
-
-        // And no planted value anywhere: the database files (WAL included), every markdown, the JUnit, the console.
+        // No planted value anywhere: the database files (WAL included), every markdown, the JUnit, the console.
         var places: [(String, Data)] = []
         for file in try FileManager.default.contentsOfDirectory(atPath: dir) where file.hasPrefix("evidence.sqlite") {
             places.append((file, try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file))))
@@ -234,6 +212,29 @@ import Testing
                 #expect(hits.isEmpty, "\(shape) (\(form == value ? "plain" : "base64")) leaked into \(hits)")
             }
         }
+
+        // The failures happened, and what they showed is there in redacted form.
+        #expect(run.text.contains("timed out after 3.0 seconds") && run.text.contains("data.password is \"[REDACTED secret-value hmac-sha256:\(store.redaction.saltID):"))
+        #expect(run.text.contains("exit code 3, expected 0: token: [REDACTED github-token]"))
+        #expect(run.text.contains("DB_PASS=[REDACTED credential hmac-sha256:"), "the Loki line was read and shown redacted")
+        let exchanges = try await store.httpExchanges(run: runs[1].id)
+        let loki = exchanges.filter { $0.url.contains("/loki/api/v1/query_range") }.map { String(decoding: $0.responseBody ?? [], as: UTF8.self) }
+        #expect(loki.contains { $0.contains("msg=login DB_PASS=[REDACTED credential") }, "the cassette holds the Loki answer")
+        let diagnostics = try await store.diagnostics(run: runs[1].id).map(\.content).joined(separator: "\n")
+        #expect(diagnostics.contains("pull failed with --password [REDACTED credential"), "diagnostics read the planted event")
+
+        // Nothing was over-redacted: names, images, env names, label values and what invariants read survive.
+        let objects = try await store.objects(snapshot: try #require(try await store.snapshots(run: runs[0].id).first).id, bodies: true).compactMap(\.body)
+        let deployment = try #require(objects.first { $0["kind"] == "Deployment" && $0[path: ["metadata", "name"]] == "leaky" })
+        let container = try #require(deployment[path: ["spec", "template", "spec", "containers"]]?[0])
+        #expect(container["image"] == "ghcr.io/example/leaky:1.2.3" && container["env"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["PASSWORD", "DB_PASS", "GITHUB_PAT", "GITHUB_TOKEN", "LOG_LEVEL"])
+        #expect(container["env"]?[4]?["value"] == "debug" && deployment[path: ["spec", "selector", "matchLabels", "app"]] == "leaky")
+        let lastApplied = deployment[path: ["metadata", "annotations", Redaction.lastAppliedAnnotation]]?.stringValue.flatMap { try? JSON(parsing: $0) }
+        #expect(lastApplied?[path: ["spec", "template", "spec", "containers"]]?[0]?["image"] == "ghcr.io/example/leaky:1.2.3", "the annotation is still the object as applied")
+        let configMap = try #require(objects.first { $0["kind"] == "ConfigMap" && $0[path: ["metadata", "name"]] == "leaky-config" })
+        #expect(configMap["data"]?.objectValue.map { Set($0.keys) } == ["app.properties", "GITHUB_TOKEN", "tokens.txt", "aws", "ssh", "pgp", "bundle.yaml"])
+        #expect(configMap["data"]?["app.properties"]?.stringValue?.hasSuffix("log.level=debug\n") == true)
+
         _ = store
     }
 }
