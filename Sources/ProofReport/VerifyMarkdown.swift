@@ -45,9 +45,9 @@ public enum VerifyMarkdown {
         return problems
     }
 
-    /// Every lowercase 64-hex-digit token of `text` with its 1-based line number (digests a proof quotes). The
-    /// HMAC of a redaction marker (`[REDACTED kind hmac-sha256:<salt id>:<hex>]`, also with its `:` blanked out
-    /// as in a Mermaid chart) is no digest and is left out.
+    /// Every lowercase 64-hex-digit token of `text` with its 1-based line number (digests a proof quotes).
+    /// The HMAC of a redaction marker (`[REDACTED kind hmac-sha256:<salt id>:<hex>]`, also with its `:` blanked
+    /// out as in a Mermaid chart) is no digest and is left out.
     public static func digests(in text: String) -> [(line: Int, digest: String)] {
         var found: [(Int, String)] = []
         for (index, line) in lines(text).enumerated() {
