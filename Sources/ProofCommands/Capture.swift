@@ -54,7 +54,7 @@ extension Proof {
                 guard FileManager.default.fileExists(atPath: platform, isDirectory: &isDirectory), isDirectory.boolValue else {
                     throw Self.fail("no --kubeconfig/--context, and the platform manifests \(platform) for the embedded cluster are missing: pass --platform DIR or a cluster", code: 2)
                 }
-                print("no --kubeconfig or --context given: starting the embedded simulated cluster (Argo CD, platform services) to capture it")
+                Console.out("no --kubeconfig or --context given: starting the embedded simulated cluster (Argo CD, platform services) to capture it")
             }
             let connection: ClusterConnection
             do {
@@ -122,12 +122,12 @@ extension Proof {
                 return 2
             }
             let seconds = Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds) / 1e18
-            print(
+            Console.out(
                 "captured \(result.objectCount) objects in \(result.counts.count) kinds (\(result.newBodies) new bodies, \(result.listingErrors.count) listing errors, \(result.lokiSamples.filter { !$0.succeeded }.count)/\(result.lokiSamples.count) Loki queries failed) in \(String(format: "%.2f", seconds)) s"
             )
-            for error in result.listingErrors { print("  not listed: \(error.kind)\(error.namespace.isEmpty ? "" : " in \(error.namespace)"): \(error.message)") }
-            print("snapshot: run \(run.rawValue) #\(result.snapshot.sequence) in \(cluster.db) (digest \(result.snapshot.digest.prefix(16)))")
-            print("summary:  \(path)")
+            for error in result.listingErrors { Console.out("  not listed: \(error.kind)\(error.namespace.isEmpty ? "" : " in \(error.namespace)"): \(error.message)") }
+            Console.out("snapshot: run \(run.rawValue) #\(result.snapshot.sequence) in \(cluster.db) (digest \(result.snapshot.digest.prefix(16)))")
+            Console.out("summary:  \(path)")
             return 0
         }
 
@@ -152,7 +152,7 @@ extension Proof {
     }
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error, prefixed `proof: ` and scrubbed (``Console/error(_:)``).
 func printProofError(_ message: String) {
-    FileHandle.standardError.write(Data(("proof: " + message + "\n").utf8))
+    Console.error("proof: " + message)
 }

@@ -64,8 +64,8 @@ extension Proof {
                     let diff = EvidenceDiff.compare(left, right, noise: noise, kinds: kindList, namespaces: namespaceList)
                     differs = differs || !diff.isEmpty
                     let names = (Self.name(pair.0), Self.name(pair.1))
-                    if index > 0 { print("") }
-                    print(markdown ? diff.renderMarkdown(before: names.0, after: names.1) : diff.renderText(before: names.0, after: names.1), terminator: "")
+                    if index > 0 { Console.out("") }
+                    Console.out(markdown ? diff.renderMarkdown(before: names.0, after: names.1) : diff.renderText(before: names.0, after: names.1), terminator: "")
                 }
                 if differs { throw ExitCode(1) }
             } catch let error as EvidenceInputError {

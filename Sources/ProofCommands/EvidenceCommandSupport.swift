@@ -7,9 +7,9 @@ import ProofStore
     import Glibc
 #endif
 
-/// Writes a line to standard error (diagnostics of the evidence commands; never evidence content).
+/// Writes a line to standard error, scrubbed (``Console/error(_:)``).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    Console.error(text)
 }
 
 /// The `--db FILE` option shared by the evidence commands (`verify`, `replay`, `diff`).

@@ -24,7 +24,7 @@ extension Proof {
             for file in try ScenarioFiles.expand(paths) {
                 do {
                     let scenario = try Scenario.load(path: file)
-                    print("\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.finally.count) finally, \(scenario.invariants.count) invariants)")
+                    Console.out("\(file): ok (\(scenario.name): \(scenario.steps.count) steps, \(scenario.finally.count) finally, \(scenario.invariants.count) invariants)")
                 } catch let error as ScenarioError {
                     failed = true
                     printError(error.description)

@@ -57,16 +57,16 @@ extension Proof {
                     skipped += result.runsSkipped.count
                     bodies += result.newBodies
                     shared += max(0, referenced - result.newBodies)
-                    print(
+                    Console.out(
                         "\(source): \(result.runsAdded.count) runs added, \(result.runsSkipped.count) skipped (already present), "
                             + "\(result.newBodies) new bodies, \(max(0, referenced - result.newBodies)) shared")
-                    for run in result.runsSkipped { print("  skipped \(run)") }
+                    for run in result.runsSkipped { Console.out("  skipped \(run)") }
                 } catch let error as StoreError {
                     printError("proof merge: \(source): \(error.message)")
                     throw ExitCode(2)
                 }
             }
-            print("merged into \(into): \(added) runs added, \(skipped) skipped, \(bodies) new bodies, \(shared) bodies shared (stored once)")
+            Console.out("merged into \(into): \(added) runs added, \(skipped) skipped, \(bodies) new bodies, \(shared) bodies shared (stored once)")
         }
 
         /// The number of distinct object bodies a store's runs reference (members and watch events).

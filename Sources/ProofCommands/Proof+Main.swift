@@ -34,6 +34,8 @@ extension Proof {
             let message = fullMessage(for: error)
             if !message.isEmpty {
                 if code == .success {
+                    // `--help` and `--version`: program text, printed as written (not scrubbed: the help of
+                    // `--token <token>` is no credential).
                     print(message)
                 } else {
                     printError(message)

@@ -99,7 +99,7 @@ extension Proof {
                 var objects = 0
                 for id in ids { objects += try await replayer.read(id) }
                 let elapsed = clock.now - started
-                print("read \(ids.count) runs (\(objects) captured objects) in \(Self.seconds(elapsed)) without evaluating")
+                Console.out("read \(ids.count) runs (\(objects) captured objects) in \(Self.seconds(elapsed)) without evaluating")
                 return 0
             }
             // Reading is serial (one body cache); evaluation, a pure function, runs on every core, in order.
@@ -117,22 +117,22 @@ extension Proof {
             }
             for result in ordered {
                 worst = max(worst, result.exitCode)
-                print(Self.describe(result, verbose: !quiet), terminator: "")
+                Console.out(Self.describe(result, verbose: !quiet), terminator: "")
                 if markdown != nil || junit != nil { results.append(result) }
             }
             let elapsed = clock.now - started
             if ids.count > 1 {
-                print("replayed \(ids.count) runs in \(Self.seconds(elapsed)); exit \(worst)")
+                Console.out("replayed \(ids.count) runs in \(Self.seconds(elapsed)); exit \(worst)")
             }
             if markdown != nil || junit != nil {
                 var inputs: [ProofInput] = []
                 for result in results { inputs.append(try await Self.proofInput(result, store: store, databasePath: DisplayPath.shorten(db.path))) }
                 if let markdown {
-                    for input in inputs { print("proof: \(try ProofMarkdown.write(input, directory: markdown))") }
+                    for input in inputs { Console.out("proof: \(try ProofMarkdown.write(input, directory: markdown))") }
                 }
                 if let junit {
                     try JUnitReport.render(inputs).write(toFile: junit, atomically: true, encoding: .utf8)
-                    print("junit: \(junit)")
+                    Console.out("junit: \(junit)")
                 }
             }
             return worst

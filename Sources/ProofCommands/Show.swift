@@ -36,7 +36,7 @@ extension Proof {
             }
             let runs = try await store.runs()
             guard let wanted = run else {
-                print(try await Self.runTable(runs, store: store), terminator: "")
+                Console.out(try await Self.runTable(runs, store: store), terminator: "")
                 return
             }
             let matches = runs.filter { $0.id.rawValue == wanted || $0.id.rawValue.hasPrefix(wanted.uppercased()) || $0.id.rawValue.hasSuffix(wanted.uppercased()) }
@@ -44,7 +44,7 @@ extension Proof {
                 printProofError(matches.isEmpty ? "no run \(wanted) in \(db): `proof show --db \(db)` lists them" : "\(wanted) names \(matches.count) runs; give more of the id")
                 throw ExitCode(2)
             }
-            print(try await Self.runDetail(record, store: store), terminator: "")
+            Console.out(try await Self.runDetail(record, store: store), terminator: "")
         }
 
         /// One line per run.

@@ -44,9 +44,9 @@ extension Proof {
                 printError("proof verify: \(error)")
                 throw ExitCode(2)
             }
-            for problem in problems { print(problem) }
+            for problem in problems { Console.out("\(problem)") }
             if !quiet {
-                print(problems.isEmpty
+                Console.out(problems.isEmpty
                     ? "verified \(checked.joined(separator: ", ")): every digest, chain and proof matches the store"
                     : "\(problems.count) problem(s) in \(checked.joined(separator: ", "))")
             }

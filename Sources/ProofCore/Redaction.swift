@@ -11,10 +11,18 @@ import Foundation
 ///   Within one store "changed / unchanged" therefore stays provable; the value itself is not kept.
 /// - The `kubectl.kubernetes.io/last-applied-configuration` annotation of a Secret is parsed and redacted the
 ///   same way (and re-encoded canonically); when it does not parse it is replaced wholly by a marker.
-/// - Every string of every object goes through a ``Redactor`` (private keys, bearer tokens, JWTs, URL
-///   passwords, `password:`-style fields), and string members named like credentials (``Redactor/credentialKeys``)
-///   are replaced by a salted marker, as is the `value` of an environment variable whose name says it holds a
-///   credential (`MINIO_ROOT_PASSWORD`, `API_TOKEN`; not `…_FILE` or `…_PATH`).
+/// - Every string of every object goes through the rules of ``RedactionRules`` (see `docs/evidence-schema.md`):
+///   - a string that is itself a JSON document (the `last-applied-configuration` annotation of **any** object,
+///     a manifest kept in an annotation or a ConfigMap) is parsed, normalised as a document (a Secret in it as a
+///     Secret) and re-encoded canonically when anything in it was redacted; a string holding a YAML Secret
+///     manifest with values is replaced wholly by an `embedded-secret` marker;
+///   - any other string goes through a ``Redactor`` (private keys, bearer tokens, JWTs, provider tokens, URL
+///     passwords, `password=`-style assignments and credential flags);
+///   - a string member named like a credential (``RedactionRules/isCredentialName(_:)``: `password`,
+///     `clientSecret`, a ConfigMap key `GITHUB_TOKEN`) is replaced by a salted marker, except inside label maps
+///     (``RedactionRules/labelMaps``), as is the `value` of an environment variable (`{name, value}`) whose name
+///     is a credential's (`MINIO_ROOT_PASSWORD`, `DB_PASS`; not `…_FILE` or `…_NAME`), and the element after a
+///     credential flag in an argument list (`["--token", "…"]`).
 ///
 /// Normalisation is idempotent (markers are recognised and kept), so replayed evidence normalises to itself.
 /// The salt is not a secret from whoever holds the store (it is kept in it): it defeats precomputed tables and
@@ -165,41 +173,86 @@ public struct Redaction: Sendable {
 
     // MARK: - Strings
 
-    private static let credentialKeyBytes: [[UInt8]] = Redactor.credentialKeys.map { Array($0.utf8) }
-    private static let credentialKeyLengths: Set<Int> = Set(Redactor.credentialKeys.map(\.utf8.count))
-
-    private static let credentialVariableWords = ["PASSWORD", "PASSWD", "TOKEN", "SECRET", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL"]
-
-    /// Whether an environment variable's name says it holds a credential.
-    private static func isCredentialVariable(_ name: String) -> Bool {
-        let upper = name.uppercased()
-        return credentialVariableWords.contains { upper.contains($0) } && !upper.hasSuffix("_FILE") && !upper.hasSuffix("_PATH")
+    /// Whether `text` is a command-line flag without its value that names a credential (`--token`, `-password`;
+    /// not `--token=…`, which the ``Redactor`` handles, nor `--token-file`).
+    static func isCredentialFlag(_ text: String) -> Bool {
+        guard text.hasPrefix("-"), text.utf8.count <= 128, !text.contains("=") else { return false }
+        let name = text.drop { $0 == "-" }
+        guard name.utf8.count >= 2, name.utf8.allSatisfy({ RedactionRules.isAlphanumeric($0) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E })
+        else { return false }
+        return RedactionRules.isCredentialName(String(name))
     }
 
-    /// Whether a member name is a credential key, compared ASCII-case-insensitively without allocating
-    /// (this runs for every member of every object).
-    private static func isCredentialKey(_ key: String) -> Bool {
-        let utf8 = key.utf8
-        guard credentialKeyLengths.contains(utf8.count) else { return false }
-        outer: for candidate in credentialKeyBytes where candidate.count == utf8.count {
-            for (byte, expected) in zip(utf8, candidate) {
-                let folded = (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) ? byte | 0x20 : byte
-                if folded != expected { continue outer }
+    private static let kindWord = Array("kind:".utf8)
+    private static let secretWord = Array("Secret".utf8)
+
+    /// Whether `text` has a line `kind: Secret` (also quoted): one pass over the bytes, no copy (this runs for
+    /// every string of every object).
+    static func saysKindSecret(_ text: String) -> Bool {
+        var copy = text
+        return copy.withUTF8 { bytes in
+            guard bytes.count >= 12 else { return false }
+            var index = 0
+            while index + kindWord.count <= bytes.count {
+                guard bytes[index] == UInt8(ascii: "k"), bytes[index..<(index + kindWord.count)].elementsEqual(kindWord) else {
+                    index += 1
+                    continue
+                }
+                var position = index + kindWord.count
+                while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x22 || bytes[position] == 0x27 { position += 1 }
+                if position + secretWord.count <= bytes.count, bytes[position..<(position + secretWord.count)].elementsEqual(secretWord) {
+                    let end = position + secretWord.count
+                    if end == bytes.count || [0x0A, 0x0D, 0x20, 0x22, 0x27].contains(bytes[end]) { return true }
+                }
+                index += 1
             }
-            return true
+            return false
         }
-        return false
+    }
+
+    /// A string that is itself a document: a JSON object or array is normalised as a document (``normalizeDocument(_:)``)
+    /// and re-encoded canonically only if that changed anything; a YAML text holding a Secret manifest with values
+    /// (or one that says `kind: Secret` but cannot be read) is replaced whole. `.none` when `text` is no document.
+    private func embeddedDocument(_ text: String) -> String?? {
+        guard let first = text.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else { return .none }
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "["), let parsed = try? JSON(parsing: text) {
+            let normalized = normalizeDocument(parsed)
+            return .some(normalized == parsed ? nil : normalized.canonicalString)
+        }
+        guard Self.saysKindSecret(text) else { return .none }
+        guard let documents = try? YAML.decodeAll(text) else {
+            return .some(marker(kind: "embedded-secret", value: Array(text.utf8)))
+        }
+        let holdsValues = documents.contains { document in
+            Self.isSecret(document) && ["data", "stringData"].contains { field in
+                guard let value = document[field] else { return false }
+                if case .object(let entries) = value { return entries.values.contains { !($0.stringValue.map(Self.isMarker) ?? false) } }
+                return !value.isNull
+            }
+        }
+        return holdsValues ? .some(marker(kind: "embedded-secret", value: Array(text.utf8))) : .none
     }
 
     /// `value` with credentials scrubbed from every string and credential-named string members replaced by a
-    /// marker; `nil` when nothing changed (so unchanged subtrees are never copied).
-    private func scrubbed(_ value: JSON) -> JSON? {
+    /// marker; `nil` when nothing changed (so unchanged subtrees are never copied). In a label map
+    /// (`labelValues`) member names are not looked at.
+    private func scrubbed(_ value: JSON, labelValues: Bool = false) -> JSON? {
         switch value {
         case .string(let text):
+            if let document = embeddedDocument(text) { return document.map(JSON.string) }
             return redactor.scrubIfNeeded(text).map(JSON.string)
         case .array(let items):
             var copy: [JSON]?
+            var afterFlag = false
             for (index, item) in items.enumerated() {
+                // `["--token", "VALUE"]`: the argument after a credential flag is the credential.
+                if afterFlag, case .string(let text) = item, !text.isEmpty, !text.hasPrefix("-"), !Self.isMarker(text) {
+                    if copy == nil { copy = items }
+                    copy![index] = .string(marker(kind: "credential", value: Array(text.utf8)))
+                    afterFlag = false
+                    continue
+                }
+                if case .string(let text) = item { afterFlag = Self.isCredentialFlag(text) } else { afterFlag = false }
                 if let replaced = scrubbed(item) {
                     if copy == nil { copy = items }
                     copy![index] = replaced
@@ -208,22 +261,22 @@ public struct Redaction: Sendable {
             return copy.map(JSON.array)
         case .object(let members):
             var copy: [String: JSON]?
-            // A container environment variable named like a credential (`MINIO_ROOT_PASSWORD`, `API_TOKEN`)
+            // A container environment variable named like a credential (`MINIO_ROOT_PASSWORD`, `DB_PASS`)
             // carries one in plain text in `value`.
-            if members.count <= 3, case .string(let name)? = members["name"], case .string(let text)? = members["value"],
-                !text.isEmpty, !Self.isMarker(text), Self.isCredentialVariable(name)
+            if !labelValues, members.count <= 3, case .string(let name)? = members["name"], case .string(let text)? = members["value"],
+                !text.isEmpty, !Self.isMarker(text), RedactionRules.isCredentialName(name)
             {
                 copy = members
                 copy!["value"] = .string(marker(kind: "credential", value: Array(text.utf8)))
             }
             for (key, member) in members where !(copy != nil && key == "value") {
                 var replaced: JSON?
-                if case .string(let text) = member, !text.isEmpty, !Self.isMarker(text),
-                    Self.isCredentialKey(key)
+                if !labelValues, case .string(let text) = member, !text.isEmpty, !Self.isMarker(text),
+                    RedactionRules.isCredentialName(key)
                 {
                     replaced = .string(marker(kind: "credential", value: Array(text.utf8)))
                 } else {
-                    replaced = scrubbed(member)
+                    replaced = scrubbed(member, labelValues: RedactionRules.labelMaps.contains(key))
                 }
                 if let replaced {
                     if copy == nil { copy = members }

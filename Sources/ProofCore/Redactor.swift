@@ -3,15 +3,20 @@ import Foundation
 /// Scrubs credential-shaped text out of strings, so that log lines, HTTP exchanges, error messages and object
 /// fields can be kept as evidence without the credentials they happen to carry.
 ///
-/// It recognises, anywhere in a string:
-/// - PEM private keys (`-----BEGIN … PRIVATE KEY-----` … `-----END … PRIVATE KEY-----`), also base64-wrapped
-///   once as kubeconfig `client-key-data` holds them (`LS0tLS1CRUdJTi…`);
+/// It applies the string rules of ``RedactionRules`` (documented with examples in `docs/evidence-schema.md`),
+/// anywhere in a string:
+/// - PEM private keys (`-----BEGIN … PRIVATE KEY …-----` … `-----END …-----`, any label that says
+///   `PRIVATE KEY`, such as `OPENSSH PRIVATE KEY` or `PGP PRIVATE KEY BLOCK`), also base64-wrapped once as
+///   kubeconfig `client-key-data` holds them (`LS0tLS1CRUdJTi…`); certificates and public keys are kept;
 /// - `Bearer <token>` and `Basic <credentials>` (8 or more token characters);
 /// - JSON Web Tokens (`eyJ….eyJ….…`), which is what service-account tokens are;
-/// - credential fields written as `key: value`, `key=value` or `"key":"value"` for the keys in
-///   ``credentialKeys`` (`client-key-data`, `token`, `password`, …), the key standing alone (not a suffix of a
-///   longer word such as `service-account-token`);
-/// - command-line flags named like those keys (`--token VALUE`, `--password=VALUE`);
+/// - provider tokens by their shape (``RedactionRules/tokenShapes``: `ghp_…`, `github_pat_…`, `glpat-…`,
+///   `xoxb-…`, `AKIA…`);
+/// - assignments to a credential name (``RedactionRules/isCredentialName(_:)``) written as `name=value`,
+///   `name: value` or `"name":"value"`, the name possibly dotted or prefixed (`db.password=…`,
+///   `spring.datasource.password: …`, `DB_PASS=…`, `-Ddb.password=…`); a YAML key at the start of its line takes
+///   the rest of the line (and a `|`/`>` block scalar its indented lines);
+/// - command-line flags named like credentials (`--token VALUE`, `--db-password=VALUE`);
 /// - the password of a URL (`scheme://user:PASSWORD@host`).
 ///
 /// A match is replaced by a marker `[REDACTED <kind>]`, or `[REDACTED <kind> hmac-sha256:<salt id>:<hex>]`
@@ -26,18 +31,19 @@ public struct Redactor: Sendable {
         case bearer
         /// A JSON Web Token.
         case jwt
-        /// The value of a credential field such as `password=` or `token:`.
+        /// The value of a credential field such as `password=` or `token:`, or of a credential flag.
         case credential
         /// The password part of a URL.
         case urlPassword = "url-password"
+        /// A GitHub token (`ghp_…`, `github_pat_…`).
+        case githubToken = "github-token"
+        /// A GitLab token (`glpat-…`).
+        case gitlabToken = "gitlab-token"
+        /// A Slack token (`xoxb-…`, `xoxp-…`).
+        case slackToken = "slack-token"
+        /// An AWS access key id (`AKIA…`, `ASIA…`).
+        case awsAccessKey = "aws-access-key"
     }
-
-    /// Field names whose value is a credential (compared case-insensitively, as whole words).
-    public static let credentialKeys: [String] = [
-        "client-key-data", "client-key", "client-secret", "client_secret", "password", "passwd", "token",
-        "id-token", "id_token", "access-token", "access_token", "refresh-token", "refresh_token", "api-key",
-        "api_key", "apikey", "secret-key", "secret_key", "aws_secret_access_key", "bearer-token", "bearer_token",
-    ]
 
     /// The marker prefix every redaction starts with.
     public static let markerPrefix = "[REDACTED "
@@ -73,17 +79,13 @@ public struct Redactor: Sendable {
     // MARK: - Scanner
 
     private static let markerWord = Array("[REDACTED".utf8)
-    private static let credentialKeyBytes: [[UInt8]] = credentialKeys.map { Array($0.utf8) }
 
     /// Bytes at which a match can start: a table lookup keeps the common case (nothing to redact) one pass.
+    /// Assignments are found at their separator (`=`, `:`) and looked at backwards for the name.
     private static let interesting: [Bool] = {
         var table = [Bool](repeating: false, count: 256)
-        for byte in "-:bBeL".utf8 { table[Int(byte)] = true }
-        for key in credentialKeys {
-            let first = key.utf8.first!
-            table[Int(first)] = true
-            table[Int(first & ~0x20)] = true  // upper case
-        }
+        for byte in "-:=bBeL".utf8 { table[Int(byte)] = true }
+        for byte in RedactionRules.tokenFirstBytes { table[Int(byte)] = true }
         return table
     }()
 
@@ -130,16 +132,15 @@ public struct Redactor: Sendable {
 
     private func match(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
         switch bytes[index] {
-        case UInt8(ascii: "-"): return pemPrivateKey(at: index, in: bytes)
-        case UInt8(ascii: ":"): return urlPassword(at: index, in: bytes)
-        case UInt8(ascii: "L"):
-            if let found = wrappedPrivateKey(at: index, in: bytes) { return found }
-        case UInt8(ascii: "e"):
-            if let found = jwt(at: index, in: bytes) { return found }
+        case UInt8(ascii: "-"): return pemPrivateKey(at: index, in: bytes) ?? flag(at: index, in: bytes)
+        case UInt8(ascii: ":"): return urlPassword(at: index, in: bytes) ?? assignment(at: index, in: bytes)
+        case UInt8(ascii: "="): return assignment(at: index, in: bytes)
+        case UInt8(ascii: "L"): if let found = wrappedPrivateKey(at: index, in: bytes) { return found }
+        case UInt8(ascii: "e"): return jwt(at: index, in: bytes)
+        case UInt8(ascii: "b"), UInt8(ascii: "B"): return bearer(at: index, in: bytes)
         default: break
         }
-        if let found = bearer(at: index, in: bytes) { return found }
-        return credentialField(at: index, in: bytes)
+        return providerToken(at: index, in: bytes)
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {
@@ -202,6 +203,16 @@ public struct Redactor: Sendable {
     private static let pemEnd = Array("-----END ".utf8)
     private static let privateKeyLabel = Array("PRIVATE KEY".utf8)
 
+    /// Whether `label` holds `literal` (`PRIVATE KEY` in `RSA PRIVATE KEY`, `PGP PRIVATE KEY BLOCK`).
+    private static func contains(_ literal: [UInt8], in label: some Collection<UInt8>) -> Bool {
+        let label = Array(label)
+        guard label.count >= literal.count else { return false }
+        for start in 0...(label.count - literal.count) where label[start..<(start + literal.count)].elementsEqual(literal) {
+            return true
+        }
+        return false
+    }
+
     private func pemPrivateKey(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
         guard Self.hasPrefix(Self.pemBegin, at: index, in: bytes) else { return nil }
         let labelStart = index + Self.pemBegin.count
@@ -209,8 +220,7 @@ public struct Redactor: Sendable {
             return nil
         }
         let label = bytes[labelStart..<labelEnd]
-        guard label.count >= Self.privateKeyLabel.count, Array(label.suffix(Self.privateKeyLabel.count)) == Self.privateKeyLabel
-        else { return nil }
+        guard Self.contains(Self.privateKeyLabel, in: label) else { return nil }
         // The block runs to the matching END line; without one, everything after BEGIN is key material.
         var searchFrom = labelEnd + Self.pemDashes.count
         while let end = Self.find(Self.pemEnd, from: searchFrom, in: bytes) {
@@ -237,9 +247,7 @@ public struct Redactor: Sendable {
         guard let decoded = Data(base64Encoded: Data(bytes[index..<(index + headerLength)])) else { return nil }
         let header = Array(decoded)
         guard let lineEnd = header.dropFirst(5).firstIndex(of: UInt8(ascii: "-")) else { return nil }
-        let label = header[..<lineEnd]
-        guard label.count >= Self.privateKeyLabel.count, Array(label.suffix(Self.privateKeyLabel.count)) == Self.privateKeyLabel
-        else { return nil }
+        guard Self.contains(Self.privateKeyLabel, in: header[..<lineEnd]) else { return nil }
         return Match(kind: .privateKey, start: index, end: end)
     }
 
@@ -310,57 +318,187 @@ public struct Redactor: Sendable {
         return Match(kind: .urlPassword, start: colon + 1, end: position)
     }
 
-    private func credentialField(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
-        // A command-line flag (`--token VALUE`, `--password=VALUE`) also takes a space as its separator.
-        let isFlag =
-            index >= 2 && bytes[index - 1] == UInt8(ascii: "-") && bytes[index - 2] == UInt8(ascii: "-")
-            && (index == 2 || !Self.isWordByte(bytes[index - 3]))
-        if !isFlag, index > 0, Self.isWordByte(bytes[index - 1]) || bytes[index - 1] == UInt8(ascii: ".") { return nil }
-        for key in Self.credentialKeyBytes where Self.hasPrefix(key, at: index, in: bytes, ignoringCase: true) {
-            var position = index + key.count
-            if isFlag, position < bytes.count, bytes[position] == UInt8(ascii: " ") {
-                while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
-                var end = position
-                while end < bytes.count, !(bytes[end] == UInt8(ascii: " ") || bytes[end] == UInt8(ascii: "\n")) { end += 1 }
-                guard end > position, bytes[position] != UInt8(ascii: "-"), bytes[position] != UInt8(ascii: "[") else { return nil }
-                return Match(kind: .credential, start: position, end: end)
+    // MARK: - Names and values
+
+    /// Bytes a name may hold (`db.password`, `DB_PASS`, `client-key-data`).
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        isWordByte(byte) || byte == UInt8(ascii: ".")
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+
+    private static func isQuote(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\\")
+    }
+
+    private static let redactedWord = Array("redacted".utf8)
+    private static let redactedPlaceholder = Array("<redacted>".utf8)
+
+    /// Whether a value at `start` is a marker written earlier (`[REDACTED …]`, which keeps scrubbing idempotent)
+    /// or a placeholder that says a value was taken out (`REDACTED`, `<redacted>`, as a Mermaid chart or an
+    /// error message shows them).
+    private static func isRedactedAlready(at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if bytes[start] == UInt8(ascii: "[") { return hasPrefix(markerWord, at: start, in: bytes) }
+        if hasPrefix(redactedPlaceholder, at: start, in: bytes, ignoringCase: true) { return true }
+        let end = start + redactedWord.count
+        return hasPrefix(redactedWord, at: start, in: bytes, ignoringCase: true) && (end == bytes.count || !isWordByte(bytes[end]))
+    }
+
+    /// Whether only indentation, a list dash or quotes stand between the start of the line and `index`.
+    private static func startsLine(_ index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var position = index - 1
+        while position >= 0 {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { return true }
+            guard isSpace(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") else {
+                return false
             }
-            // Closing quotes of a JSON or YAML key (possibly escaped inside a JSON string), then the separator.
-            while position < bytes.count, [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "\\")].contains(bytes[position]) {
-                position += 1
+            position -= 1
+        }
+        return true
+    }
+
+    /// The indentation of the line `index` is on.
+    private static func indentation(ofLineAt index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var start = index
+        while start > 0, bytes[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+        var end = start
+        while end < bytes.count, isSpace(bytes[end]) { end += 1 }
+        return end - start
+    }
+
+    /// `name=value`, `name: value`, `"name":"value"` (found at the separator) where the name is a credential's.
+    private func assignment(at separator: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
+        let count = bytes.count
+        let colon = bytes[separator] == UInt8(ascii: ":")
+        // `==`, `::`, `!=`, `<=`: comparisons and scopes, not assignments.
+        if separator + 1 < count, bytes[separator + 1] == bytes[separator] { return nil }
+        if separator > 0, bytes[separator - 1] == bytes[separator] { return nil }
+        // Backwards: spaces, the closing quotes of a JSON or YAML key (possibly escaped), then the name.
+        var position = separator - 1
+        while position >= 0, Self.isSpace(bytes[position]) { position -= 1 }
+        let beforeQuotes = position
+        while position >= 0, Self.isQuote(bytes[position]) { position -= 1 }
+        let quotedName = position != beforeQuotes
+        let nameEnd = position + 1
+        while position >= 0, Self.isNameByte(bytes[position]) { position -= 1 }
+        if colon, !quotedName {
+            // An unquoted `name:` is YAML only at the start of a line or inside a flow mapping (`{a: 1, password: x}`).
+            // `name:value` without a space is an image tag or a host and port (`ghcr.io/x/token-service:1.2`,
+            // `token-service:8080`), and `default/db-secret: …` or `Secret db-secret: …` in a message names an
+            // object: neither is an assignment.
+            guard separator + 1 < count, Self.isSpace(bytes[separator + 1]) else { return nil }
+            var before = position
+            while before >= 0, Self.isSpace(bytes[before]) { before -= 1 }
+            let flow = before >= 0 && (bytes[before] == UInt8(ascii: "{") || bytes[before] == UInt8(ascii: ","))
+            guard flow || Self.startsLine(position + 1, in: bytes) else { return nil }
+        }
+        var nameStart = position + 1
+        while nameStart < nameEnd, bytes[nameStart] == UInt8(ascii: "-") { nameStart += 1 }  // `--db-password=`
+        guard nameStart < nameEnd, RedactionRules.isCredentialName(bytes[nameStart..<nameEnd]) else { return nil }
+
+        // Forwards: spaces, opening quotes, the value.
+        var start = separator + 1
+        while start < count, Self.isSpace(bytes[start]) { start += 1 }
+        var quote: UInt8?
+        while start < count, Self.isQuote(bytes[start]) {
+            if bytes[start] != UInt8(ascii: "\\") { quote = bytes[start] }
+            start += 1
+        }
+        guard start < count else { return nil }
+        if Self.isRedactedAlready(at: start, in: bytes) { return nil }
+        var end = start
+        // A YAML key at the start of its line takes the rest of the line (`password: correct horse`).
+        let wholeLine = quote == nil && colon && Self.startsLine(position + 1, in: bytes)
+        while end < count {
+            let byte = bytes[end]
+            if let quote {
+                if byte == quote || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\n") { break }
+            } else if wholeLine {
+                if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") { break }
+                if byte == UInt8(ascii: "#"), end > start, Self.isSpace(bytes[end - 1]) { break }  // a YAML comment
+            } else if Self.isSpace(byte) || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: ",")
+                || byte == UInt8(ascii: "}") || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\"")
+                || byte == UInt8(ascii: "'")
+            {
+                break
             }
-            while position < bytes.count, bytes[position] == UInt8(ascii: " ") { position += 1 }
-            guard position < bytes.count, bytes[position] == UInt8(ascii: ":") || bytes[position] == UInt8(ascii: "=") else {
-                continue
-            }
-            position += 1
-            while position < bytes.count, bytes[position] == UInt8(ascii: " ") || bytes[position] == UInt8(ascii: "\t") {
-                position += 1
-            }
-            var quote: UInt8?
-            while position < bytes.count, [UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "\\")].contains(bytes[position]) {
-                if bytes[position] != UInt8(ascii: "\\") { quote = bytes[position] }
-                position += 1
-            }
-            let start = position
-            var end = start
-            while end < bytes.count {
-                let byte = bytes[end]
-                if let quote {
-                    if byte == quote || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\n") { break }
-                } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
-                    || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}")
-                    || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "&") || byte == UInt8(ascii: "\"")
-                    || byte == UInt8(ascii: "'")
-                {
-                    break
-                }
-                end += 1
-            }
-            guard end > start else { return nil }
-            // A marker written earlier is left alone, which keeps scrubbing idempotent.
-            if bytes[start] == UInt8(ascii: "["), Self.hasPrefix(Self.markerWord, at: start, in: bytes) { return nil }
-            return Match(kind: .credential, start: start, end: end)
+            end += 1
+        }
+        while wholeLine, end > start, Self.isSpace(bytes[end - 1]) { end -= 1 }
+        guard end > start else { return nil }
+        if wholeLine, bytes[start] == UInt8(ascii: "|") || bytes[start] == UInt8(ascii: ">"), end - start <= 3 {
+            return blockScalar(after: end, keyAt: nameStart, start: start, in: bytes)
+        }
+        // `token: Bearer abc…`: the credential is the word after the scheme.
+        if quote == nil, !wholeLine, end < count, Self.isSpace(bytes[end]),
+            Self.hasPrefix(Self.bearerWord, at: start, in: bytes, ignoringCase: true) && end - start == Self.bearerWord.count
+                || Self.hasPrefix(Self.basicWord, at: start, in: bytes, ignoringCase: true) && end - start == Self.basicWord.count
+        {
+            var next = end
+            while next < count, Self.isSpace(bytes[next]) { next += 1 }
+            while next < count, Self.isTokenByte(bytes[next]) { next += 1 }
+            end = next
+        }
+        return Match(kind: .credential, start: start, end: end)
+    }
+
+    /// A YAML block scalar (`password: |`): the indicator and every following line indented deeper than the key.
+    private func blockScalar(after indicatorEnd: Int, keyAt key: Int, start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
+        let keyIndent = Self.indentation(ofLineAt: key, in: bytes)
+        var end = indicatorEnd
+        var lineStart = indicatorEnd
+        while lineStart < bytes.count, bytes[lineStart] == UInt8(ascii: "\n") || bytes[lineStart] == UInt8(ascii: "\r") {
+            lineStart += 1
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            var indent = lineStart
+            while indent < lineEnd, Self.isSpace(bytes[indent]) { indent += 1 }
+            let blank = indent == lineEnd || (indent + 1 == lineEnd && bytes[indent] == UInt8(ascii: "\r"))
+            if !blank, indent - lineStart <= keyIndent { break }
+            if !blank { end = lineEnd }
+            lineStart = lineEnd
+        }
+        return Match(kind: .credential, start: start, end: end)
+    }
+
+    /// A command-line flag with its value after a space (`--token VALUE`); `--token=VALUE` is an assignment.
+    private func flag(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
+        let count = bytes.count
+        guard index + 2 < count, bytes[index + 1] == UInt8(ascii: "-"), index == 0 || !Self.isWordByte(bytes[index - 1]) else {
+            return nil
+        }
+        var nameEnd = index + 2
+        while nameEnd < count, Self.isNameByte(bytes[nameEnd]) { nameEnd += 1 }
+        guard nameEnd > index + 2, nameEnd < count, Self.isSpace(bytes[nameEnd]),
+            RedactionRules.isCredentialName(bytes[(index + 2)..<nameEnd])
+        else { return nil }
+        var start = nameEnd
+        while start < count, Self.isSpace(bytes[start]) { start += 1 }
+        var end = start
+        while end < count, !(Self.isSpace(bytes[end]) || bytes[end] == UInt8(ascii: "\n") || bytes[end] == UInt8(ascii: "\r")
+            || bytes[end] == UInt8(ascii: "\"") || bytes[end] == UInt8(ascii: "'"))
+        {
+            end += 1
+        }
+        guard end > start, bytes[start] != UInt8(ascii: "-"), !Self.isRedactedAlready(at: start, in: bytes) else { return nil }
+        return Match(kind: .credential, start: start, end: end)
+    }
+
+    /// A provider token recognised by its prefix (``RedactionRules/tokenShapes``), standing alone as a word.
+    private func providerToken(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
+        if index > 0, RedactionRules.isAlphanumeric(bytes[index - 1]) || bytes[index - 1] == UInt8(ascii: "_") { return nil }
+        for shape in RedactionRules.tokenShapes where shape.prefix[0] == bytes[index] {
+            guard Self.hasPrefix(shape.prefix, at: index, in: bytes) else { continue }
+            let bodyStart = index + shape.prefix.count
+            var end = bodyStart
+            while end < bytes.count, end - bodyStart <= shape.maximumLength, shape.allowed(bytes[end]) { end += 1 }
+            let length = end - bodyStart
+            guard length >= shape.minimumLength, length <= shape.maximumLength else { continue }
+            if end < bytes.count, RedactionRules.isAlphanumeric(bytes[end]) { continue }
+            return Match(kind: shape.kind, start: index, end: end)
         }
         return nil
     }

@@ -58,7 +58,7 @@ public struct CaptureSummary: Sendable {
     /// Total objects.
     public var objectCount: Int { counts.values.reduce(0) { $0 + $1.values.reduce(0, +) } }
 
-    /// The markdown page.
+    /// The markdown page, scrubbed by ``Redactor/standard``.
     public func markdown() -> String {
         var lines: [String] = []
         let time = Self.timestamp(takenAt)
@@ -128,7 +128,8 @@ public struct CaptureSummary: Sendable {
             lines.append("")
             lines += lokiTable(sample)
         }
-        return lines.joined(separator: "\n") + "\n"
+        // The capture page's choke point (its objects and errors may come straight from the capture).
+        return Redactor.standard.scrub(lines.joined(separator: "\n") + "\n")
     }
 
     /// A table for one Loki sample.

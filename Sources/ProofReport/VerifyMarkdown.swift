@@ -57,20 +57,33 @@ public enum VerifyMarkdown {
     }
 
     /// Every lowercase 64-hex-digit token of `text` with its 1-based line number (digests a proof quotes).
+    /// The HMAC of a redaction marker (`[REDACTED kind hmac-sha256:<salt id>:<hex>]`, also with its `:` blanked
+    /// out as in a Mermaid chart) is no digest and is left out.
     public static func digests(in text: String) -> [(line: Int, digest: String)] {
         var found: [(Int, String)] = []
         for (index, line) in lines(text).enumerated() {
-            var run: [UInt8] = []
-            for byte in line.utf8 + [0x20] {
-                if (byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102) {
-                    run.append(byte)
-                } else {
-                    if run.count == 64 { found.append((index + 1, String(decoding: run, as: UTF8.self))) }
-                    run.removeAll(keepingCapacity: true)
+            let bytes = Array(line.utf8) + [0x20]
+            var start = 0
+            for (offset, byte) in bytes.enumerated() where !((byte >= 48 && byte <= 57) || (byte >= 97 && byte <= 102)) {
+                if offset - start == 64, !isMarkerHMAC(bytes, at: start) {
+                    found.append((index + 1, String(decoding: bytes[start..<offset], as: UTF8.self)))
                 }
+                start = offset + 1
             }
         }
         return found
+    }
+
+    /// Whether the hex run at `start` follows `hmac-sha256` and a 16-hex salt id (each followed by `:` or a space).
+    static func isMarkerHMAC(_ bytes: [UInt8], at start: Int) -> Bool {
+        let prefix = Array("hmac-sha256".utf8)
+        let saltStart = start - 17
+        guard saltStart - 1 - prefix.count >= 0, [0x3A, 0x20].contains(bytes[start - 1]), [0x3A, 0x20].contains(bytes[saltStart - 1]) else {
+            return false
+        }
+        let salt = bytes[saltStart..<(start - 1)]
+        guard salt.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return false }
+        return bytes[(saltStart - 1 - prefix.count)..<(saltStart - 1)].elementsEqual(prefix)
     }
 
     /// Run ids (26 Crockford base32 characters) named in `text`, in order of first appearance.

@@ -87,6 +87,8 @@ extension EvidenceStore {
     /// Records a finished step and returns its sequence number in the run.
     @discardableResult
     public func recordStep(_ step: StepRecord, run: RunID) async throws -> Int {
+        // The name too: `{{variables}}` saved from answers are filled into it.
+        let name = redaction.redactor.scrub(step.name)
         let message = step.message.map(redaction.redactor.scrub)
         let detail = storedJSON(step.detail)
         let path = path
@@ -99,7 +101,7 @@ extension EvidenceStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    run.rawValue, sequence, step.name, step.kind, step.phase, Timestamp.format(step.startedAt),
+                    run.rawValue, sequence, name, step.kind, step.phase, Timestamp.format(step.startedAt),
                     Timestamp.format(step.finishedAt), step.status.rawValue, message, detail,
                 ])
             return sequence

@@ -91,4 +91,26 @@ struct SecretRedactionTests {
         }
         #expect(try await store.verifyIntegrity(run: run).isEmpty)
     }
+
+    @Test("Loki lines (a streams result), step names and details keep no credential")
+    func lokiLinesAndSteps() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(RunInfo(scenario: "loki-lines"))
+        let github = "ghp_plantedLOKI0123456789abcdefghijkl"
+        let streams: JSON = ["resultType": "streams", "result": [[
+            "stream": ["namespace": "fastapi-dev"],
+            "values": [["1796000000000000000", .string("level=info msg=login DB_PASS=plantedLokiPass token \(github)")]],
+        ]]]
+        _ = try await store.writeSnapshot(run: run, label: "one", objects: [], lokiSamples: [LokiSample(name: "lines", query: "{namespace=\"fastapi-dev\"}", result: streams)])
+        try await store.recordStep(StepRecord(
+            name: "GET /login?access_token=plantedStepName", kind: "http", startedAt: .now, finishedAt: .now, status: .failed,
+            message: "token is \"x\"", detail: ["stdout": "export GITHUB_PAT=plantedStepDetail"]), run: run)
+        for planted in ["plantedLokiPass", github, "plantedStepName", "plantedStepDetail"] {
+            #expect(!(try directory.storeBytes()).contains(bytes: Array(planted.utf8)), "\(planted) leaked into the store")
+        }
+        let snapshot = try #require(try await store.snapshots(run: run).first)
+        let sample = try #require(try await store.lokiSamples(snapshot: snapshot.id).first)
+        #expect(sample.result?[path: ["result"]]?[0]?["stream"] == ["namespace": "fastapi-dev"], "labels are kept")
+    }
 }

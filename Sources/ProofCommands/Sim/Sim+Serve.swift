@@ -123,30 +123,30 @@ extension Proof.Sim {
             let cluster = try await SimulatedCluster.start(options)
             if let chaos {
                 try cluster.chaos.apply(jsonText: chaos)
-                print("chaos switches: \(cluster.chaos.json.canonicalString) (change them at /_sim/chaos)")
+                Console.out("chaos switches: \(cluster.chaos.json.canonicalString) (change them at /_sim/chaos)")
             }
             if let argo, let argoCDFaults {
                 try argo.faults.apply(try Self.argoCDFaultsJSON(argoCDFaults))
-                print("Argo CD faults: \(argo.faults.json.canonicalString) (change them at /_sim/argocd/faults)")
+                Console.out("Argo CD faults: \(argo.faults.json.canonicalString) (change them at /_sim/argocd/faults)")
             }
             if let argo {
-                print("Argo CD syncs from the Git repository \(argo.repository.path) (commit there to deploy; faults: /_sim/argocd/faults)")
+                Console.out("Argo CD syncs from the Git repository \(argo.repository.path) (commit there to deploy; faults: /_sim/argocd/faults)")
             }
             try cluster.writeKubeconfig(to: kubeconfigOut)
             let path = URL(fileURLWithPath: kubeconfigOut).standardizedFileURL.path
             if let report = cluster.seedReport {
-                print("seeded \(report.created) objects from \(report.files) files under \(platform)")
-                for skipped in report.skipped { print("  skipped: \(skipped)") }
+                Console.out("seeded \(report.created) objects from \(report.files) files under \(platform)")
+                for skipped in report.skipped { Console.out("  skipped: \(skipped)") }
             }
-            print("simulated cluster listening on \(cluster.url) (\(cluster.state.count) objects)")
-            print("kubeconfig: \(path)")
-            print("  export KUBECONFIG=\(path)")
-            print("  kubectl get pods -A")
-            print("press Ctrl-C to stop")
+            Console.out("simulated cluster listening on \(cluster.url) (\(cluster.state.count) objects)")
+            Console.out("kubeconfig: \(path)")
+            Console.out("  export KUBECONFIG=\(path)")
+            Console.out("  kubectl get pods -A")
+            Console.out("press Ctrl-C to stop")
             fflush(nil)
             await Self.waitForTermination()
             await cluster.stop()
-            print("simulated cluster stopped")
+            Console.out("simulated cluster stopped")
         }
 
         /// Suspends until SIGINT or SIGTERM.

@@ -31,13 +31,13 @@ extension Proof.Sim.Serve {
         }
         let server = try await CassetteServer.start(entries: entries, port: port, token: token, pace: pace)
         try server.writeKubeconfig(to: kubeconfigOut)
-        print("replaying \(entries.count) HTTP exchanges of run \(run) on \(server.url)")
-        print("kubeconfig: \(URL(fileURLWithPath: kubeconfigOut).standardizedFileURL.path)")
-        print("an unexpected request is answered with a Status 500 naming the expected one; press Ctrl-C to stop")
+        Console.out("replaying \(entries.count) HTTP exchanges of run \(run) on \(server.url)")
+        Console.out("kubeconfig: \(URL(fileURLWithPath: kubeconfigOut).standardizedFileURL.path)")
+        Console.out("an unexpected request is answered with a Status 500 naming the expected one; press Ctrl-C to stop")
         fflush(nil)
         await waitForTermination()
         await server.stop()
-        print("served \(server.served) of \(server.total) exchanges; \(server.unexpected.count) unexpected request(s)")
-        for line in server.unexpected.prefix(20) { print("  unexpected: \(line)") }
+        Console.out("served \(server.served) of \(server.total) exchanges; \(server.unexpected.count) unexpected request(s)")
+        for line in server.unexpected.prefix(20) { Console.out("  unexpected: \(line)") }
     }
 }

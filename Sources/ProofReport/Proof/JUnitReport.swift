@@ -5,7 +5,7 @@ import ProofStore
 /// JUnit XML for CI: one `<testsuite>` per scenario, one `<testcase>` per invariant × capture (named
 /// `invariant @ N. label`), whose `<failure>`/`<error>` text is the finding. Follows the common (Ant/Jenkins)
 /// JUnit schema: counts on every suite, ISO 8601 timestamps without zone, every text and attribute escaped,
-/// characters XML 1.0 forbids removed. A step that failed or timed out adds a `step N: name` testcase with a
+/// characters XML 1.0 forbids removed, credentials scrubbed (``Redactor/standard``). A step that failed or timed out adds a `step N: name` testcase with a
 /// `<failure>`; a run that could not execute adds a `run` testcase with an `<error>`.
 public enum JUnitReport {
     /// Renders the runs, grouped by scenario in the order first seen.
@@ -134,8 +134,11 @@ public enum JUnitReport {
         return out
     }
 
+    /// Every text and attribute passes here before it is escaped: the JUnit file's choke point for
+    /// ``Redactor/standard`` (before escaping, so `&quot;` cannot hide a `password="…"` from it).
     static func legal(_ value: String) -> String {
-        String(String.UnicodeScalarView(value.unicodeScalars.filter { scalar in
+        let value = Redactor.standard.scrub(value)
+        return String(String.UnicodeScalarView(value.unicodeScalars.filter { scalar in
             let v = scalar.value
             return v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v) || (0x10000...0x10FFFF).contains(v)
         }))

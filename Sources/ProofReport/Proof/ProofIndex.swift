@@ -1,4 +1,5 @@
 import Foundation
+import ProofCore
 
 /// The index of the proof directory (`docs/proof/README.md`): one row per proof — scenario, time, verdict,
 /// link — newest first, regenerated from the files themselves (their first-line `<!-- proof: … -->` header).
@@ -78,7 +79,7 @@ public enum ProofIndex {
             out.append("")
         }
         out += formatSection
-        return out.joined(separator: "\n") + "\n"
+        return Redactor.standard.scrub(out.joined(separator: "\n") + "\n")
     }
 
     /// A link destination for a relative path: `<…>` around it when it has spaces or parentheses.

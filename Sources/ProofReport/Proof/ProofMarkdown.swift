@@ -8,7 +8,8 @@ import ProofStore
 /// changes between consecutive captures, the evidence digests and the command that re-checks it all.
 ///
 /// A pure function of ``ProofInput``: no clock, no environment, stable ordering — re-rendering from the store
-/// gives the same bytes (what `proof verify` relies on).
+/// gives the same bytes (what `proof verify` relies on). The text is scrubbed by ``Redactor/standard`` on its
+/// way out.
 public enum ProofMarkdown {
     /// Kinds left out of the change list between captures: they change at every capture by nature.
     public static let diffIgnoredKinds: Set<String> = ["Event", "Lease", "EndpointSlice", "Endpoints"]
@@ -53,7 +54,9 @@ public enum ProofMarkdown {
         out += changesSection(input, writer)
         out += digestsSection(input, writer)
         out += recheckSection(input, writer)
-        return out.joined(separator: "\n") + "\n"
+        // The markdown's choke point: what the store holds is redacted already; this also covers stores written
+        // before a rule existed. Re-rendering (`proof verify`) goes through the same call.
+        return Redactor.standard.scrub(out.joined(separator: "\n") + "\n")
     }
 
     // MARK: Sections
@@ -270,5 +273,9 @@ public enum ProofMarkdown {
     static func short(_ uid: String?) -> String { uid.map { String($0.prefix(8)) } ?? "—" }
 
     /// A Mermaid task/section name: only characters Mermaid's gantt grammar never misreads.
-    static func mermaid(_ text: String) -> String { Markdown.escape(text, as: .mermaid) }
+    static func mermaid(_ text: String) -> String {
+        // Scrubbed before the characters a credential rule looks for (`=`, `:`) are blanked out; a marker shows
+        // as the word `REDACTED`.
+        Markdown.escape(Redactor.standard.scrub(text), as: .mermaid)
+    }
 }

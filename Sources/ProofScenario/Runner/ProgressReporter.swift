@@ -1,7 +1,12 @@
 import Foundation
+import ProofCore
 
 /// Shows a run's progress: on a terminal, one updating line (the step, and what a wait waits for); elsewhere
 /// (CI, pipes) plain lines for step starts and ends only.
+///
+/// Every line goes through ``Redactor/standard`` on its way out (the console's choke point for a run): step
+/// names, messages, findings and errors never show a credential, whatever produced them. Immutable, so
+/// `Sendable` as it is; `write` is called on whatever task reports.
 public final class ProgressReporter: Sendable {
     /// Where lines go.
     public enum Mode: Sendable {
@@ -27,6 +32,7 @@ public final class ProgressReporter: Sendable {
 
     /// A step (or a phase) begins or ends: a full line in every mode.
     public func line(_ text: String) {
+        let text = Redactor.standard.scrub(text)
         switch mode {
         case .terminal: write("\r\u{1B}[2K" + text + "\n")
         case .plain: write(text + "\n")
@@ -37,6 +43,7 @@ public final class ProgressReporter: Sendable {
     /// What the current step is doing now: the updating line on a terminal, nothing elsewhere.
     public func status(_ text: String) {
         guard case .terminal = mode else { return }
+        let text = Redactor.standard.scrub(text)
         let width = 118
         let clipped = text.count > width ? String(text.prefix(width - 1)) + "…" : text
         write("\r\u{1B}[2K" + clipped)

@@ -8,9 +8,15 @@ import ProofCore
 public struct ObjectWaiter: Sendable {
     /// The cluster.
     public let client: KubernetesClient
+    /// How values the wait reports (progress, the timeout's difference) are shown: the store's, so a
+    /// credential shows as the same marker the evidence holds.
+    public let redaction: Redaction
 
-    /// A waiter over `client`.
-    public init(client: KubernetesClient) { self.client = client }
+    /// A waiter over `client` whose reports are redacted by `redaction`.
+    public init(client: KubernetesClient, redaction: Redaction) {
+        self.client = client
+        self.redaction = redaction
+    }
 
     /// Waits until `condition` holds for the objects `target` selects; returns the objects then.
     ///
@@ -25,11 +31,11 @@ public struct ObjectWaiter: Sendable {
             let list = try await client.list(type, namespace: namespace, labelSelector: target.labels)
             var objects = ObjectSet(target: target)
             for item in list.items { objects.apply(.added, item) }
-            if await Self.judge(objects, condition, target: target, state: state, progress: progress) { return objects.sorted }
+            if await Self.judge(objects, condition, target: target, redaction: redaction, state: state, progress: progress) { return objects.sorted }
             let options = WatchOptions(labelSelector: target.labels, serverTimeout: .seconds(60))
             for try await event in client.watch(type, namespace: namespace, from: list, options: options) {
                 guard objects.apply(event.type, event.object) else { continue }
-                if await Self.judge(objects, condition, target: target, state: state, progress: progress) { return objects.sorted }
+                if await Self.judge(objects, condition, target: target, redaction: redaction, state: state, progress: progress) { return objects.sorted }
             }
             throw ScenarioError(.cannotExecute, "the watch of \(target) ended before the condition held")
         }
@@ -73,11 +79,11 @@ public struct ObjectWaiter: Sendable {
 
 extension ObjectWaiter {
     /// Judges the current objects, remembers them as the last state seen and reports progress.
-    static func judge(_ objects: ObjectSet, _ condition: WaitCondition, target: ObjectTarget, state: LastSeen,
+    static func judge(_ objects: ObjectSet, _ condition: WaitCondition, target: ObjectTarget, redaction: Redaction, state: LastSeen,
         progress: @Sendable (String) async -> Void) async -> Bool
     {
         let current = objects.sorted
-        let (holds, difference) = condition.judge(current)
+        let (holds, difference) = condition.judge(current, redaction: redaction)
         await state.set(current, difference)
         await progress("waiting for \(target): \(holds ? "done" : difference)")
         return holds

@@ -18,8 +18,13 @@ public enum WaitCondition: Sendable {
     /// Every matching workload has finished rolling out (all replicas updated, ready and available).
     case rollout
 
-    /// Judges `objects`: whether the condition holds, and if not, how the state differs.
-    public func judge(_ objects: [JSON]) -> (holds: Bool, difference: String) {
+    /// Judges `objects`: whether the condition holds, and if not, how the state differs. The condition is
+    /// judged on the objects as they are; a value the difference shows is read from the object as `redaction`
+    /// normalises it (`data.password is "[REDACTED secret-value …]"`), so the message never holds a credential.
+    public func judge(_ objects: [JSON], redaction: Redaction) -> (holds: Bool, difference: String) {
+        func shown(_ object: JSON, _ path: String) -> String {
+            (redaction.normalize(object).value(atDottedPath: path) ?? .null).canonicalString
+        }
         func name(_ object: JSON) -> String {
             [object[path: ["metadata", "namespace"]]?.stringValue, object[path: ["metadata", "name"]]?.stringValue]
                 .compactMap { $0 }.joined(separator: "/")
@@ -32,14 +37,14 @@ public enum WaitCondition: Sendable {
         case .fieldEquals(let path, let value):
             if objects.isEmpty { return (false, "no matching object") }
             let wrong = objects.filter { !HTTPStep.equal($0.value(atDottedPath: path) ?? .null, value) }
-            return (wrong.isEmpty, wrong.map { "\(name($0)): \(path) is \(($0.value(atDottedPath: path) ?? .null).canonicalString), expected \(value.canonicalString)" }.joined(separator: "; "))
+            return (wrong.isEmpty, wrong.map { "\(name($0)): \(path) is \(shown($0, path)), expected \(value.canonicalString)" }.joined(separator: "; "))
         case .fieldMatches(let path, let pattern):
             if objects.isEmpty { return (false, "no matching object") }
             let wrong = objects.filter { object in
                 let value = object.value(atDottedPath: path) ?? .null
                 return (value.stringValue ?? value.canonicalString).range(of: pattern, options: .regularExpression) == nil
             }
-            return (wrong.isEmpty, wrong.map { "\(name($0)): \(path) is \(($0.value(atDottedPath: path) ?? .null).canonicalString), expected to match /\(pattern)/" }.joined(separator: "; "))
+            return (wrong.isEmpty, wrong.map { "\(name($0)): \(path) is \(shown($0, path)), expected to match /\(pattern)/" }.joined(separator: "; "))
         case .count(let min, let max, let equal):
             let n = objects.count
             var problems: [String] = []

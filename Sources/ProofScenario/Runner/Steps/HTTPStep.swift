@@ -118,7 +118,11 @@ public struct HTTPStep: StepAction {
                 var expected = written
                 if case .string(let text) = written { expected = .string(await context.substitute(text)) }
                 let actual = answer?.value(atDottedPath: dotted) ?? .null
-                if !Self.equal(actual, expected) { problems.append("\(dotted) is \(actual.canonicalString), expected \(expected.canonicalString)") }
+                if !Self.equal(actual, expected) {
+                    // Shown as the store would keep it: an answer may carry a credential (`token`).
+                    let shown = answer.map { context.session.store.redaction.normalizeDocument($0) }?.value(atDottedPath: dotted) ?? .null
+                    problems.append("\(dotted) is \(shown.canonicalString), expected \(expected.canonicalString)")
+                }
             }
             let text = String(decoding: response.body.prefix(2000), as: UTF8.self)
             let detail: JSON = [

@@ -147,7 +147,7 @@ public struct WaitStep: StepAction {
                 condition = .app(sync: sync, health: health, revision: await context.substitute(revision), min: min)
             }
             let type = try await context.resource(target)
-            let objects = try await ObjectWaiter(client: context.client).wait(
+            let objects = try await ObjectWaiter(client: context.client, redaction: session.store.redaction).wait(
                 for: target, condition, type: type, timeout: context.timeout, progress: progress)
             return .passed("\(objects.count) object(s) matched", detail: ["objects": .array(objects.map(ObjectWaiter.summary))])
         case .loki(let namespace, let service, let query, let minimum, let interval):
