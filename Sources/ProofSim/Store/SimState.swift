@@ -17,6 +17,13 @@ import Synchronization
 ///   write the same state twice do not loop.
 ///
 /// All methods are synchronous and thread-safe (one `Mutex`); they never block on I/O.
+///
+/// Lock rule: the mutex is never held while yielding to a stream, finishing one, resuming a continuation or
+/// doing I/O. A write collects the events it causes into `Storage.outbox` under the lock; `deliver()` yields
+/// them after the lock is released, one thread at a time, so every subscriber sees them in resourceVersion
+/// order. A cancelled watch's `onTermination` takes the lock only to remove its subscriber (it can never run
+/// inside a yield made under the lock, since there is none), and the removed continuation is released after
+/// the lock. `modify`'s body runs under the lock: it must not call back into `SimState`.
 public final class SimState: Sendable {
     /// The resource types this store knows.
     public let registry: ResourceRegistry
@@ -48,6 +55,22 @@ public final class SimState: Sendable {
 
     /// Total number of stored objects.
     public var count: Int { storage.withLock { $0.objects.values.reduce(0) { $0 + $1.count } } }
+
+    /// Runs `body` under the lock, then delivers the events it queued, after the lock is released.
+    func locked<T: Sendable>(_ body: (inout Storage) throws(SimError) -> T) throws(SimError) -> T {
+        defer { deliver() }
+        return try storage.withLock { (storage: inout Storage) throws(SimError) -> T in try body(&storage) }
+    }
+
+    /// Yields queued events to their subscribers outside the lock. Only one thread delivers at a time; a
+    /// thread that finds another delivering leaves its events to it, so per-subscriber order is kept.
+    func deliver() {
+        var batch = storage.withLock { $0.claimOutbox() }
+        while !batch.isEmpty {
+            for delivery in batch { delivery.continuation.yield(delivery.event) }
+            batch = storage.withLock { $0.nextOutboxBatch() }
+        }
+    }
 
     // MARK: Reads
 
@@ -107,7 +130,7 @@ public final class SimState: Sendable {
     @discardableResult
     public func create(_ object: JSON, as resource: ResourceType, dryRun: Bool = false) throws(SimError) -> JSON {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             try storage.create(object, as: resource, timestamp: timestamp, dryRun: dryRun)
         }
     }
@@ -133,7 +156,7 @@ public final class SimState: Sendable {
         throws(SimError) -> JSON
     {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             try storage.update(object, as: resource, subresource: subresource, timestamp: timestamp, dryRun: dryRun)
         }
     }
@@ -145,7 +168,7 @@ public final class SimState: Sendable {
         dryRun: Bool = false, _ body: (inout JSON) throws(SimError) -> Void) throws(SimError) -> JSON
     {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             guard var object = storage.objects[resource.qualifiedResource]?[Storage.key(resource, namespace, name)]
             else { throw .notFound(resource, name) }
             try body(&object)
@@ -161,7 +184,7 @@ public final class SimState: Sendable {
         subresource: String? = nil, dryRun: Bool = false) throws(SimError) -> JSON
     {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             guard let current = storage.objects[resource.qualifiedResource]?[Storage.key(resource, namespace, name)]
             else { throw .notFound(resource, name) }
             var patched = try type.apply(patch, to: current, kind: resource.kind)
@@ -185,7 +208,7 @@ public final class SimState: Sendable {
     {
         let timestamp = Self.timestamp(now())
         let graceful = gracefulPodDeletion && resource.group.isEmpty && resource.resource == "pods" && gracePeriodSeconds != 0
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> DeleteOutcome in
+        return try locked { (storage: inout Storage) throws(SimError) -> DeleteOutcome in
             try storage.delete(resource, namespace: namespace, name: name, propagation: propagation,
                 graceful: graceful, preconditionUID: preconditionUID,
                 preconditionResourceVersion: preconditionResourceVersion, timestamp: timestamp, dryRun: dryRun)
@@ -209,7 +232,7 @@ public final class SimState: Sendable {
     public func changes() -> AsyncStream<WatchEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
         let id = storage.withLock { $0.subscribe(nil, continuation) }
-        continuation.onTermination = { [weak self] _ in self?.storage.withLock { $0.unsubscribe(id) } }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return stream
     }
 
@@ -220,7 +243,8 @@ public final class SimState: Sendable {
         throws(SimError) -> AsyncStream<WatchEvent>
     {
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
-        let id = try storage.withLock { (storage: inout Storage) throws(SimError) -> Int in
+        let id = try locked { (storage: inout Storage) throws(SimError) -> Int in
+            var backlog: [WatchEvent] = []
             let matches: @Sendable (WatchEvent) -> Bool = { event in
                 event.resource.qualifiedResource == resource.qualifiedResource && (filter?.matches(event.object) ?? true)
             }
@@ -231,22 +255,28 @@ public final class SimState: Sendable {
                 if rv < storage.compactedRV {
                     throw .expired("too old resource version: \(rv) (\(storage.compactedRV))")
                 }
-                for event in storage.log where event.resourceVersion > rv && matches(event) {
-                    continuation.yield(event)
-                }
+                backlog = storage.log.filter { $0.resourceVersion > rv && matches($0) }
             } else {
                 let all = storage.objects[resource.qualifiedResource] ?? [:]
                 for key in all.keys.sorted() {
                     let object = all[key]!
                     if let filter, !filter.matches(object) { continue }
                     let rv = Int64(object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? storage.rv
-                    continuation.yield(WatchEvent(type: .added, resource: resource, object: object, resourceVersion: rv))
+                    backlog.append(WatchEvent(type: .added, resource: resource, object: object, resourceVersion: rv))
                 }
             }
+            // Queued ahead of any later change, and delivered by `locked` after the lock is released.
+            storage.outbox += backlog.map { Delivery(continuation: continuation, event: $0) }
             return storage.subscribe(matches, continuation)
         }
-        continuation.onTermination = { [weak self] _ in self?.storage.withLock { $0.unsubscribe(id) } }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return stream
+    }
+
+    /// Removes a subscriber; its continuation is released after the lock (never inside it).
+    func unsubscribe(_ id: Int) {
+        let removed = storage.withLock { $0.unsubscribe(id) }
+        _ = removed
     }
 
     /// Ends every open `changes()` and watch stream (the cluster is stopping).

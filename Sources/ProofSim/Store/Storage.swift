@@ -13,7 +13,17 @@ struct Subscriber: Sendable {
     var continuation: AsyncStream<WatchEvent>.Continuation
 }
 
+/// One event waiting in `Storage.outbox` for its subscriber.
+struct Delivery: Sendable {
+    var continuation: AsyncStream<WatchEvent>.Continuation
+    var event: WatchEvent
+}
+
 /// The mutable state behind `SimState`'s mutex. Every method here runs with the lock held.
+///
+/// Lock rule: nothing here yields to a stream, resumes a continuation, finishes a stream or does I/O. Events
+/// for subscribers are appended to `outbox` (in resourceVersion order) and `SimState` delivers them after
+/// the lock is released; removed subscribers are handed back so their continuations are released outside it.
 struct Storage: Sendable {
     var objects: [String: [String: JSON]] = [:]
     var types: [String: ResourceType] = [:]
@@ -23,6 +33,10 @@ struct Storage: Sendable {
     var compactedRV: Int64 = 0
     var subscribers: [Int: Subscriber] = [:]
     var nextSubscriber = 0
+    /// Events collected under the lock, delivered in order after it is released (see `SimState.deliver`).
+    var outbox: [Delivery] = []
+    /// Whether some thread is delivering `outbox` right now (only one does, so order is kept).
+    var delivering = false
     /// owner uid → dependents.
     var dependents: [String: Set<Address>] = [:]
     /// uid → address.
@@ -52,7 +66,26 @@ struct Storage: Sendable {
         return nextSubscriber
     }
 
-    mutating func unsubscribe(_ id: Int) { subscribers[id] = nil }
+    /// Removes a subscriber and returns it, so its continuation is released after the lock.
+    mutating func unsubscribe(_ id: Int) -> Subscriber? { subscribers.removeValue(forKey: id) }
+
+    /// Takes the outbox for delivery unless another thread is delivering (it will take these too).
+    mutating func claimOutbox() -> [Delivery] {
+        guard !delivering, !outbox.isEmpty else { return [] }
+        delivering = true
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
+    }
+
+    /// Called by the delivering thread after each batch: the next batch, or `[]` and delivery ends.
+    mutating func nextOutboxBatch() -> [Delivery] {
+        guard !outbox.isEmpty else {
+            delivering = false
+            return []
+        }
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
+    }
 
     mutating func emit(_ type: WatchEvent.Kind, _ resource: ResourceType, _ object: JSON) {
         let event = WatchEvent(type: type, resource: resource, object: object, resourceVersion: rv)
@@ -63,7 +96,7 @@ struct Storage: Sendable {
             log.removeFirst(drop)
         }
         for subscriber in subscribers.values where subscriber.filter?(event) ?? true {
-            subscriber.continuation.yield(event)
+            outbox.append(Delivery(continuation: subscriber.continuation, event: event))
         }
     }
 
