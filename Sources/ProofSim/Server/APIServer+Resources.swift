@@ -87,7 +87,7 @@ extension APIServer {
             try checkIdentity(&object, resource, namespace: namespace, name: name)
             if call.path.hasSuffix("/finalize") {
                 let finalizers = object[path: ["spec", "finalizers"]]
-                return Self.json(try core.state.modify(resource, namespace: namespace, name: name) { current in
+                return Self.json(try core.state.modify(resource, namespace: namespace, name: name, dryRun: call.dryRun) { current in
                     current.set(finalizers, at: ["spec", "finalizers"])
                 })
             }

@@ -308,11 +308,18 @@ struct Storage: Sendable {
         {
             throw .conflict(type, name)
         }
-        if dryRun { return .deleted(object) }
         let policy = propagation ?? .background
         let isPod = type.group.isEmpty && type.resource == "pods"
         let isNamespace = type.group.isEmpty && type.resource == "namespaces"
         var finalizers = object[path: ["metadata", "finalizers"]]?.arrayValue ?? []
+        if dryRun {
+            // What the client would get back, with nothing stored: marked for deletion when something holds it.
+            guard object[path: ["metadata", "deletionTimestamp"]] == nil else { return .pending(object) }
+            if finalizers.isEmpty && !isNamespace && !(isPod && graceful) { return .deleted(object) }
+            object.set(.string(timestamp), at: ["metadata", "deletionTimestamp"])
+            object.set(.int(isPod && graceful ? 30 : 0), at: ["metadata", "deletionGracePeriodSeconds"])
+            return .pending(object)
+        }
 
         if object[path: ["metadata", "deletionTimestamp"]] != nil {
             // Already being deleted: only a forced pod deletion (grace 0) moves it along.
