@@ -62,7 +62,7 @@ public final class SimulatedCluster: Sendable {
     public static func start(_ options: SimOptions = SimOptions(), services: ServiceHandlers = ServiceHandlers())
         async throws -> SimulatedCluster
     {
-        let state = SimState(eventLogCapacity: options.eventLogCapacity)
+        let state = SimState(eventLogCapacity: options.eventLogCapacity, eventHistory: options.eventHistory)
         let faults = FaultSwitchboard(options.faults)
         let chaos = ChaosSwitches(state: state)
         let token = options.token ?? Self.randomToken()
