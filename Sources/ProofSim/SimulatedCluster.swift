@@ -13,6 +13,9 @@ import Synchronization
 /// try cluster.writeKubeconfig(to: path)                        // then: kubectl --kubeconfig path get ns
 /// await cluster.stop()
 /// ```
+///
+/// Lock rule: `tasks` and `listener` are `Mutex`es held only to take or store the value; tasks are cancelled, streams
+/// finished and the listener closed after the lock is released.
 public final class SimulatedCluster: Sendable {
     /// The object store; in-sim controllers and tests read and write through it.
     public let state: SimState
