@@ -29,6 +29,14 @@ else
   echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, kubectl, git, openssl, curl, sqlite3, python3)"
 fi
 
+# simlock: the official Python Kubernetes client (PyPI `kubernetes`), used by the watch tests
+# (Tests/ProofSimTests/Store/PythonClientWatchTests.swift); installed only when missing.
+if ! python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  echo "setup: installing the Python kubernetes client (pip)"
+  python3 -m pip install --quiet --user kubernetes 2>/dev/null \
+    || python3 -m pip install --quiet --user --break-system-packages kubernetes
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   echo "setup: no 'swift' on PATH; install Swift 6.1 or newer (https://swift.org/install) and run again" >&2
   exit 1
