@@ -273,8 +273,13 @@ extension APIServer {
             return Self.watchError(error)
         }
         let stream = opened.stream
-        let initialEventsEnd: Int? = sendInitialEvents == true ? opened.initialEvents : nil
+        let synthetic = opened.initialEvents
+        let sendsInitialEventsEnd = sendInitialEvents == true
         let startVersion = opened.start
+        // Bookmarks carry a version up to which every event was sent on this stream (events are delivered after
+        // the store's lock, so the store's latest version may be ahead of what arrived here): the version asked
+        // for, or, after the synthetic ADDED events, the version they were taken at; none before that.
+        let requestedVersion: Int64 = from.flatMap { Int64($0) } ?? 0
         let timeout = call.query["timeoutSeconds"].flatMap(Int.init).map { Duration.seconds($0) }
             ?? .seconds(Int.random(in: 1800...3600))
         let dropAfter = call.dropWatchAfter
@@ -307,25 +312,22 @@ extension APIServer {
             }
             var sent = 0
             var firstTable = true
-            // Bookmarks carry a version every event up to which was sent on this stream (events are delivered
-            // after the store's lock, so the store's latest version may be ahead of what arrived here).
-            var lastVersion = startVersion
+            var lastVersion = synthetic > 0 ? 0 : (requestedVersion > 0 ? requestedVersion : startVersion)
             func bookmark(initialEventsEnd: Bool = false) -> JSON {
                 var metadata: JSON = ["resourceVersion": .string(String(lastVersion))]
                 if initialEventsEnd { metadata["annotations"] = ["k8s.io/initial-events-end": "true"] }
                 return ["type": "BOOKMARK", "object": ["kind": .string(resource.kind), "apiVersion": .string(resource.apiVersion),
                     "metadata": metadata]]
             }
-            if initialEventsEnd == 0 { try await Self.writeLine(bookmark(initialEventsEnd: true), to: &writer) }
+            if sendsInitialEventsEnd && synthetic == 0 { try await Self.writeLine(bookmark(initialEventsEnd: true), to: &writer) }
             for await item in output {
                 var line: JSON
                 switch item {
                 case .bookmark:
+                    if lastVersion == 0 { continue }
                     line = bookmark()
                 case .event(let event):
-                    if event.type != .added || sent >= (initialEventsEnd ?? 0) {
-                        lastVersion = max(lastVersion, event.resourceVersion)
-                    }
+                    if sent >= synthetic { lastVersion = max(lastVersion, event.resourceVersion) }
                     var object = event.object
                     if table {
                         object = Table.table(resource, objects: [object], resourceVersion: nil, continueToken: nil,
@@ -337,7 +339,10 @@ extension APIServer {
                 try await Self.writeLine(line, to: &writer)
                 if case .event = item {
                     sent += 1
-                    if sent == initialEventsEnd { try await Self.writeLine(bookmark(initialEventsEnd: true), to: &writer) }
+                    if sent == synthetic {
+                        lastVersion = max(lastVersion, startVersion)
+                        if sendsInitialEventsEnd { try await Self.writeLine(bookmark(initialEventsEnd: true), to: &writer) }
+                    }
                     if let dropAfter, sent >= dropAfter { break }
                 }
             }
