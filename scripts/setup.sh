@@ -67,6 +67,14 @@ if ! python3 -c "import importlib.util, sys; sys.exit(0 if importlib.util.find_s
     || python3 -m pip install --quiet --no-deps --ignore-requires-python --break-system-packages artoo-mermaid
 fi
 
+# simlock: the official Python Kubernetes client (PyPI `kubernetes`), used by the watch tests
+# (Tests/ProofSimTests/Store/PythonClientWatchTests.swift); installed only when missing.
+if ! python3 -c 'import kubernetes' >/dev/null 2>&1; then
+  echo "setup: installing the Python kubernetes client (pip)"
+  python3 -m pip install --quiet --user kubernetes 2>/dev/null \
+    || python3 -m pip install --quiet --user --break-system-packages kubernetes
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   echo "setup: no 'swift' on PATH; install Swift 6.1 or newer (https://swift.org/install) and run again" >&2
   exit 1

@@ -18,6 +18,9 @@ public struct SimOptions: Sendable {
     public var timing = Timing()
     /// Changes kept for watches resuming from a resourceVersion; older ones get 410.
     public var eventLogCapacity: Int = 50_000
+    /// How long changes are kept for watches and exact lists at an older resourceVersion (a real server keeps
+    /// about five minutes between etcd compactions); older ones get 410 Expired.
+    public var eventHistory: Duration = .seconds(300)
     /// How long a list `continue` token stays valid.
     public var continueTokenTTL: Duration = .seconds(300)
     /// Extra controllers started with the built-in ones (e.g. the Argo CD controller).

@@ -13,6 +13,9 @@ import Synchronization
 /// try cluster.writeKubeconfig(to: path)                        // then: kubectl --kubeconfig path get ns
 /// await cluster.stop()
 /// ```
+///
+/// Lock rule: `tasks` and `listener` are `Mutex`es held only to take or store the value; tasks are cancelled, streams
+/// finished and the listener closed after the lock is released.
 public final class SimulatedCluster: Sendable {
     /// The object store; in-sim controllers and tests read and write through it.
     public let state: SimState
@@ -62,7 +65,7 @@ public final class SimulatedCluster: Sendable {
     public static func start(_ options: SimOptions = SimOptions(), services: ServiceHandlers = ServiceHandlers())
         async throws -> SimulatedCluster
     {
-        let state = SimState(eventLogCapacity: options.eventLogCapacity)
+        let state = SimState(eventLogCapacity: options.eventLogCapacity, eventHistory: options.eventHistory)
         let faults = FaultSwitchboard(options.faults)
         let chaos = ChaosSwitches(state: state)
         let token = options.token ?? Self.randomToken()

@@ -44,7 +44,7 @@ struct RawAPITests {
         }
     }
 
-    @Test("watch from the list resourceVersion streams later changes; from a compacted one gets 410")
+    @Test("watch from the list resourceVersion streams later changes; from a compacted one gets an ERROR event with 410")
     func watchSemantics() async throws {
         try await SimFixture.withCluster({ $0.eventLogCapacity = 50 }) { cluster, client in
             let list = try await client.request("GET", "/api/v1/namespaces/default/configmaps").json
@@ -56,10 +56,14 @@ struct RawAPITests {
             #expect(events.first?["type"]?.stringValue == "ADDED")
             #expect(events.first?[path: ["object", "metadata", "name"]]?.stringValue == "watched")
 
+            // As a real server: HTTP 200, then one ERROR event holding the 410 Expired Status.
             let gone = try await client.request("GET", "/api/v1/pods?watch=1&resourceVersion=2")
-            #expect(gone.status == 410)
-            #expect(gone.json["reason"]?.stringValue == "Expired")
-            #expect(gone.json["kind"]?.stringValue == "Status")
+            #expect(gone.status == 200)
+            #expect(gone.lines.count == 1)
+            #expect(gone.lines.first?["type"]?.stringValue == "ERROR")
+            #expect(gone.lines.first?[path: ["object", "code"]] == 410)
+            #expect(gone.lines.first?[path: ["object", "reason"]]?.stringValue == "Expired")
+            #expect(gone.lines.first?[path: ["object", "kind"]]?.stringValue == "Status")
 
             // Without a resourceVersion: synthetic ADDED for what exists, then bookmarks when allowed.
             let synthetic = try await client.request("GET", "/api/v1/namespaces/airflow-dev/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=2")

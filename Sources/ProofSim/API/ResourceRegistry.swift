@@ -6,6 +6,8 @@ import Synchronization
 ///
 /// Starts with the built-in set (`ResourceRegistry.builtIn`); more types can be registered at run time
 /// (for example by a later CRD handler), which discovery reflects immediately.
+///
+/// Lock rule: one `Mutex` over the types, held only to read or add (CRDs); never across an await, a yield or I/O.
 public final class ResourceRegistry: Sendable {
     private let types: Mutex<[ResourceType]>
 

@@ -11,6 +11,9 @@ import Synchronization
 /// operations (prune, selfHeal, rollback), cascades deletion through the resources finalizer, and refuses
 /// destinations and kinds its AppProject does not allow. `docs/argocd-sim.md` lists what it models and what
 /// it does not.
+///
+/// Lock rule: `bootstrapErrors` is a `Mutex` held only to append or read; everything else is the controller's own
+/// task's state.
 public final class ArgoCDController: SimController {
     public let name = "argocd-application-controller"
     /// The Git repository every Application's `repoURL` maps to.

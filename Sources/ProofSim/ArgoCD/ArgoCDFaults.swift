@@ -4,6 +4,9 @@ import Synchronization
 /// The Argo CD controller's fault switches: each makes it misbehave in one specific way, so the harness's
 /// invariants can be shown to fail. Settable at any time from Swift or through `/_sim/argocd/faults`; a
 /// change takes effect on the controller's next reconciliation pass.
+///
+/// Lock rule: one `Mutex` over the settings, held only to read or change them (`update`'s body must not call
+/// back into this object); never across an await, a yield or I/O.
 @dynamicMemberLookup
 public final class ArgoCDFaults: Sendable {
     /// The switches, as a value.

@@ -16,6 +16,9 @@ import Synchronization
 ///
 /// The switches are read by the crash-loop controller (`CrashLoopController`) and by the platform services
 /// (`PlatformServices`: Alloy and Loki) of the same cluster; nothing is global.
+///
+/// Lock rule: one `Mutex` over the settings, held only to read or change them; never across an await, a yield
+/// or I/O.
 public final class ChaosSwitches: Sendable {
     /// One crash-loop rule: the containers of every pod it matches crash every `interval`.
     public struct CrashLoop: Sendable, Equatable {

@@ -6,6 +6,9 @@ import Synchronization
 /// (pods become Running and Ready after `Timing.podStartDelay`; graceful deletion), the Deployment,
 /// ReplicaSet, StatefulSet and DaemonSet controllers, the PVC binder (kind's local-path style), the
 /// Endpoints controller, and the namespace controller (contents deleted, then the namespace removed).
+///
+/// Lock rule: the in-flight `uids` set and the pod IP counter are `Mutex`es held only to read or change the value;
+/// never across an await, a `SimState` call, a stream yield or I/O.
 struct WorkloadControllers: SimController {
     let timing: SimOptions.Timing
     let inFlight = InFlight()

@@ -10,6 +10,9 @@ import Synchronization
 /// with `git rev-parse`. A commit is a deploy: its id is the revision Argo CD reports.
 ///
 /// Rendered directories are cached by commit id (a commit never changes), so polling is cheap.
+///
+/// Lock rule: the manifest cache is a `Mutex` held only to look up or store an entry; `git` runs and files are read
+/// with the lock released.
 public final class GitRepository: Sendable {
     /// The repository's working tree.
     public let path: String

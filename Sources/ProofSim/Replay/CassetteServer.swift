@@ -109,6 +109,9 @@ public final class CassetteServer: Sendable {
 }
 
 /// Which exchanges were served; shared by the responder's concurrent requests under a mutex.
+///
+/// Lock rule: `consumed` and `log` are `Mutex`es held only to mark or count an exchange; the response is written
+/// after the lock is released.
 final class CassetteState: Sendable {
     struct Progress {
         var total: Int

@@ -9,7 +9,7 @@ extension APIServer {
         switch call.method {
         case "GET":
             let filter = try ObjectFilter(namespace: namespace, labelSelector: call.query["labelSelector"],
-                fieldSelector: call.query["fieldSelector"])
+                fieldSelector: call.query["fieldSelector"], for: resource)
             if call.isWatch { return try watch(call, resource, filter: filter) }
             return try list(call, resource, filter: filter)
         case "POST":
@@ -31,7 +31,7 @@ extension APIServer {
             return try render(call, resource, created, status: 201)
         case "DELETE":
             let filter = try ObjectFilter(namespace: namespace, labelSelector: call.query["labelSelector"],
-                fieldSelector: call.query["fieldSelector"])
+                fieldSelector: call.query["fieldSelector"], for: resource)
             let options = deleteOptions(call)
             var deleted: [JSON] = []
             for object in core.state.list(resource, filter: filter).items {
@@ -87,7 +87,7 @@ extension APIServer {
             try checkIdentity(&object, resource, namespace: namespace, name: name)
             if call.path.hasSuffix("/finalize") {
                 let finalizers = object[path: ["spec", "finalizers"]]
-                return Self.json(try core.state.modify(resource, namespace: namespace, name: name) { current in
+                return Self.json(try core.state.modify(resource, namespace: namespace, name: name, dryRun: call.dryRun) { current in
                     current.set(finalizers, at: ["spec", "finalizers"])
                 })
             }
@@ -155,6 +155,45 @@ extension APIServer {
             "metadata": metadata, "items": .array(items)]
     }
 
+    /// 422 for list options a real server refuses, as `ListOptions.meta.k8s.io "" is invalid: …`.
+    static func invalidListOptions(_ field: String, _ message: String) -> SimError {
+        SimError(code: 422, reason: "Invalid", message: "ListOptions.meta.k8s.io \"\" is invalid: \(field): \(message)",
+            details: ["group": "meta.k8s.io", "kind": "ListOptions", "causes": [["reason": "FieldValueForbidden",
+                "message": .string(message), "field": .string(field)]]])
+    }
+
+    /// The list as `resourceVersion`/`resourceVersionMatch` ask: unset → the latest; `0` or NotOlderThan →
+    /// the latest (504 when the version is in the future); Exact (or a version with `limit` and no match, the
+    /// legacy paging rule) → rebuilt at that version from the kept history, 410 Expired when older.
+    func listAtResourceVersion(_ call: Call, _ resource: ResourceType, filter: ObjectFilter, paged: Bool)
+        throws(SimError) -> (items: [JSON], resourceVersion: Int64)
+    {
+        let text = call.query["resourceVersion"] ?? ""
+        let match = call.query["resourceVersionMatch"] ?? ""
+        if !match.isEmpty {
+            guard match == "NotOlderThan" || match == "Exact" else {
+                throw Self.invalidListOptions("resourceVersionMatch", "Unsupported value: \"\(match)\": supported values: \"Exact\", \"NotOlderThan\", \"\"")
+            }
+            if text.isEmpty {
+                throw Self.invalidListOptions("resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided")
+            }
+            if !(call.query["continue"] ?? "").isEmpty {
+                throw Self.invalidListOptions("resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden when continue is provided")
+            }
+            if match == "Exact" && text == "0" {
+                throw Self.invalidListOptions("resourceVersionMatch", "Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"")
+            }
+        }
+        guard !text.isEmpty, text != "0" else { return core.state.list(resource, filter: filter) }
+        let requested = try SimState.parseResourceVersion(text)
+        if match == "Exact" || (match.isEmpty && paged) {
+            return try core.state.list(resource, filter: filter, at: requested)
+        }
+        let latest = core.state.list(resource, filter: filter)
+        if requested > latest.resourceVersion { throw SimState.tooLarge(requested, current: latest.resourceVersion) }
+        return latest
+    }
+
     func list(_ call: Call, _ resource: ResourceType, filter: ObjectFilter) throws(SimError) -> Response {
         let limit = call.query["limit"].flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
         var items: [JSON]
@@ -165,7 +204,7 @@ extension APIServer {
             let resolved = try core.continueTokens.resolve(token)
             (items, resourceVersion, offset, snapshotID) = (resolved.items, resolved.resourceVersion, resolved.offset, resolved.id)
         } else {
-            (items, resourceVersion) = core.state.list(resource, filter: filter)
+            (items, resourceVersion) = try listAtResourceVersion(call, resource, filter: filter, paged: limit != nil)
         }
         var page = items
         var next: String?
@@ -203,14 +242,49 @@ extension APIServer {
     // MARK: Watch
 
     func watch(_ call: Call, _ resource: ResourceType, filter: ObjectFilter) throws(SimError) -> Response {
-        let stream = try core.state.watch(resource, filter: filter, from: call.query["resourceVersion"])
         let bookmarks = call.query["allowWatchBookmarks"] == "true" || call.query["allowWatchBookmarks"] == "1"
+        let sendInitialEvents = call.query["sendInitialEvents"].map { $0 == "true" || $0 == "1" }
+        let match = call.query["resourceVersionMatch"] ?? ""
+        var from = call.query["resourceVersion"]
+        if let sendInitialEvents {
+            guard match == "NotOlderThan" else {
+                throw Self.invalidListOptions("resourceVersionMatch", "Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
+            }
+            if sendInitialEvents && !bookmarks {
+                throw Self.invalidListOptions("allowWatchBookmarks", "Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true")
+            }
+            // sendInitialEvents=true: the current state as ADDED events (not older than the version asked for).
+            if sendInitialEvents {
+                if let text = from, !text.isEmpty, text != "0",
+                    try SimState.parseResourceVersion(text) > Int64(core.state.resourceVersion) ?? 0
+                {
+                    throw SimState.tooLarge(try SimState.parseResourceVersion(text), current: Int64(core.state.resourceVersion) ?? 0)
+                }
+                from = nil
+            }
+        } else if !match.isEmpty {
+            throw Self.invalidListOptions("resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
+        }
+        let opened: (stream: AsyncStream<WatchEvent>, start: Int64, initialEvents: Int)
+        do {
+            opened = try core.state.watchWithStart(resource, filter: filter, from: from)
+        } catch where error.code == 410 {
+            // A real server accepts the watch and then sends one ERROR event holding the 410 Status.
+            return Self.watchError(error)
+        }
+        let stream = opened.stream
+        let synthetic = opened.initialEvents
+        let sendsInitialEventsEnd = sendInitialEvents == true
+        let startVersion = opened.start
+        // Bookmarks carry a version up to which every event was sent on this stream (events are delivered after
+        // the store's lock, so the store's latest version may be ahead of what arrived here): the version asked
+        // for, or, after the synthetic ADDED events, the version they were taken at; none before that.
+        let requestedVersion: Int64 = from.flatMap { Int64($0) } ?? 0
         let timeout = call.query["timeoutSeconds"].flatMap(Int.init).map { Duration.seconds($0) }
             ?? .seconds(Int.random(in: 1800...3600))
         let dropAfter = call.dropWatchAfter
         let table = call.wantsTable
         let includeObject = call.query["includeObject"]
-        let state = core.state
         let interval = core.options.timing.bookmarkInterval
 
         enum Output: Sendable { case event(WatchEvent), bookmark }
@@ -238,13 +312,22 @@ extension APIServer {
             }
             var sent = 0
             var firstTable = true
+            var lastVersion = synthetic > 0 ? 0 : (requestedVersion > 0 ? requestedVersion : startVersion)
+            func bookmark(initialEventsEnd: Bool = false) -> JSON {
+                var metadata: JSON = ["resourceVersion": .string(String(lastVersion))]
+                if initialEventsEnd { metadata["annotations"] = ["k8s.io/initial-events-end": "true"] }
+                return ["type": "BOOKMARK", "object": ["kind": .string(resource.kind), "apiVersion": .string(resource.apiVersion),
+                    "metadata": metadata]]
+            }
+            if sendsInitialEventsEnd && synthetic == 0 { try await Self.writeLine(bookmark(initialEventsEnd: true), to: &writer) }
             for await item in output {
                 var line: JSON
                 switch item {
                 case .bookmark:
-                    line = ["type": "BOOKMARK", "object": ["kind": .string(resource.kind), "apiVersion": .string(resource.apiVersion),
-                        "metadata": ["resourceVersion": .string(state.resourceVersion)]]]
+                    if lastVersion == 0 { continue }
+                    line = bookmark()
                 case .event(let event):
+                    if sent >= synthetic { lastVersion = max(lastVersion, event.resourceVersion) }
                     var object = event.object
                     if table {
                         object = Table.table(resource, objects: [object], resourceVersion: nil, continueToken: nil,
@@ -253,12 +336,13 @@ extension APIServer {
                     }
                     line = ["type": .string(event.type.rawValue), "object": object]
                 }
-                var buffer = ByteBuffer()
-                buffer.writeBytes(line.canonicalData)
-                buffer.writeInteger(UInt8(ascii: "\n"))
-                try await writer.write(buffer)
+                try await Self.writeLine(line, to: &writer)
                 if case .event = item {
                     sent += 1
+                    if sent == synthetic {
+                        lastVersion = max(lastVersion, startVersion)
+                        if sendsInitialEventsEnd { try await Self.writeLine(bookmark(initialEventsEnd: true), to: &writer) }
+                    }
                     if let dropAfter, sent >= dropAfter { break }
                 }
             }
@@ -266,5 +350,23 @@ extension APIServer {
         }
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"],
             body: body)
+    }
+
+    /// One watch-stream line: the JSON document and a newline.
+    static func writeLine(_ line: JSON, to writer: inout any ResponseBodyWriter) async throws {
+        var buffer = ByteBuffer()
+        buffer.writeBytes(line.canonicalData)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        try await writer.write(buffer)
+    }
+
+    /// HTTP 200 and a single `ERROR` event holding `error`'s Status: how a real server ends a watch that
+    /// asked for a compacted resourceVersion.
+    static func watchError(_ error: SimError) -> Response {
+        var buffer = ByteBuffer()
+        buffer.writeBytes((["type": "ERROR", "object": error.status] as JSON).canonicalData)
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"],
+            body: .init(byteBuffer: buffer))
     }
 }

@@ -21,7 +21,20 @@ struct APIServer: HTTPResponder {
         var headers: [String: String]
         var dropWatchAfter: Int?
         var wantsTable: Bool { accept.contains("as=Table") }
-        var dryRun: Bool { query["dryRun"] == "All" }
+        /// Whether this is a dry run: `dryRun=All` in the query (any verb) or `"dryRun": ["All"]` in a DELETE's
+        /// `DeleteOptions` body, where kubectl and client-go put it. `checkDryRun()` refuses other values.
+        var dryRun: Bool { query["dryRun"] == "All" || bodyDryRun.contains("All") }
+        /// `dryRun` from a DELETE's `DeleteOptions` body.
+        var bodyDryRun: [String] {
+            guard method == "DELETE", !body.isEmpty, let options = try? JSON(parsing: body) else { return [] }
+            return (options["dryRun"]?.arrayValue ?? []).map { $0.stringValue ?? $0.displayString }
+        }
+        /// 400 for a `dryRun` value other than `All`, as the real server answers.
+        func checkDryRun() throws(SimError) {
+            for value in (query["dryRun"].map { [$0] } ?? []) + bodyDryRun where value != "All" {
+                throw .badRequest("dryRun: Unsupported value: \"\(value)\": supported values: \"All\"")
+            }
+        }
         var isWatch: Bool { query["watch"] == "true" || query["watch"] == "1" }
     }
 
@@ -61,6 +74,7 @@ struct APIServer: HTTPResponder {
         }
         let result: Result<Response, SimError>
         do throws(SimError) {
+            try call.checkDryRun()
             result = .success(try await route(call))
         } catch {
             result = .failure(error)

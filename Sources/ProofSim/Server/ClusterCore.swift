@@ -3,6 +3,8 @@ import ProofCore
 import Synchronization
 
 /// Everything the HTTP layer of one simulated cluster needs, shared by the responder and the cluster handle.
+///
+/// Lock rule: `port` is a `Mutex` held only to read or set the value; never across an await, a yield or I/O.
 final class ClusterCore: Sendable {
     let state: SimState
     let faults: FaultSwitchboard

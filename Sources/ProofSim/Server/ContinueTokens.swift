@@ -4,6 +4,9 @@ import Synchronization
 
 /// Snapshots behind `limit`/`continue` list pages, so every page of one list shows the same state and shares
 /// the first page's resourceVersion. Tokens expire after `ttl` (then 410 `Expired`, as a compacted etcd would).
+///
+/// Lock rule: one `Mutex` over the snapshots, held only to store, look up or expire one; never across an await, a
+/// yield or I/O.
 final class ContinueTokens: Sendable {
     private struct Snapshot {
         var items: [JSON]

@@ -3,6 +3,9 @@ import Synchronization
 
 /// The live set of injected faults of a simulated cluster, shared by the HTTP layer, tests (Swift), the
 /// `--fault` flag and the admin endpoint `POST/GET/DELETE /_sim/faults`.
+///
+/// Lock rule: one `Mutex` over the rules, held only to read or change them (matching is pure); the actions it returns
+/// are carried out after it is released.
 public final class FaultSwitchboard: Sendable {
     private let rules = Mutex<[FaultRule]>([])
 

@@ -75,6 +75,9 @@ public protocol SimServiceHandler: Sendable {
 }
 
 /// The service handlers registered with a running simulated cluster, keyed by namespace and Service name.
+///
+/// Lock rule: one `Mutex` over the table, held only to register, remove or look up a handler; the handler is called
+/// after the lock is released.
 public final class ServiceHandlers: Sendable {
     private let handlers = Mutex<[String: any SimServiceHandler]>([:])
 

@@ -6,6 +6,9 @@ import Synchronization
 /// positions, the MLflow registries, Airflow's DAG runs and the in-memory state of Triton and FastAPI pods.
 ///
 /// Safe to share: every mutable part sits behind its own `Mutex`.
+///
+/// Lock rule: each table is its own `Mutex`, held only to read or change it (creating a registry also seeds it, which
+/// takes that registry's own lock: always in this order, never the reverse); never across an await, a yield or I/O.
 final class ServicesRuntime: Sendable {
     let state: SimState
     let network: ServiceNetwork

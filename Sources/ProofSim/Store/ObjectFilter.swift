@@ -4,7 +4,9 @@ import ProofCore
 /// Which objects a list or watch wants: a namespace plus label and field selectors in their query-string form.
 ///
 /// Label selectors support `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`; field selectors
-/// `=`, `==`, `!=` on any dotted path (the real server only allows a few per type; the simulation is lenient).
+/// `=`, `==`, `!=`. Made for a resource type (as the API server does), field selectors are limited to the
+/// fields a real server supports for it (`metadata.name`, `metadata.namespace` and a few per type) and any
+/// other gives 400 `field label not supported`; in-sim callers without a type may use any dotted path.
 public struct ObjectFilter: Sendable {
     /// Only this namespace, or every namespace when `nil`.
     public var namespace: String?
@@ -20,11 +22,41 @@ public struct ObjectFilter: Sendable {
         case notExists(String)
     }
 
-    /// Parses the selectors; throws 400 BadRequest for a malformed one.
-    public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil) throws(SimError) {
+    /// Parses the selectors; throws 400 BadRequest for a malformed one, or, with `resource`, for a field the
+    /// real server does not support for that type.
+    public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
+        for resource: ResourceType? = nil) throws(SimError)
+    {
         self.namespace = namespace
         if let labelSelector, !labelSelector.isEmpty { labels = try Self.parseLabels(labelSelector) }
         if let fieldSelector, !fieldSelector.isEmpty { fields = try Self.parseFields(fieldSelector) }
+        if let resource {
+            let supported = Self.supportedFields(resource)
+            for field in fields where !supported.contains(field.path) {
+                throw .badRequest("field label not supported: \(field.path)")
+            }
+        }
+    }
+
+    /// The field selectors a real API server accepts for `resource` (its field label conversion functions).
+    static func supportedFields(_ resource: ResourceType) -> Set<String> {
+        var fields: Set<String> = ["metadata.name", "metadata.namespace"]
+        switch (resource.group, resource.resource) {
+        case ("", "pods"):
+            fields.formUnion(["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName"])
+        case ("", "events"), ("events.k8s.io", "events"):
+            fields.formUnion(["involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"])
+        case ("", "secrets"): fields.insert("type")
+        case ("", "namespaces"): fields.insert("status.phase")
+        case ("", "nodes"): fields.insert("spec.unschedulable")
+        case ("", "replicationcontrollers"), ("apps", "replicasets"): fields.insert("status.replicas")
+        case ("batch", "jobs"): fields.insert("status.successful")
+        default: break
+        }
+        return fields
     }
 
     /// Whether `object` passes.

@@ -17,6 +17,13 @@ import Synchronization
 ///   write the same state twice do not loop.
 ///
 /// All methods are synchronous and thread-safe (one `Mutex`); they never block on I/O.
+///
+/// Lock rule: the mutex is never held while yielding to a stream, finishing one, resuming a continuation or
+/// doing I/O. A write collects the events it causes into `Storage.outbox` under the lock; `deliver()` yields
+/// them after the lock is released, one thread at a time, so every subscriber sees them in resourceVersion
+/// order. A cancelled watch's `onTermination` takes the lock only to remove its subscriber (it can never run
+/// inside a yield made under the lock, since there is none), and the removed continuation is released after
+/// the lock. `modify`'s body runs under the lock: it must not call back into `SimState`.
 public final class SimState: Sendable {
     /// The resource types this store knows.
     public let registry: ResourceRegistry
@@ -29,13 +36,18 @@ public final class SimState: Sendable {
     /// - Parameters:
     ///   - registry: the resource types served.
     ///   - eventLogCapacity: how many changes are kept for watches that resume from a resourceVersion.
+    ///   - eventHistory: how long changes are kept for those watches (and for exact lists).
     ///   - gracefulPodDeletion: pods get a `deletionTimestamp` and are removed by the simulated kubelet.
-    ///   - now: the clock used for timestamps.
+    ///   - now: the clock used for timestamps and the history's age.
     public init(registry: ResourceRegistry = ResourceRegistry(), eventLogCapacity: Int = 50_000,
-        gracefulPodDeletion: Bool = true, now: @escaping @Sendable () -> Date = { Date() })
+        eventHistory: Duration = .seconds(300), gracefulPodDeletion: Bool = true,
+        now: @escaping @Sendable () -> Date = { Date() })
     {
         self.registry = registry
-        self.storage = Mutex(Storage(capacity: max(eventLogCapacity, 1)))
+        var storage = Storage(capacity: max(eventLogCapacity, 1))
+        storage.historyWindow = Double(eventHistory.components.seconds) + Double(eventHistory.components.attoseconds) / 1e18
+        storage.clock = now
+        self.storage = Mutex(storage)
         self.now = now
         self.gracefulPodDeletion = gracefulPodDeletion
     }
@@ -48,6 +60,22 @@ public final class SimState: Sendable {
 
     /// Total number of stored objects.
     public var count: Int { storage.withLock { $0.objects.values.reduce(0) { $0 + $1.count } } }
+
+    /// Runs `body` under the lock, then delivers the events it queued, after the lock is released.
+    func locked<T: Sendable>(_ body: (inout Storage) throws(SimError) -> T) throws(SimError) -> T {
+        defer { deliver() }
+        return try storage.withLock { (storage: inout Storage) throws(SimError) -> T in try body(&storage) }
+    }
+
+    /// Yields queued events to their subscribers outside the lock. Only one thread delivers at a time; a
+    /// thread that finds another delivering leaves its events to it, so per-subscriber order is kept.
+    func deliver() {
+        var batch = storage.withLock { $0.claimOutbox() }
+        while !batch.isEmpty {
+            for delivery in batch { delivery.continuation.yield(delivery.event) }
+            batch = storage.withLock { $0.nextOutboxBatch() }
+        }
+    }
 
     // MARK: Reads
 
@@ -81,6 +109,37 @@ public final class SimState: Sendable {
         }
     }
 
+    /// The objects of `resource` passing `filter` as they were at `resourceVersion` (an Exact list), rebuilt
+    /// from the kept history; 410 `Expired` when that is older than the history, 504 when it is in the future.
+    public func list(_ resource: ResourceType, filter: ObjectFilter?, at resourceVersion: Int64) throws(SimError)
+        -> (items: [JSON], resourceVersion: Int64)
+    {
+        try storage.withLock { (storage: inout Storage) throws(SimError) -> (items: [JSON], resourceVersion: Int64) in
+            if resourceVersion > storage.rv { throw Self.tooLarge(resourceVersion, current: storage.rv) }
+            if resourceVersion < storage.compactedRV {
+                throw .expired("too old resource version: \(resourceVersion) (\(storage.compactedRV))")
+            }
+            var objects = storage.objects[resource.qualifiedResource] ?? [:]
+            for event in storage.log.reversed() where event.resourceVersion > resourceVersion {
+                guard event.resource.qualifiedResource == resource.qualifiedResource else { continue }
+                let key = Storage.key(resource, event.namespace.isEmpty ? nil : event.namespace, event.name)
+                objects[key] = event.type == .added ? nil : event.previous
+            }
+            let items = objects.keys.sorted().compactMap { key -> JSON? in
+                let object = objects[key]!
+                if let filter, !filter.matches(object) { return nil }
+                return object
+            }
+            return (items, resourceVersion)
+        }
+    }
+
+    /// 504 for a resourceVersion the store has not reached, as a real server answers after waiting for it.
+    static func tooLarge(_ resourceVersion: Int64, current: Int64) -> SimError {
+        SimError(code: 504, reason: "Timeout",
+            message: "Too large resource version: \(resourceVersion), current: \(current)")
+    }
+
     /// The objects whose `metadata.ownerReferences` name `uid`.
     public func dependents(ofUID uid: String) -> [(resource: ResourceType, object: JSON)] {
         storage.withLock { storage in
@@ -107,7 +166,7 @@ public final class SimState: Sendable {
     @discardableResult
     public func create(_ object: JSON, as resource: ResourceType, dryRun: Bool = false) throws(SimError) -> JSON {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             try storage.create(object, as: resource, timestamp: timestamp, dryRun: dryRun)
         }
     }
@@ -133,7 +192,7 @@ public final class SimState: Sendable {
         throws(SimError) -> JSON
     {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             try storage.update(object, as: resource, subresource: subresource, timestamp: timestamp, dryRun: dryRun)
         }
     }
@@ -145,7 +204,7 @@ public final class SimState: Sendable {
         dryRun: Bool = false, _ body: (inout JSON) throws(SimError) -> Void) throws(SimError) -> JSON
     {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             guard var object = storage.objects[resource.qualifiedResource]?[Storage.key(resource, namespace, name)]
             else { throw .notFound(resource, name) }
             try body(&object)
@@ -161,7 +220,7 @@ public final class SimState: Sendable {
         subresource: String? = nil, dryRun: Bool = false) throws(SimError) -> JSON
     {
         let timestamp = Self.timestamp(now())
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> JSON in
+        return try locked { (storage: inout Storage) throws(SimError) -> JSON in
             guard let current = storage.objects[resource.qualifiedResource]?[Storage.key(resource, namespace, name)]
             else { throw .notFound(resource, name) }
             var patched = try type.apply(patch, to: current, kind: resource.kind)
@@ -185,7 +244,7 @@ public final class SimState: Sendable {
     {
         let timestamp = Self.timestamp(now())
         let graceful = gracefulPodDeletion && resource.group.isEmpty && resource.resource == "pods" && gracePeriodSeconds != 0
-        return try storage.withLock { (storage: inout Storage) throws(SimError) -> DeleteOutcome in
+        return try locked { (storage: inout Storage) throws(SimError) -> DeleteOutcome in
             try storage.delete(resource, namespace: namespace, name: name, propagation: propagation,
                 graceful: graceful, preconditionUID: preconditionUID,
                 preconditionResourceVersion: preconditionResourceVersion, timestamp: timestamp, dryRun: dryRun)
@@ -209,44 +268,91 @@ public final class SimState: Sendable {
     public func changes() -> AsyncStream<WatchEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
         let id = storage.withLock { $0.subscribe(nil, continuation) }
-        continuation.onTermination = { [weak self] _ in self?.storage.withLock { $0.unsubscribe(id) } }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return stream
     }
 
     /// A watch on `resource` objects passing `filter`: from `resourceVersion` (replaying logged changes after
-    /// it; 410 `Expired` when it is older than the log), or, when `nil` or `"0"`, synthetic ADDED events
-    /// for every current object first. Replay and subscription are atomic, so no change is missed.
+    /// it; 410 `Expired` when it is older than the kept history), or, when `nil` or `"0"`, synthetic ADDED
+    /// events for every current object first. Replay and subscription are atomic, so no change is missed.
+    /// With a selector, an object that stops matching arrives as DELETED and one that starts matching as
+    /// ADDED, as from a real API server.
     public func watch(_ resource: ResourceType, filter: ObjectFilter?, from resourceVersion: String?)
         throws(SimError) -> AsyncStream<WatchEvent>
     {
+        try watchWithStart(resource, filter: filter, from: resourceVersion).stream
+    }
+
+    /// `watch`, also returning the resourceVersion the stream starts at and how many synthetic ADDED events
+    /// come first (for the `initial-events-end` bookmark of `sendInitialEvents`).
+    public func watchWithStart(_ resource: ResourceType, filter: ObjectFilter?, from resourceVersion: String?)
+        throws(SimError) -> (stream: AsyncStream<WatchEvent>, start: Int64, initialEvents: Int)
+    {
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
-        let id = try storage.withLock { (storage: inout Storage) throws(SimError) -> Int in
-            let matches: @Sendable (WatchEvent) -> Bool = { event in
-                event.resource.qualifiedResource == resource.qualifiedResource && (filter?.matches(event.object) ?? true)
-            }
+        let transform: @Sendable (WatchEvent) -> WatchEvent? = { event in
+            guard event.resource.qualifiedResource == resource.qualifiedResource else { return nil }
+            return Self.selected(event, by: filter)
+        }
+        var synthetic = 0
+        let (id, start) = try locked { (storage: inout Storage) throws(SimError) -> (Int, Int64) in
+            var backlog: [WatchEvent] = []
             if let text = resourceVersion, !text.isEmpty, text != "0" {
-                guard let rv = Int64(text) else {
-                    throw .badRequest("invalid resourceVersion \"\(text)\": expected the opaque value from a list or watch")
-                }
+                let rv = try Self.parseResourceVersion(text)
                 if rv < storage.compactedRV {
                     throw .expired("too old resource version: \(rv) (\(storage.compactedRV))")
                 }
-                for event in storage.log where event.resourceVersion > rv && matches(event) {
-                    continuation.yield(event)
-                }
+                backlog = storage.log.filter { $0.resourceVersion > rv }.compactMap(transform)
             } else {
                 let all = storage.objects[resource.qualifiedResource] ?? [:]
                 for key in all.keys.sorted() {
                     let object = all[key]!
                     if let filter, !filter.matches(object) { continue }
                     let rv = Int64(object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? storage.rv
-                    continuation.yield(WatchEvent(type: .added, resource: resource, object: object, resourceVersion: rv))
+                    backlog.append(WatchEvent(type: .added, resource: resource, object: object, resourceVersion: rv))
                 }
+                synthetic = backlog.count
             }
-            return storage.subscribe(matches, continuation)
+            // Queued ahead of any later change, and delivered by `locked` after the lock is released.
+            storage.outbox += backlog.map { Delivery(continuation: continuation, event: $0) }
+            return (storage.subscribe(transform, continuation), storage.rv)
         }
-        continuation.onTermination = { [weak self] _ in self?.storage.withLock { $0.unsubscribe(id) } }
-        return stream
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        return (stream, start, synthetic)
+    }
+
+    /// What a watch with `filter` sees of `event`: MODIFIED becomes ADDED when the object enters the
+    /// selection and DELETED (with its new state) when it leaves; `nil` when it concerns nothing selected.
+    static func selected(_ event: WatchEvent, by filter: ObjectFilter?) -> WatchEvent? {
+        guard let filter else { return event }
+        let now = filter.matches(event.object)
+        let before = event.previous.map(filter.matches) ?? false
+        var result = event
+        switch event.type {
+        case .added: return now ? event : nil
+        case .deleted: return now || before ? event : nil
+        case .modified:
+            switch (before, now) {
+            case (true, true): return event
+            case (false, true): result.type = .added
+            case (true, false): result.type = .deleted
+            case (false, false): return nil
+            }
+            return result
+        }
+    }
+
+    /// A resourceVersion from a client: the opaque value of a list or watch (400 otherwise).
+    static func parseResourceVersion(_ text: String) throws(SimError) -> Int64 {
+        guard let rv = Int64(text), rv >= 0 else {
+            throw .badRequest("invalid resourceVersion \"\(text)\": expected the opaque value from a list or watch")
+        }
+        return rv
+    }
+
+    /// Removes a subscriber; its continuation is released after the lock (never inside it).
+    func unsubscribe(_ id: Int) {
+        let removed = storage.withLock { $0.unsubscribe(id) }
+        _ = removed
     }
 
     /// Ends every open `changes()` and watch stream (the cluster is stopping).
@@ -264,6 +370,7 @@ public final class SimState: Sendable {
     public func compactEventLog() {
         storage.withLock { storage in
             storage.log.removeAll()
+            storage.logTimes.removeAll()
             storage.compactedRV = storage.rv
         }
     }

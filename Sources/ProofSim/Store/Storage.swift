@@ -9,20 +9,42 @@ struct Address: Hashable, Sendable {
 
 /// A watch or `changes()` subscriber.
 struct Subscriber: Sendable {
-    var filter: (@Sendable (WatchEvent) -> Bool)?
+    /// What this subscriber gets for an event (a selector watch may turn MODIFIED into ADDED or DELETED);
+    /// `nil` drops it. No transform: every event as it is.
+    var transform: (@Sendable (WatchEvent) -> WatchEvent?)?
     var continuation: AsyncStream<WatchEvent>.Continuation
 }
 
+/// One event waiting in `Storage.outbox` for its subscriber.
+struct Delivery: Sendable {
+    var continuation: AsyncStream<WatchEvent>.Continuation
+    var event: WatchEvent
+}
+
 /// The mutable state behind `SimState`'s mutex. Every method here runs with the lock held.
+///
+/// Lock rule: nothing here yields to a stream, resumes a continuation, finishes a stream or does I/O. Events
+/// for subscribers are appended to `outbox` (in resourceVersion order) and `SimState` delivers them after
+/// the lock is released; removed subscribers are handed back so their continuations are released outside it.
 struct Storage: Sendable {
     var objects: [String: [String: JSON]] = [:]
     var types: [String: ResourceType] = [:]
     var rv: Int64 = 1
     var log: [WatchEvent] = []
+    /// When each `log` entry was appended (same indexes).
+    var logTimes: [Date] = []
     let capacity: Int
+    /// How long changes stay in `log` (a real server keeps minutes of history, not everything).
+    var historyWindow: TimeInterval = 300
+    /// The clock `historyWindow` is measured with.
+    var clock: @Sendable () -> Date = { Date() }
     var compactedRV: Int64 = 0
     var subscribers: [Int: Subscriber] = [:]
     var nextSubscriber = 0
+    /// Events collected under the lock, delivered in order after it is released (see `SimState.deliver`).
+    var outbox: [Delivery] = []
+    /// Whether some thread is delivering `outbox` right now (only one does, so order is kept).
+    var delivering = false
     /// owner uid → dependents.
     var dependents: [String: Set<Address>] = [:]
     /// uid → address.
@@ -46,24 +68,52 @@ struct Storage: Sendable {
 
     // MARK: Subscribers and the event log
 
-    mutating func subscribe(_ filter: (@Sendable (WatchEvent) -> Bool)?, _ continuation: AsyncStream<WatchEvent>.Continuation) -> Int {
+    mutating func subscribe(_ transform: (@Sendable (WatchEvent) -> WatchEvent?)?, _ continuation: AsyncStream<WatchEvent>.Continuation) -> Int {
         nextSubscriber += 1
-        subscribers[nextSubscriber] = Subscriber(filter: filter, continuation: continuation)
+        subscribers[nextSubscriber] = Subscriber(transform: transform, continuation: continuation)
         return nextSubscriber
     }
 
-    mutating func unsubscribe(_ id: Int) { subscribers[id] = nil }
+    /// Removes a subscriber and returns it, so its continuation is released after the lock.
+    mutating func unsubscribe(_ id: Int) -> Subscriber? { subscribers.removeValue(forKey: id) }
 
-    mutating func emit(_ type: WatchEvent.Kind, _ resource: ResourceType, _ object: JSON) {
-        let event = WatchEvent(type: type, resource: resource, object: object, resourceVersion: rv)
+    /// Takes the outbox for delivery unless another thread is delivering (it will take these too).
+    mutating func claimOutbox() -> [Delivery] {
+        guard !delivering, !outbox.isEmpty else { return [] }
+        delivering = true
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
+    }
+
+    /// Called by the delivering thread after each batch: the next batch, or `[]` and delivery ends.
+    mutating func nextOutboxBatch() -> [Delivery] {
+        guard !outbox.isEmpty else {
+            delivering = false
+            return []
+        }
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
+    }
+
+    mutating func emit(_ type: WatchEvent.Kind, _ resource: ResourceType, _ object: JSON, previous: JSON?) {
+        var event = WatchEvent(type: type, resource: resource, object: object, resourceVersion: rv)
+        event.previous = previous
         log.append(event)
-        if log.count > capacity + capacity / 4 + 1 {
-            let drop = log.count - capacity
+        let now = clock()
+        logTimes.append(now)
+        // Compacted in batches: past the capacity by a quarter, or a tenth of the window past its age.
+        var drop = log.count > capacity + capacity / 4 + 1 ? log.count - capacity : 0
+        if let oldest = logTimes.first, now.timeIntervalSince(oldest) > historyWindow * 1.1 {
+            drop = max(drop, logTimes.firstIndex { now.timeIntervalSince($0) <= historyWindow } ?? logTimes.count)
+        }
+        if drop > 0 {
             compactedRV = log[drop - 1].resourceVersion
             log.removeFirst(drop)
+            logTimes.removeFirst(drop)
         }
-        for subscriber in subscribers.values where subscriber.filter?(event) ?? true {
-            subscriber.continuation.yield(event)
+        for subscriber in subscribers.values {
+            guard let delivered = subscriber.transform.map({ $0(event) }) ?? event else { continue }
+            outbox.append(Delivery(continuation: subscriber.continuation, event: delivered))
         }
     }
 
@@ -134,7 +184,8 @@ struct Storage: Sendable {
         types[type.qualifiedResource] = type
         objects[type.qualifiedResource, default: [:]][key] = object
         index(address, old: nil, new: object)
-        emit(.added, type, object)
+        emit(.added, type, object, previous: nil)
+        collectIfOrphaned(type, key: key, timestamp: timestamp)
         return object
     }
 
@@ -238,9 +289,11 @@ struct Storage: Sendable {
             return remove(type, key: key, cascade: true)
         }
         rv += 1
+        let previous = objects[type.qualifiedResource]?[key]
         objects[type.qualifiedResource]?[key] = new
         index(address, old: old, new: new)
-        emit(.modified, type, new)
+        emit(.modified, type, new, previous: previous)
+        if Self.ownerUIDs(new) != Self.ownerUIDs(old) { collectIfOrphaned(type, key: key, timestamp: timestamp) }
         return new
     }
 
@@ -275,11 +328,18 @@ struct Storage: Sendable {
         {
             throw .conflict(type, name)
         }
-        if dryRun { return .deleted(object) }
         let policy = propagation ?? .background
         let isPod = type.group.isEmpty && type.resource == "pods"
         let isNamespace = type.group.isEmpty && type.resource == "namespaces"
         var finalizers = object[path: ["metadata", "finalizers"]]?.arrayValue ?? []
+        if dryRun {
+            // What the client would get back, with nothing stored: marked for deletion when something holds it.
+            guard object[path: ["metadata", "deletionTimestamp"]] == nil else { return .pending(object) }
+            if finalizers.isEmpty && !isNamespace && !(isPod && graceful) { return .deleted(object) }
+            object.set(.string(timestamp), at: ["metadata", "deletionTimestamp"])
+            object.set(.int(isPod && graceful ? 30 : 0), at: ["metadata", "deletionGracePeriodSeconds"])
+            return .pending(object)
+        }
 
         if object[path: ["metadata", "deletionTimestamp"]] != nil {
             // Already being deleted: only a forced pod deletion (grace 0) moves it along.
@@ -288,8 +348,9 @@ struct Storage: Sendable {
                 if finalizers.isEmpty { return .deleted(remove(type, key: key, cascade: policy != .orphan, replacing: object)) }
                 rv += 1
                 object.set(.string(String(rv)), at: ["metadata", "resourceVersion"])
+                let previous = objects[type.qualifiedResource]?[key]
                 objects[type.qualifiedResource]?[key] = object
-                emit(.modified, type, object)
+                emit(.modified, type, object, previous: previous)
             }
             return .pending(object)
         }
@@ -307,8 +368,9 @@ struct Storage: Sendable {
         object.set(finalizers.isEmpty ? nil : .array(finalizers), at: ["metadata", "finalizers"])
         object.set(.string(String(rv)), at: ["metadata", "resourceVersion"])
         if isNamespace { object.set("Terminating", at: ["status", "phase"]) }
+        let previous = objects[type.qualifiedResource]?[key]
         objects[type.qualifiedResource]?[key] = object
-        emit(.modified, type, object)
+        emit(.modified, type, object, previous: previous)
         if policy == .foreground {
             for address in dependents[uid] ?? [] {
                 deleteQuietly(address, policy: .foreground, timestamp: timestamp)
@@ -316,6 +378,15 @@ struct Storage: Sendable {
             settleForeground(uid: uid)
         }
         return .pending(objects[type.qualifiedResource]?[key] ?? object)
+    }
+
+    /// The garbage collector's rule for an object whose owners are all gone (or never existed): it is deleted
+    /// in the background, its ADDED or MODIFIED event followed by its deletion.
+    mutating func collectIfOrphaned(_ type: ResourceType, key: String, timestamp: String) {
+        guard let object = objects[type.qualifiedResource]?[key] else { return }
+        let owners = Self.ownerUIDs(object)
+        guard !owners.isEmpty, owners.allSatisfy({ uids[$0] == nil }) else { return }
+        deleteQuietly(Address(resource: type.qualifiedResource, key: key), policy: .background, timestamp: timestamp)
     }
 
     /// Deletes a dependent, ignoring failures (it may already be gone).
@@ -335,8 +406,9 @@ struct Storage: Sendable {
             object.set(kept.isEmpty ? nil : .array(kept), at: ["metadata", "ownerReferences"])
             rv += 1
             object.set(.string(String(rv)), at: ["metadata", "resourceVersion"])
+            let previous = objects[address.resource]?[address.key]
             objects[address.resource]?[address.key] = object
-            emit(.modified, type, object)
+            emit(.modified, type, object, previous: previous)
         }
         dependents[uid] = nil
     }
@@ -356,21 +428,23 @@ struct Storage: Sendable {
         } else {
             rv += 1
             owner.set(.string(String(rv)), at: ["metadata", "resourceVersion"])
+            let previous = objects[address.resource]?[address.key]
             objects[address.resource]?[address.key] = owner
-            emit(.modified, type, owner)
+            emit(.modified, type, owner, previous: previous)
         }
     }
 
     /// Removes an object for good, emits DELETED, garbage-collects its dependents (when `cascade`) and lets
     /// owners waiting in foreground deletion proceed.
     mutating func remove(_ type: ResourceType, key: String, cascade: Bool, replacing: JSON? = nil) -> JSON {
-        guard var object = replacing ?? objects[type.qualifiedResource]?[key] else { return .null }
+        let previous = objects[type.qualifiedResource]?[key]
+        guard var object = replacing ?? previous else { return .null }
         let address = Address(resource: type.qualifiedResource, key: key)
         objects[type.qualifiedResource]?[key] = nil
         index(address, old: object, new: nil)
         rv += 1
         object.set(.string(String(rv)), at: ["metadata", "resourceVersion"])
-        emit(.deleted, type, object)
+        emit(.deleted, type, object, previous: previous)
         let uid = object[path: ["metadata", "uid"]]?.stringValue ?? ""
         let timestamp = object[path: ["metadata", "deletionTimestamp"]]?.stringValue
             ?? SimState.timestamp(Date())

@@ -20,6 +20,9 @@ public struct WatchEvent: Sendable {
     public var object: JSON
     /// The resourceVersion of the change.
     public var resourceVersion: Int64
+    /// The stored object before the change (`nil` for `.added`): how a selector watch tells an object that
+    /// left or entered its selection, and how a list at an older resourceVersion is rebuilt.
+    public var previous: JSON?
 
     /// Creates an event.
     public init(type: Kind, resource: ResourceType, object: JSON, resourceVersion: Int64) {

@@ -151,6 +151,36 @@ struct SimulatedClusterTests {
         }
     }
 
+    /// A real server answers a watch from a compacted resourceVersion with HTTP 200 and one ERROR event holding
+    /// a 410 Expired Status (not an HTTP 410): the watch re-lists and goes on.
+    @Test func watchRelistsOnAnErrorEventHolding410() async throws {
+        try await withSimulatedCluster { cluster, client in
+            let cms = try await client.resource(named: "configmaps")
+            _ = try await client.create(configMap("stay"))
+            _ = try await client.create(configMap("leave"))
+            let initial = try await client.list(cms, namespace: "default")
+            _ = try await client.create(configMap("arrive"))
+            _ = try await client.patch(cms, name: "stay", patch: ["data": ["changed": "yes"]])
+            try await client.delete(cms, name: "leave")
+            cluster.state.compactEventLog()
+            let raw = try await client.send(path: "/api/v1/namespaces/default/configmaps",
+                query: [("watch", "1"), ("resourceVersion", initial.resourceVersion)])
+            #expect(raw.status == 200)
+            #expect(String(decoding: raw.body, as: UTF8.self).contains(#""type":"ERROR""#))
+
+            let iterator = client.watch(cms, namespace: "default", from: initial).makeAsyncIterator()
+            var seen: [String: ProofCluster.WatchEvent.EventType] = [:]
+            for _ in 0..<3 {
+                let event = try #require(try await iterator.next())
+                seen[event.object[path: ["metadata", "name"]]?.stringValue ?? "?"] = event.type
+            }
+            #expect(seen == ["arrive": .added, "stay": .modified, "leave": .deleted])
+            _ = try await client.create(configMap("after"))
+            let after = try #require(try await iterator.next())
+            #expect(after.type == .added && after.object[path: ["metadata", "name"]] == "after")
+        }
+    }
+
     @Test func watchWithoutAListStartsWithTheExistingObjects() async throws {
         try await withSimulatedCluster { _, client in
             let cms = try await client.resource(named: "configmaps")

@@ -54,6 +54,9 @@ public struct LokiStream: Sendable, Equatable {
 ///
 /// One store exists per PersistentVolumeClaim (keyed by the claim's uid), so it outlives the Loki pod and its
 /// StatefulSet as long as the claim is retained, and is dropped with the claim.
+///
+/// Lock rule: one `Mutex` over the tenants' streams, held only to append or query in memory; never across an await, a
+/// yield or I/O.
 public final class LokiStore: Sendable {
     private let tenants = Mutex<[String: [String: LokiStream]]>([:])
 

@@ -4,6 +4,8 @@ import Synchronization
 
 /// An MLflow model registry (one per environment): registered models, their numbered versions and aliases.
 /// Errors are `SimError`s whose `reason` is MLflow's `error_code` (`RESOURCE_DOES_NOT_EXIST`, …).
+///
+/// Lock rule: one `Mutex` over the models, held only to read or change them; never across an await, a yield or I/O.
 final class ModelRegistry: Sendable {
     struct Version: Sendable, Equatable {
         var name: String
