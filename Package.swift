@@ -72,6 +72,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The published Kubernetes JSON schemas the API server validates against (see its SOURCE.md).
+            resources: [.copy("Resources/kubernetes-json-schema")],
             swiftSettings: swiftSettings
         ),
         .target(
