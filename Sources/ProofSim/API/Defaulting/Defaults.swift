@@ -50,6 +50,7 @@ enum Defaults {
                 for index in claims.indices {
                     setIfAbsent(&claims[index], ["apiVersion"], "v1")
                     setIfAbsent(&claims[index], ["kind"], "PersistentVolumeClaim")
+                    claims[index].set(.null, at: ["metadata", "creationTimestamp"])
                     setIfAbsent(&claims[index], ["spec", "volumeMode"], "Filesystem")
                     setIfAbsent(&claims[index], ["status", "phase"], "Pending")
                 }
@@ -76,6 +77,8 @@ enum Defaults {
 
     /// `spec.template.spec` of a workload gets the pod spec defaults (not the admission-time ones).
     static func template(_ object: inout JSON) {
+        // A real server decodes the template's metadata into ObjectMeta and writes the zero time back as null.
+        if object[path: ["spec", "template"]] != nil { object.set(.null, at: ["spec", "template", "metadata", "creationTimestamp"]) }
         guard var spec = object[path: ["spec", "template", "spec"]] else { return }
         podSpec(&spec)
         object.set(spec, at: ["spec", "template", "spec"])
