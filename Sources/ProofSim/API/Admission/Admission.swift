@@ -20,7 +20,7 @@ enum Admission {
         }
         ManagedFields.record(&object, old: old, as: type, subresource: subresource,
             manager: request.fieldManager ?? ManagedFields.internalManager(type, subresource: subresource),
-            operation: "Update", timestamp: timestamp)
+            operation: request.apply == nil ? "Update" : "Apply", timestamp: timestamp, applied: request.apply)
     }
 
     /// Schema check (pruning unknown fields), then the type's rules.

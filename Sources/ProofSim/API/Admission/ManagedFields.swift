@@ -21,20 +21,29 @@ enum ManagedFields {
     /// Records a write by `manager`: on create every field set is owned by it; on update the changed fields move
     /// to it from other managers (an `Update` takes ownership without conflicts). No-op writes change nothing.
     static func record(_ object: inout JSON, old: JSON?, as type: ResourceType, subresource: String?, manager: String,
-        operation: String, timestamp: String, applied: FieldSet? = nil)
+        operation: String, timestamp: String, applied apply: ApplyWrite? = nil)
     {
+        // An apply owns exactly its configuration's fields; forced, it takes them from every other manager
+        // (without force there were no conflicts, so shared fields stay co-owned).
+        let applied = apply.map { FieldSet(paths: $0.fields.paths) }
         if object[path: ["metadata", "managedFields"]] == nil, let old {
             object.set(old[path: ["metadata", "managedFields"]], at: ["metadata", "managedFields"])
         }
-        if let old, applied == nil, bookkeepingStripped(object) == bookkeepingStripped(old) { return }
+        if let old, bookkeepingStripped(object) == bookkeepingStripped(old) {
+            // A no-op write changes nothing, not even `time`; a no-op apply only when this manager already
+            // applied exactly these fields.
+            guard let applied else { return }
+            let existing = entries(old).first { $0["manager"]?.stringValue == manager && $0["operation"]?.stringValue == operation }
+            if let existing, FieldSet(fieldsV1: existing["fieldsV1"] ?? [:]) == applied { return }
+        }
         let schemas = BuiltInSchemas.shared
         let schema = schemas.schema(for: type)
         let validator = schemas.validator
         let status = subresource == "status"
         let newFields = FieldSet(of: object, schema: schema, validator: validator, status: status)
         let taken: FieldSet
-        if let applied {
-            taken = applied
+        if let apply {
+            taken = apply.force ? apply.fields : FieldSet()
         } else if let old {
             taken = FieldSet.changed(from: FieldSet(of: old, schema: schema, validator: validator, status: status), old,
                 to: newFields, object)

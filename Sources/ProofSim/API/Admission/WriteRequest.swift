@@ -3,6 +3,14 @@ import HTTPTypes
 import ProofCore
 import Synchronization
 
+/// The part of a server-side apply the field manager needs: the fields the configuration sets and `force`.
+struct ApplyWrite: Sendable {
+    /// The fields of the applied configuration (the manager's `Apply` entry becomes exactly these).
+    var fields: FieldSet
+    /// `?force=true`: fields owned by other managers are taken over.
+    var force: Bool
+}
+
 /// How a write treats fields the schema does not declare (`?fieldValidation=`, what kubectl's `--validate` sends).
 enum FieldValidation: String, Sendable {
     /// 400 BadRequest naming every unknown or duplicate field (kubectl's default `--validate=strict`).
@@ -40,6 +48,8 @@ struct WriteRequest: Sendable {
     var fieldValidation: FieldValidation
     /// Where warnings go (nil: dropped).
     var warnings: WarningSink?
+    /// Set for a server-side apply: the applied fields and whether conflicts were forced.
+    var apply: ApplyWrite? = nil
 
     /// Writes by in-sim controllers: defaulted and tracked in `managedFields`, not validated.
     static let `internal` = WriteRequest(fieldManager: nil, external: false, fieldValidation: .ignore, warnings: nil)
@@ -60,7 +70,7 @@ extension WriteRequest {
     /// The write context of one HTTP call: field manager from `?fieldManager=` or the User-Agent, and
     /// `?fieldValidation=` (default `Warn`, as a real server).
     static func forCall(_ call: APIServer.Call) -> WriteRequest {
-        WriteRequest(fieldManager: manager(query: call.query["fieldManager"], userAgent: call.headers["User-Agent"]),
+        WriteRequest(fieldManager: manager(query: call.query["fieldManager"], userAgent: call.headers.first { $0.key.lowercased() == "user-agent" }?.value),
             external: true, fieldValidation: call.query["fieldValidation"].flatMap(FieldValidation.init(rawValue:)) ?? .warn,
             warnings: WarningSink())
     }
