@@ -27,6 +27,7 @@ enum Admission {
     static func validate(_ object: inout JSON, old: JSON?, as type: ResourceType, request: WriteRequest) throws(SimError) {
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
         let schemas = BuiltInSchemas.shared
+        var invalid: [FieldCause] = []
         if let schema = schemas.schema(for: type) {
             // Status is written by controllers through its subresource; a client's create or update does not
             // set it (a real server resets it), so it is not checked here.
@@ -51,11 +52,13 @@ enum Admission {
                 }
                 object = pruned
             }
-            let invalid = causes.filter { !$0.isUnknownField && !$0.isTypeError }
-            if !invalid.isEmpty { throw invalidError(type, name, invalid) }
+            invalid = causes.filter { !$0.isUnknownField && !$0.isTypeError }
         }
-        let causes = TypeRules.check(object, old: old, type)
-        if !causes.isEmpty { throw invalidError(type, name, causes) }
+        for cause in TypeRules.check(object, old: old, type)
+        where !invalid.contains(where: { $0.field == cause.field && $0.reason == cause.reason }) {
+            invalid.append(cause)
+        }
+        if !invalid.isEmpty { throw invalidError(type, name, invalid) }
     }
 
     /// 422 `Invalid` listing `causes` in `details.causes`, worded as a real server does.
