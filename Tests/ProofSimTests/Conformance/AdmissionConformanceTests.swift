@@ -357,17 +357,29 @@ struct AdmissionConformanceTests {
 
     @Test("the simulated Argo CD honours ServerSideApply=true: a self-healed resource is applied by argocd-controller (Apply), without last-applied", .tags(.argocd, .slow))
     func argoServerSideApply() async throws {
-        try await ArgoFixture.withArgoCD { _, _, client in
-            let patch = #"{"spec":{"syncPolicy":{"syncOptions":["CreateNamespace=true","ServerSideApply=true"]}}}"#
-            #expect(try await client.runKubectl("patch", "application", "mlflow-dev", "-n", "argocd", "--type=merge", "-p", patch).status == 0)
+        try await ArgoFixture.withArgoCD { _, controller, client in
+            // The GitOps way: the parent app would self-heal a hand edit of the child Application.
+            let file = "core/envs/dev/apps/mlflow-dev.yaml"
+            let text = try controller.repository.read(file)
+            let serverSide = text.replacingOccurrences(of: "      - CreateNamespace=true\n", with: "      - CreateNamespace=true\n      - ServerSideApply=true\n")
+            #expect(serverSide != text)
+            try controller.repository.commit([file: serverSide], message: "mlflow-dev: server-side apply")
+            try await ArgoFixture.waitForApp(client, "mlflow-dev", timeout: 20) { app in
+                (app[path: ["spec", "syncPolicy", "syncOptions"]]?.arrayValue ?? []).contains("ServerSideApply=true")
+            }
             #expect(try await client.runKubectl("delete", "deployment", "mlflow", "-n", "mlflow-dev").status == 0)
-            let applied = try await eventually(timeout: 15) {
+            let applied = try await eventually(timeout: 30) {
                 let result = try await client.runKubectl("get", "deployment", "mlflow", "-n", "mlflow-dev", "-o", "json", "--show-managed-fields")
                 guard result.status == 0 else { return false }
                 let object = try JSON(parsing: result.stdout)
+                let lastApplied = object[path: ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"]]
+                if lastApplied != nil {
+                    // Re-created by a sync that started before the engine read the new option: delete it again.
+                    _ = try await client.runKubectl("delete", "deployment", "mlflow", "-n", "mlflow-dev", "--wait=false")
+                    return false
+                }
                 let entries = object[path: ["metadata", "managedFields"]]?.arrayValue ?? []
                 return entries.contains { $0["manager"] == "argocd-controller" && $0["operation"] == "Apply" }
-                    && object[path: ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"]] == nil
             }
             #expect(applied)
         }
