@@ -52,6 +52,7 @@ enum ManagedFields {
         }
         var result: [JSON] = []
         var mine: FieldSet?
+        var present: Set<[String]>?
         for entry in entries(object) {
             var fields = FieldSet(fieldsV1: entry["fieldsV1"] ?? [:])
             let sameManager = entry["manager"]?.stringValue == manager && entry["operation"]?.stringValue == operation
@@ -61,7 +62,10 @@ enum ManagedFields {
                 continue
             }
             fields.paths.subtract(taken.paths)
-            fields.paths.formIntersection(newFields.paths.union(FieldSet(of: object, schema: schema, validator: validator, status: !status).paths))
+            if present == nil {
+                present = newFields.paths.union(FieldSet(of: object, schema: schema, validator: validator, status: !status).paths)
+            }
+            fields.paths.formIntersection(present!)
             guard !fields.paths.isEmpty else { continue }
             var kept = entry
             kept["fieldsV1"] = fields.fieldsV1
