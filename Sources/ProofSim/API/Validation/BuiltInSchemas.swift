@@ -17,13 +17,27 @@ struct BuiltInSchemas: Sendable {
     /// The Kubernetes version the schemas are from.
     static let kubernetesVersion = "v1.32.0"
 
-    /// The schemas shipped with the simulated cluster (an empty set when the resource cannot be read).
+    /// The schemas shipped with the simulated cluster (an empty set — no validation, no OpenAPI schemas — when the
+    /// resource cannot be found).
     static let shared: BuiltInSchemas = load()
 
+    /// The schema file: in `$PROOF_SIM_RESOURCES`, else in the `gitops-proof_ProofSim.resources` bundle next to
+    /// the executable (where SwiftPM puts it). Looked up by hand rather than with `Bundle.module`, whose accessor
+    /// kills the process when the bundle was not copied along with the binary (a container image).
+    static func fileURL() -> URL? {
+        let relative = "kubernetes-json-schema/v1.32.0-local-strict/_definitions.json"
+        var bundles: [URL] = []
+        if let override = ProcessInfo.processInfo.environment["PROOF_SIM_RESOURCES"], !override.isEmpty {
+            bundles.append(URL(fileURLWithPath: override))
+        }
+        bundles.append(Bundle.main.bundleURL.appendingPathComponent("gitops-proof_ProofSim.resources"))
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        bundles.append(executable.deletingLastPathComponent().appendingPathComponent("gitops-proof_ProofSim.resources"))
+        return bundles.map { $0.appendingPathComponent(relative) }.first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
     static func load() -> BuiltInSchemas {
-        guard let url = Bundle.module.url(forResource: "_definitions", withExtension: "json",
-            subdirectory: "kubernetes-json-schema/v1.32.0-local-strict"),
-            let data = try? Data(contentsOf: url), let document = try? JSON(parsing: Array(data))
+        guard let url = fileURL(), let data = try? Data(contentsOf: url), let document = try? JSON(parsing: Array(data))
         else { return BuiltInSchemas(definitions: [:], byKind: [:]) }
         let definitions = (document["$defs"] ?? document["definitions"])?.objectValue ?? [:]
         var byKind: [String: String] = [:]
