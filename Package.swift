@@ -72,6 +72,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The published Kubernetes JSON schemas the API server validates against (see its SOURCE.md).
+            resources: [.copy("Resources/kubernetes-json-schema")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -92,7 +94,8 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"], swiftSettings: swiftSettings),
+        .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"],
+            exclude: ["Conformance/Fixtures"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProofScenarioTests",

@@ -32,6 +32,21 @@ import Testing
         #expect(raw.added.count == 1 && raw.removed.count == 1)
     }
 
+    @Test func thePodTokenVolumeTheAPIServerAddsIsNoChange() {
+        func withTokenVolume(_ pod: JSON, _ suffix: String) -> JSON {
+            var pod = pod
+            pod.set([["name": .string("kube-api-access-\(suffix)"), "projected": ["defaultMode": 420]]], at: ["spec", "volumes"])
+            pod.set([["name": "web", "image": "feast:1", "volumeMounts": [["name": .string("kube-api-access-\(suffix)"),
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true]]]], at: ["spec", "containers"])
+            return pod
+        }
+        let before = [withTokenVolume(EvidenceFixture.pod(hash: "7d9f8", suffix: "abcde"), "4bfsw")]
+        let after = [withTokenVolume(EvidenceFixture.pod(hash: "7d9f8", suffix: "qwert"), "p8x2z")]
+        #expect(EvidenceDiff.compare(before, after, noise: DiffNoise(ignoreUID: true)).isEmpty)
+        let raw = EvidenceDiff.compare(before, after, noise: DiffNoise(ignoreUID: true, maskGeneratedNames: false))
+        #expect(!raw.isEmpty)
+    }
+
     @Test func twoRunsAreComparedCaptureByCaptureInTextAndMarkdown() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }

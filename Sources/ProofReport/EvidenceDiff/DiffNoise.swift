@@ -13,7 +13,8 @@ import ProofCore
 /// 4. Generated name parts are masked with `*`: the `pod-template-hash` / `controller-revision-hash` label value
 ///    wherever it appears in the object's strings, and the random suffix after `metadata.generateName`; the
 ///    hash labels themselves are dropped. So `web-7d9f8-abcde` and `web-6c5b4-xyz12` are both the logical pod
-///    `web-*-*`.
+///    `web-*-*`. The pod token volume `kube-api-access-xxxxx` (added by the API server's admission) is
+///    `kube-api-access-*`.
 public struct DiffNoise: Sendable, Hashable {
     /// Drop resourceVersion, managedFields, generation, creationTimestamp and observedGeneration.
     public var dropBookkeeping: Bool
@@ -64,6 +65,16 @@ public struct DiffNoise: Sendable, Hashable {
         return result
     }
 
+    /// The projected service-account token volume the API server adds to every pod is named
+    /// `kube-api-access-<5 random chars>`: masked to `kube-api-access-*`, so two pods of one workload compare equal.
+    static func maskTokenVolume(_ text: String) -> String {
+        let prefix = "kube-api-access-"
+        guard let range = text.range(of: prefix) else { return text }
+        let rest = text[range.upperBound...]
+        guard isRandomSuffix(rest.prefix(5)) else { return text }
+        return String(text[..<range.upperBound]) + "*" + rest.dropFirst(5)
+    }
+
     private func ownerName(_ object: JSON) -> String? {
         guard let owner = object[path: ["metadata", "ownerReferences"]]?.arrayValue?.first,
             owner["kind"]?.stringValue != "StatefulSet"
@@ -108,7 +119,7 @@ public struct DiffNoise: Sendable, Hashable {
                 var text = text
                 if !name.isEmpty, name != logical { text = text.replacingOccurrences(of: name, with: logical) }
                 for hash in masks { text = text.replacingOccurrences(of: hash, with: "*") }
-                return text
+                return Self.maskTokenVolume(text)
             }
         }
         if dropTimestamps { result = dropTimes(result) }

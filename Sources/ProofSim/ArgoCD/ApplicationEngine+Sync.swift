@@ -99,7 +99,10 @@ extension ApplicationEngine {
         }
         let ordered = desired.sorted { ($0.wave, $0.kindOrder, $0.ref) < ($1.wave, $1.kindOrder, $1.ref) }
         for item in ordered {
-            switch apply(item) {
+            let serverSide = (syncOptions.contains("ServerSideApply=true")
+                && ArgoCDNames.resourceOptions(item.object)["ServerSideApply"] != "false")
+                || ArgoCDNames.resourceOptions(item.object)["ServerSideApply"] == "true"
+            switch serverSide ? applyServerSide(item) : apply(item) {
             case .success(let message):
                 results.append(result(item.ref, status: "Synced", message: message))
             case .failure(let error):

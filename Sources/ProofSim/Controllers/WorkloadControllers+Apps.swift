@@ -158,7 +158,7 @@ extension WorkloadControllers {
         let namespace = Self.meta(sts, "namespace")
         let name = Self.meta(sts, "name")
         let desired = Self.replicas(sts)
-        let revision = "\(name)-\(Self.templateHash(sts[path: ["spec", "template"]]))"
+        let revision = Self.ensureControllerRevision(sts, hash: Self.templateHash(sts[path: ["spec", "template"]]), state)
         let templates = sts[path: ["spec", "volumeClaimTemplates"]]?.arrayValue ?? []
         let deleteClaims = sts[path: ["spec", "persistentVolumeClaimRetentionPolicy", "whenDeleted"]]?.stringValue == "Delete"
         var pods = Self.ownedPods(sts, state, includeTerminating: true)
@@ -236,7 +236,10 @@ extension WorkloadControllers {
         let namespace = Self.meta(ds, "namespace")
         let name = Self.meta(ds, "name")
         let hash = Self.templateHash(ds[path: ["spec", "template"]])
-        let nodes = state.list(BuiltIn.nodes).items.map { Self.meta($0, "name") }
+        Self.ensureControllerRevision(ds, hash: hash, state)
+        // Only nodes whose NoSchedule/NoExecute taints the template tolerates (not the control plane by default).
+        let nodes = state.list(BuiltIn.nodes).items.filter { Self.tolerates(ds[path: ["spec", "template", "spec"]], node: $0) }
+            .map { Self.meta($0, "name") }
         var pods = Self.ownedPods(ds, state)
         // A pod on a node that no longer exists (deleted Node) is removed, as the pod garbage collector does.
         for pod in pods where !nodes.contains(pod[path: ["spec", "nodeName"]]?.stringValue ?? "") {

@@ -93,6 +93,7 @@ extension WorkloadControllers {
                 Self.kubelet.record(state, about: started, reason: "Created", message: "Created container \(containerName)")
                 Self.kubelet.record(state, about: started, reason: "Started", message: "Started container \(containerName)")
             }
+            Self.completeIfRunToCompletion(started, after: timing.podStartDelay, state)
         }
     }
 

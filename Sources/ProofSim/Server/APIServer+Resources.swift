@@ -103,9 +103,10 @@ extension APIServer {
         throws(SimError) -> JSON
     {
         guard let type = PatchType(contentType: call.contentType) else {
-            if call.contentType.hasPrefix("application/apply-patch") {
-                throw SimError(code: 415, reason: "UnsupportedMediaType",
-                    message: "server-side apply (application/apply-patch+yaml) is not supported by the simulated cluster: use client-side `kubectl apply` (without --server-side) or a merge patch")
+            if call.contentType.hasPrefix("application/apply-patch"), subresource == nil {
+                return try ServerSideApply.apply(Self.parseBody(call), as: resource, namespace: namespace, name: name,
+                    manager: call.query["fieldManager"] ?? "", force: call.query["force"] == "true", dryRun: call.dryRun,
+                    state: core.state).object
             }
             throw SimError(code: 415, reason: "UnsupportedMediaType",
                 message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")

@@ -72,17 +72,22 @@ struct APIServer: HTTPResponder {
                 call.dropWatchAfter = events
             }
         }
-        let result: Result<Response, SimError>
-        do throws(SimError) {
-            try call.checkDryRun()
-            result = .success(try await route(call))
-        } catch {
-            result = .failure(error)
+        let write = WriteRequest.forCall(call)
+        let result: Result<Response, SimError> = await WriteRequest.$current.withValue(write) { () async -> Result<Response, SimError> in
+            do throws(SimError) {
+                try call.checkDryRun()
+                return .success(try await route(call))
+            } catch {
+                return .failure(error)
+            }
         }
+        var response: Response
         switch result {
-        case .success(let response): return response
-        case .failure(let error): return Self.error(error)
+        case .success(let success): response = success
+        case .failure(let error): response = Self.error(error)
         }
+        WriteRequest.addWarnings(write, to: &response)
+        return response
     }
 
     static func faultError(code: Int, retryAfter: Int?) -> SimError {

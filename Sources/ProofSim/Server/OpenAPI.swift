@@ -6,12 +6,12 @@ import ProofCore
 ///
 /// That is exactly what kubectl's query-parameter verifier reads before `kubectl apply`/`create`: finding
 /// the parameter, it leaves validation to the server (`fieldValidation=Strict`) instead of downloading
-/// schemas for client-side validation (which would fail, since no schemas are published). Component
-/// schemas are left empty, so kubectl falls back to its compiled-in types for strategic merge patches.
-/// `/openapi/v2` stays 404 (kubectl only reads it when v3 is missing).
+/// schemas for client-side validation. Component schemas are the published Kubernetes v1.32 schemas
+/// (`OpenAPI+Schemas.swift`), so `kubectl explain` works; `/openapi/v2` serves the same as Swagger 2.0.
 enum OpenAPI {
     static func respond(_ call: APIServer.Call, registry: ResourceRegistry) throws(SimError) -> Response {
         let segments = call.path.split(separator: "/").map(String.init)
+        if segments.count == 2, segments[1] == "v2" { return APIServer.json(swagger(registry: registry)) }
         guard segments.count >= 2, segments[1] == "v3" else { throw .pathNotFound(call.path) }
         if segments.count == 2 {
             var paths: [String: JSON] = [:]
@@ -56,7 +56,7 @@ enum OpenAPI {
         }
         return APIServer.json([
             "openapi": "3.0.0", "info": ["title": "Kubernetes (proof-sim)", "version": "v1.32.0"],
-            "paths": .object(paths), "components": ["schemas": [:]],
+            "paths": .object(paths), "components": ["schemas": componentSchemas],
         ])
     }
 }

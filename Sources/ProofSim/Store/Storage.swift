@@ -177,6 +177,7 @@ struct Storage: Sendable {
         metadata["resourceVersion"] = .string(String(dryRun ? rv : rv + 1))
         object["metadata"] = .object(metadata)
         applyCreateDefaults(&object, type)
+        try Admission.admit(&object, old: nil, as: type, subresource: nil, timestamp: timestamp)
         if dryRun { return object }
 
         rv += 1
@@ -274,6 +275,7 @@ struct Storage: Sendable {
             if type.hasStatusSubresource { new["status"] = old["status"] }
             if type.group.isEmpty && type.resource == "namespaces" { new["spec"] = new["spec"] ?? old["spec"] }
         }
+        try Admission.admit(&new, old: old, as: type, subresource: subresource, timestamp: timestamp)
         if let generation = old[path: ["metadata", "generation"]]?.intValue, Self.specPart(new) != Self.specPart(old) {
             new.set(.int(generation + 1), at: ["metadata", "generation"])
         }
