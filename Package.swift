@@ -72,6 +72,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The platform's real CRD manifests (Resources/crds/SOURCES.md names where each comes from).
+            resources: [.copy("Resources/crds")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -66,7 +66,9 @@ public final class SimulatedCluster: Sendable {
         let faults = FaultSwitchboard(options.faults)
         let chaos = ChaosSwitches(state: state)
         let token = options.token ?? Self.randomToken()
-        var controllers: [any SimController] = options.controllers
+        // The platform's CRDs are served before any controller or seeded object looks for their types.
+        try CustomResourceDefinitions.installPlatform(into: state)
+        var controllers: [any SimController] = [CustomResourceController()] + options.controllers
         if options.runWorkloadControllers {
             controllers.insert(WorkloadControllers(timing: options.timing), at: 0)
             controllers.append(CrashLoopController(chaos: chaos))

@@ -127,6 +127,7 @@ struct Storage: Sendable {
         metadata["resourceVersion"] = .string(String(dryRun ? rv : rv + 1))
         object["metadata"] = .object(metadata)
         applyCreateDefaults(&object, type)
+        try CustomResourceValidation.validateCustomResource(object, as: type)
         if dryRun { return object }
 
         rv += 1
@@ -228,6 +229,7 @@ struct Storage: Sendable {
         }
         new.set(old[path: ["metadata", "resourceVersion"]], at: ["metadata", "resourceVersion"])
         if new == old { return old }
+        try CustomResourceValidation.validateCustomResource(new, as: type)
         new.set(.string(String(dryRun ? rv : rv + 1)), at: ["metadata", "resourceVersion"])
         if dryRun { return new }
 
