@@ -94,7 +94,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"], exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProofScenarioTests",

@@ -5,7 +5,7 @@ import ProofCore
 /// check behind it.
 ///
 /// The check covers what a real API server rejects most often: `type` (object, array, string, integer,
-/// number, boolean; `nullable`; `x-kubernetes-int-or-string`), `required`, `enum`, recursing through
+/// number, boolean; `x-kubernetes-int-or-string`; nulls pass, as a real server prunes them first), `required`, `enum`, recursing through
 /// `properties`, `additionalProperties` and `items`. It does not prune unknown fields (a real server drops
 /// them) and does not evaluate `pattern`, `format`, bounds, CEL `x-kubernetes-validations` or list-type
 /// uniqueness. It is kept in this one file so a complete structural-schema validator can replace
@@ -55,9 +55,9 @@ enum StructuralSchemaCheck {
     }
 
     static func violations(of value: JSON, against schema: JSON, at path: String) -> [Violation] {
-        if value.isNull {
-            return schema["nullable"]?.boolValue == true || schema["type"] == nil ? [] : typeViolation(value, "null", schema, path)
-        }
+        // A real server prunes a null for a field that is not `nullable` before validating (apiextensions v1),
+        // so a null never breaks a type; this check, which does not prune, lets it through.
+        if value.isNull { return [] }
         if schema["x-kubernetes-int-or-string"]?.boolValue == true {
             switch value {
             case .int, .string: return []

@@ -71,6 +71,11 @@ struct APIGroupsTests {
             #expect(missing.status == 422)
             #expect(missing.json[path: ["details", "causes"]]?[0]?["field"] == "spec.size")
             #expect(missing.json[path: ["details", "causes"]]?[0]?["reason"] == "FieldValueRequired")
+            // A null for a non-nullable field is pruned by a real server, never refused (Argo CD manifests write
+            // `automated: null` to turn auto-sync off).
+            let nulled = try await client.request("POST", "/apis/example.com/v1/namespaces/default/widgets",
+                body: ["apiVersion": "example.com/v1", "kind": "Widget", "metadata": ["name": "w4"], "spec": ["size": 1, "color": .null]])
+            #expect(nulled.status == 201, "\(nulled.json)")
 
             let deleted = try await client.runKubectl("delete", "crd", "widgets.example.com", "--timeout=10s")
             #expect(deleted.status == 0, "\(deleted.stderr)")
