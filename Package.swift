@@ -72,8 +72,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            // The published Kubernetes JSON schemas the API server validates against (see its SOURCE.md).
-            resources: [.copy("Resources/kubernetes-json-schema")],
+            // The published Kubernetes JSON schemas the API server validates against (see its SOURCE.md), and the
+            // platform's real CRD manifests (Resources/crds/SOURCES.md names where each comes from).
+            resources: [.copy("Resources/kubernetes-json-schema"), .copy("Resources/crds")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -94,8 +95,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"],
-            exclude: ["Conformance/Fixtures"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"],
+            exclude: ["Fixtures", "Conformance/Fixtures"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProofScenarioTests",

@@ -69,9 +69,14 @@ public final class SimulatedCluster: Sendable {
         let faults = FaultSwitchboard(options.faults)
         let chaos = ChaosSwitches(state: state)
         let token = options.token ?? Self.randomToken()
-        var controllers: [any SimController] = options.controllers
+        let certificate = try ServingCertificate.generate()
+        // The platform's CRDs are served before any controller or seeded object looks for their types.
+        try CustomResourceDefinitions.installPlatform(into: state)
+        var controllers: [any SimController] = [CustomResourceController()] + options.controllers
         if options.runWorkloadControllers {
             controllers.insert(WorkloadControllers(timing: options.timing), at: 0)
+            controllers.append(JobController(timing: options.timing))
+            controllers.append(NamespaceDefaults(caPEM: certificate.caPEM))
             controllers.append(CrashLoopController(chaos: chaos))
         }
         if let serviceOptions = options.platformServices {
@@ -93,7 +98,6 @@ public final class SimulatedCluster: Sendable {
         let (bound, boundContinuation) = AsyncStream.makeStream(of: Result<(port: Int, channel: any Channel), any Error>.self)
         var logger = Logger(label: "proof-sim")
         logger.logLevel = .critical
-        let certificate = try ServingCertificate.generate()
         let app = Application(
             responder: APIServer(core: core),
             server: try .tls(.http1(), tlsConfiguration: certificate.tlsConfiguration()),
@@ -156,7 +160,7 @@ public final class SimulatedCluster: Sendable {
     }
 
     /// Waits until every Deployment, StatefulSet and DaemonSet has all its pods Ready and every pod is
-    /// Running; throws `SimError` 504 with what is still pending after `timeout`.
+    /// Running (or, a Job's, Succeeded); throws `SimError` 504 with what is still pending after `timeout`.
     public func waitUntilSettled(timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while true {
@@ -194,7 +198,9 @@ public final class SimulatedCluster: Sendable {
                 pending.append("DaemonSet/\(ds[path: ["metadata", "namespace"]]?.displayString ?? "")/\(ds[path: ["metadata", "name"]]?.displayString ?? "")")
             }
         }
-        for pod in state.list(BuiltIn.pods).items where pod[path: ["status", "phase"]]?.stringValue != "Running" || pod[path: ["metadata", "deletionTimestamp"]] != nil {
+        for pod in state.list(BuiltIn.pods).items where !["Running", "Succeeded"].contains(pod[path: ["status", "phase"]]?.stringValue ?? "")
+            || pod[path: ["metadata", "deletionTimestamp"]] != nil
+        {
             pending.append("Pod/\(pod[path: ["metadata", "namespace"]]?.displayString ?? "")/\(pod[path: ["metadata", "name"]]?.displayString ?? "")")
         }
         return pending

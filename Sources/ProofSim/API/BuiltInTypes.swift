@@ -33,8 +33,18 @@ public enum BuiltIn {
     public static let statefulSets = find("apps", "statefulsets")
     /// apps/v1 daemonsets.
     public static let daemonSets = find("apps", "daemonsets")
-    /// argoproj.io/v1alpha1 applications.
-    public static let applications = find("argoproj.io", "applications")
-    /// argoproj.io/v1alpha1 appprojects.
-    public static let appProjects = find("argoproj.io", "appprojects")
+    /// apiextensions.k8s.io/v1 customresourcedefinitions.
+    public static let customResourceDefinitions = find("apiextensions.k8s.io", "customresourcedefinitions")
+    /// batch/v1 jobs.
+    public static let jobs = find("batch", "jobs")
+    /// storage.k8s.io/v1 storageclasses.
+    public static let storageClasses = find("storage.k8s.io", "storageclasses")
+    /// argoproj.io/v1alpha1 applications, for reading (lists and gets are keyed by resource and group). The
+    /// type is served from Argo CD's CustomResourceDefinition: write through `state.registry`'s type so the
+    /// CRD's schema is checked.
+    public static let applications = ResourceType(group: "argoproj.io", version: "v1alpha1", resource: "applications",
+        kind: "Application", namespaced: true, shortNames: ["app", "apps"], categories: ["argoproj"])
+    /// argoproj.io/v1alpha1 appprojects, for reading (see `applications`).
+    public static let appProjects = ResourceType(group: "argoproj.io", version: "v1alpha1", resource: "appprojects",
+        kind: "AppProject", namespaced: true, shortNames: ["appproj", "appprojs"], categories: ["argoproj"])
 }

@@ -4,10 +4,10 @@ import Synchronization
 /// The resource types the simulated API server knows: it drives discovery, URL routing and the mapping from
 /// an object's `apiVersion`/`kind` to where it is stored.
 ///
-/// Starts with the built-in set (`ResourceRegistry.builtIn`); more types can be registered at run time
-/// (for example by a later CRD handler), which discovery reflects immediately.
+/// Starts with the built-in set (`ResourceRegistry.builtIn`); CustomResourceDefinitions register and
+/// unregister their types at run time, which discovery reflects immediately.
 ///
-/// Lock rule: one `Mutex` over the types, held only to read or add (CRDs); never across an await, a yield or I/O.
+/// Lock rule: one `Mutex` over the types, held only to read, add or remove; never across an await, a yield or I/O.
 public final class ResourceRegistry: Sendable {
     private let types: Mutex<[ResourceType]>
 
@@ -25,6 +25,11 @@ public final class ResourceRegistry: Sendable {
             list.removeAll { $0.group == type.group && $0.version == type.version && $0.resource == type.resource }
             list.append(type)
         }
+    }
+
+    /// Removes every version of `resource` in `group` (a CustomResourceDefinition went away).
+    public func unregister(group: String, resource: String) {
+        types.withLock { list in list.removeAll { $0.group == group && $0.resource == resource } }
     }
 
     /// The type served at `/…/group/version/resource`, if any.
@@ -62,7 +67,10 @@ public final class ResourceRegistry: Sendable {
         return result
     }
 
-    /// The built-in set: core v1, apps/v1, networking.k8s.io/v1, argoproj.io/v1alpha1, monitoring.coreos.com/v1.
+    /// The built-in set: core v1, apps/v1, networking.k8s.io/v1, apiextensions.k8s.io/v1, batch/v1,
+    /// autoscaling/v2, policy/v1, rbac.authorization.k8s.io/v1, coordination.k8s.io/v1, storage.k8s.io/v1,
+    /// discovery.k8s.io/v1 and the self-subject reviews. Custom resources (Argo CD's, Prometheus') are not
+    /// built in: they come from CustomResourceDefinitions (`CustomResourceDefinitions.installPlatform`).
     public static let builtIn: [ResourceType] = {
         var list: [ResourceType] = [
             // core v1
@@ -101,18 +109,48 @@ public final class ResourceRegistry: Sendable {
             // networking.k8s.io/v1
             .init(group: "networking.k8s.io", version: "v1", resource: "ingresses", kind: "Ingress",
                 namespaced: true, shortNames: ["ing"], subresources: ["status"]),
-            // argoproj.io/v1alpha1 (Argo CD's CRDs do not enable the status subresource)
-            .init(group: "argoproj.io", version: "v1alpha1", resource: "applications", kind: "Application",
-                namespaced: true, shortNames: ["app", "apps"], categories: ["argoproj"]),
-            .init(group: "argoproj.io", version: "v1alpha1", resource: "appprojects", kind: "AppProject",
-                namespaced: true, shortNames: ["appproj", "appprojs"], categories: ["argoproj"]),
-            // monitoring.coreos.com/v1
-            .init(group: "monitoring.coreos.com", version: "v1", resource: "servicemonitors", kind: "ServiceMonitor",
-                namespaced: true, shortNames: ["smon"], categories: ["prometheus-operator"]),
-            .init(group: "monitoring.coreos.com", version: "v1", resource: "podmonitors", kind: "PodMonitor",
-                namespaced: true, shortNames: ["pmon"], categories: ["prometheus-operator"]),
-            .init(group: "monitoring.coreos.com", version: "v1", resource: "prometheusrules", kind: "PrometheusRule",
-                namespaced: true, shortNames: ["promrule"], categories: ["prometheus-operator"]),
+            .init(group: "networking.k8s.io", version: "v1", resource: "networkpolicies", kind: "NetworkPolicy",
+                namespaced: true, shortNames: ["netpol"]),
+            .init(group: "networking.k8s.io", version: "v1", resource: "ingressclasses", kind: "IngressClass",
+                namespaced: false),
+            // apiextensions.k8s.io/v1: CustomResourceDefinitions; each one registers its own types
+            // (`CustomResourceDefinitions`), the platform's Argo CD and Prometheus CRDs among them.
+            .init(group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions",
+                kind: "CustomResourceDefinition", namespaced: false, shortNames: ["crd", "crds"],
+                categories: ["api-extensions"], subresources: ["status"]),
+            // batch/v1
+            .init(group: "batch", version: "v1", resource: "jobs", kind: "Job", namespaced: true,
+                categories: ["all"], subresources: ["status"]),
+            .init(group: "batch", version: "v1", resource: "cronjobs", kind: "CronJob", namespaced: true,
+                shortNames: ["cj"], categories: ["all"], subresources: ["status"]),
+            // autoscaling/v2
+            .init(group: "autoscaling", version: "v2", resource: "horizontalpodautoscalers",
+                kind: "HorizontalPodAutoscaler", namespaced: true, shortNames: ["hpa"], categories: ["all"],
+                subresources: ["status"]),
+            // policy/v1
+            .init(group: "policy", version: "v1", resource: "poddisruptionbudgets", kind: "PodDisruptionBudget",
+                namespaced: true, shortNames: ["pdb"], subresources: ["status"]),
+            // rbac.authorization.k8s.io/v1
+            .init(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", kind: "ClusterRole",
+                namespaced: false),
+            .init(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings",
+                kind: "ClusterRoleBinding", namespaced: false),
+            .init(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", kind: "Role", namespaced: true),
+            .init(group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings", kind: "RoleBinding",
+                namespaced: true),
+            // coordination.k8s.io/v1, storage.k8s.io/v1, discovery.k8s.io/v1
+            .init(group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true),
+            .init(group: "storage.k8s.io", version: "v1", resource: "storageclasses", kind: "StorageClass",
+                namespaced: false, shortNames: ["sc"]),
+            .init(group: "discovery.k8s.io", version: "v1", resource: "endpointslices", kind: "EndpointSlice",
+                namespaced: true),
+            // Reviews: created and answered at once, never stored (`Reviews`).
+            .init(group: "authentication.k8s.io", version: "v1", resource: "selfsubjectreviews",
+                kind: "SelfSubjectReview", namespaced: false, verbs: ["create"]),
+            .init(group: "authorization.k8s.io", version: "v1", resource: "selfsubjectaccessreviews",
+                kind: "SelfSubjectAccessReview", namespaced: false, verbs: ["create"]),
+            .init(group: "authorization.k8s.io", version: "v1", resource: "selfsubjectrulesreviews",
+                kind: "SelfSubjectRulesReview", namespaced: false, verbs: ["create"]),
         ]
         list.sort { ($0.group.isEmpty ? 0 : 1) < ($1.group.isEmpty ? 0 : 1) }
         return list

@@ -22,11 +22,14 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     public var categories: [String]
     /// Subresources served (`status`, `scale`, `log`, `proxy`).
     public var subresources: [String]
+    /// For a type served from a CustomResourceDefinition: the CRD's name and this version's
+    /// `openAPIV3Schema`, which every write of an instance is validated against; `nil` for built-in types.
+    public var customResource: CustomResourceSchema?
 
     /// Creates a resource type; `singular` defaults to the lowercased kind.
     public init(group: String, version: String, resource: String, kind: String, namespaced: Bool,
         verbs: [String] = ResourceType.allVerbs, shortNames: [String] = [], singular: String? = nil,
-        categories: [String] = [], subresources: [String] = [])
+        categories: [String] = [], subresources: [String] = [], customResource: CustomResourceSchema? = nil)
     {
         self.group = group
         self.version = version
@@ -38,6 +41,7 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         self.singularName = singular ?? kind.lowercased()
         self.categories = categories
         self.subresources = subresources
+        self.customResource = customResource
     }
 
     /// The usual full verb list.
@@ -67,4 +71,23 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { qualifiedResource }
+}
+
+/// The schema of one served version of a CustomResourceDefinition, held by reference so that a
+/// `ResourceType` (hashed and compared often, e.g. inside Argo CD's resource refs) stays cheap to hash:
+/// two values are equal only when they are the same instance. Immutable, hence `Sendable`.
+public final class CustomResourceSchema: Sendable, Hashable {
+    /// The CustomResourceDefinition's name, `PLURAL.GROUP`.
+    public let definition: String
+    /// The version's `schema.openAPIV3Schema` (`nil` when the CRD gives none: then nothing is checked).
+    public let openAPIV3Schema: JSON?
+
+    /// A schema for version objects of CRD `definition`.
+    public init(definition: String, openAPIV3Schema: JSON?) {
+        self.definition = definition
+        self.openAPIV3Schema = openAPIV3Schema
+    }
+
+    public static func == (lhs: CustomResourceSchema, rhs: CustomResourceSchema) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 }

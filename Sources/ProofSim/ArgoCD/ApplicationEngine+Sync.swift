@@ -152,6 +152,8 @@ extension ApplicationEngine {
     /// One `syncResult.resources[]` entry.
     func result(_ ref: ResourceRef, status: String, message: String) -> JSON {
         var value = ref.json
+        // Argo CD's ResourceResult always carries `namespace` ("" for cluster-scoped kinds): its CRD requires it.
+        value["namespace"] = .string(ref.namespace)
         value["status"] = .string(status)
         value["message"] = .string(message)
         value["syncPhase"] = "Sync"

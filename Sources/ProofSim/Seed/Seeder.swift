@@ -46,6 +46,52 @@ public enum Seeder {
                 "metadata": ["name": .string(namespace), "labels": ["kubernetes.io/metadata.name": .string(namespace)]]],
                 as: BuiltIn.namespaces)
         }
+        seedControlPlane(state)
+    }
+
+    /// The control plane's objects a kind cluster has from the start: the `default/kubernetes` Service
+    /// (10.96.0.1:443 → the API server) with its Endpoints, the default StorageClass `standard` (kind's
+    /// local-path provisioner), and the static pods of etcd, kube-apiserver, kube-controller-manager and
+    /// kube-scheduler in kube-system on the control-plane node.
+    static func seedControlPlane(_ state: SimState) {
+        let controlPlane = nodeNames[0]
+        let nodeIP = WorkloadControllers.nodeIP(controlPlane)
+        _ = try? state.create(["apiVersion": "v1", "kind": "Service",
+            "metadata": ["name": "kubernetes", "namespace": "default",
+                "labels": ["component": "apiserver", "provider": "kubernetes"]],
+            "spec": ["type": "ClusterIP", "clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"],
+                "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443]],
+                "sessionAffinity": "None", "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                "internalTrafficPolicy": "Cluster"]], as: BuiltIn.services)
+        _ = try? state.create(["apiVersion": "v1", "kind": "Endpoints",
+            "metadata": ["name": "kubernetes", "namespace": "default", "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"]],
+            "subsets": [["addresses": [["ip": .string(nodeIP)]], "ports": [["name": "https", "port": 6443, "protocol": "TCP"]]]]],
+            as: BuiltIn.endpoints)
+        _ = try? state.create(["apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": ["name": "standard", "annotations": ["storageclass.kubernetes.io/is-default-class": "true"]],
+            "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete", "volumeBindingMode": "WaitForFirstConsumer"],
+            as: BuiltIn.storageClasses)
+        guard let node = try? state.get(BuiltIn.nodes, namespace: nil, name: controlPlane) else { return }
+        let components: [(name: String, image: String)] = [
+            ("etcd", "registry.k8s.io/etcd:3.5.16-0"),
+            ("kube-apiserver", "registry.k8s.io/kube-apiserver:v1.32.0"),
+            ("kube-controller-manager", "registry.k8s.io/kube-controller-manager:v1.32.0"),
+            ("kube-scheduler", "registry.k8s.io/kube-scheduler:v1.32.0"),
+        ]
+        for component in components {
+            // Mirror pods of the kubelet's static pods: owned by their Node, priority system-node-critical.
+            _ = try? state.create(["apiVersion": "v1", "kind": "Pod",
+                "metadata": ["name": .string("\(component.name)-\(controlPlane)"), "namespace": "kube-system",
+                    "labels": ["component": .string(component.name), "tier": "control-plane"],
+                    "annotations": ["kubernetes.io/config.source": "file"],
+                    "ownerReferences": [["apiVersion": "v1", "kind": "Node", "name": .string(controlPlane),
+                        "uid": node[path: ["metadata", "uid"]] ?? "", "controller": true]]],
+                "spec": ["nodeName": .string(controlPlane), "hostNetwork": true, "priorityClassName": "system-node-critical",
+                    "priority": 2000001000, "restartPolicy": "Always",
+                    "containers": [["name": .string(component.name), "image": .string(component.image),
+                        "command": [.string(component.name)]]],
+                    "tolerations": [["operator": "Exists", "effect": "NoExecute"]]]], as: BuiltIn.pods)
+        }
     }
 
     /// Reads every `*.yaml`/`*.yml` under `directory` (sorted, recursive) into documents; `List` kinds are

@@ -27,6 +27,7 @@ extension APIServer {
             {
                 throw .badRequest("the body is a \(object["kind"]?.displayString ?? "?") of \(apiVersion), but the URL is for \(resource.kind) of \(resource.apiVersion)")
             }
+            if Reviews.isReview(resource) { return Self.json(try Reviews.answer(object, as: resource), status: 201) }
             let created = try core.state.create(object, as: resource, dryRun: call.dryRun)
             return try render(call, resource, created, status: 201)
         case "DELETE":
@@ -64,6 +65,7 @@ extension APIServer {
             let patched = try patch(call, resource, namespace: namespace, name: name, subresource: nil)
             return try render(call, resource, patched)
         case "DELETE":
+            try SystemNamespaces.checkDeletable(resource, name: name)
             let options = deleteOptions(call)
             let outcome = try core.state.delete(resource, namespace: namespace, name: name, propagation: options.policy,
                 gracePeriodSeconds: options.grace, preconditionUID: options.uid,

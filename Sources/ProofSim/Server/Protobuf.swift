@@ -2,7 +2,8 @@ import Foundation
 import ProofCore
 
 /// Just enough of Kubernetes' protobuf encoding (`application/vnd.kubernetes.protobuf`) to accept the bodies
-/// kubectl's typed generators send for the simplest kinds: `kubectl create namespace|configmap|secret`.
+/// kubectl's typed generators send: `kubectl create namespace|configmap|secret` here, and through
+/// `ProtobufSchema` `create deployment|service|serviceaccount|job`, `expose` and `auth can-i|whoami`.
 ///
 /// client-go forces protobuf for built-in kinds and never falls back to JSON, so without this those commands
 /// could not work. Other kinds get 415 with a message pointing at `kubectl create -f`.
@@ -55,7 +56,7 @@ enum Protobuf {
 
     static let malformed = SimError.badRequest("the protobuf request body is malformed")
 
-    private static func fields(_ bytes: [UInt8]) throws(SimError) -> [(number: Int, payload: [UInt8], value: UInt64)] {
+    static func fields(_ bytes: [UInt8]) throws(SimError) -> [(number: Int, payload: [UInt8], value: UInt64)] {
         var reader = Reader(bytes: bytes)
         var result: [(number: Int, payload: [UInt8], value: UInt64)] = []
         while let field = try reader.field() { result.append(field) }
@@ -113,9 +114,15 @@ enum Protobuf {
                 raw = field.payload
             }
         }
+        if let message = ProtobufSchema.topLevel[kind] {
+            var object = try ProtobufSchema.decode(raw, as: message)
+            object["apiVersion"] = .string(apiVersion)
+            object["kind"] = .string(kind)
+            return object
+        }
         guard supportedKinds.contains(kind) else {
             throw SimError(code: 415, reason: "UnsupportedMediaType",
-                message: "the simulated cluster decodes protobuf only for \(supportedKinds.sorted().joined(separator: ", ")), not \(kind): write a manifest and use kubectl create -f or kubectl apply -f")
+                message: "the simulated cluster decodes protobuf only for \((supportedKinds.union(ProtobufSchema.topLevel.keys)).sorted().joined(separator: ", ")), not \(kind): write a manifest and use kubectl create -f or kubectl apply -f")
         }
         var object: JSON = ["apiVersion": .string(apiVersion), "kind": .string(kind)]
         var data: [String: JSON] = [:]
