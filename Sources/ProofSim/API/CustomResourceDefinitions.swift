@@ -141,11 +141,11 @@ public enum CustomResourceDefinitions {
     /// parser needs about 20 times as long for these 470 kB, which would slow every start of the cluster.
     /// `BundledCRDTests` proves each JSON equals its YAML.
     public static let platformManifests: Result<[JSON], SimError> = {
-        guard let directory = Bundle.module.url(forResource: "crds", withExtension: nil),
+        guard let directory = SimResources.url("crds"),
             let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path)
         else {
             return .failure(SimError(code: 500, reason: "InternalError",
-                message: "the bundled CRD manifests (ProofSim resources, crds/) are missing from the build: rebuild with swift build"))
+                message: "the bundled CRD manifests (crds/ in \(SimResources.bundleName) beside the binary, or in $PROOF_SIM_RESOURCES) are missing: rebuild with swift build, or copy that folder along with the binary"))
         }
         var result: [JSON] = []
         for file in files.sorted() where file.hasSuffix(".json") {

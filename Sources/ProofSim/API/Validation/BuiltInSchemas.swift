@@ -21,19 +21,9 @@ struct BuiltInSchemas: Sendable {
     /// resource cannot be found).
     static let shared: BuiltInSchemas = load()
 
-    /// The schema file: in `$PROOF_SIM_RESOURCES`, else in the `gitops-proof_ProofSim.resources` bundle next to
-    /// the executable (where SwiftPM puts it). Looked up by hand rather than with `Bundle.module`, whose accessor
-    /// kills the process when the bundle was not copied along with the binary (a container image).
+    /// The schema file, from the bundled resources (``SimResources``).
     static func fileURL() -> URL? {
-        let relative = "kubernetes-json-schema/v1.32.0-local-strict/_definitions.json"
-        var bundles: [URL] = []
-        if let override = ProcessInfo.processInfo.environment["PROOF_SIM_RESOURCES"], !override.isEmpty {
-            bundles.append(URL(fileURLWithPath: override))
-        }
-        bundles.append(Bundle.main.bundleURL.appendingPathComponent("gitops-proof_ProofSim.resources"))
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        bundles.append(executable.deletingLastPathComponent().appendingPathComponent("gitops-proof_ProofSim.resources"))
-        return bundles.map { $0.appendingPathComponent(relative) }.first { FileManager.default.fileExists(atPath: $0.path) }
+        SimResources.url("kubernetes-json-schema/v1.32.0-local-strict/_definitions.json")
     }
 
     static func load() -> BuiltInSchemas {
