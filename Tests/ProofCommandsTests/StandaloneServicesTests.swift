@@ -205,4 +205,41 @@ import Testing
         #expect(run["state"] == "failed")
         #expect(run["note"]?.stringValue?.contains("mlflow at \(platform.mlflow.url)") == true, "\(run)")
     }
+
+    /// The core manifests run the stand-in on kind: every Airflow, MLflow, Triton and FastAPI container runs the
+    /// image built from this repository (under a name `scripts/kind/up.sh` loads) with a `proof sim service`
+    /// command line that the real parser accepts, on the port its Service targets, with its peers' Service
+    /// addresses in its environment.
+    @Test func theCoreManifestsRunTheStandInOnKind() throws {
+        let expected: [(file: String, service: String, port: String, peers: [String: String])] = [
+            ("airflow/webserver.yaml", "airflow", "8080", ["MLFLOW_URL": "mlflow", "TRITON_URL": "triton"]),
+            ("airflow/scheduler.yaml", "airflow-scheduler", "8974", [:]),
+            ("mlflow/mlflow.yaml", "mlflow", "5000", [:]),
+            ("triton/triton.yaml", "triton", "8000", ["MLFLOW_URL": "mlflow"]),
+            ("fastapi/fastapi.yaml", "fastapi", "8080", ["MLFLOW_TRACKING_URI": "mlflow", "TRITON_URL": "triton"]),
+        ]
+        let up = try String(contentsOfFile: RunTests.path("scripts/kind/up.sh"), encoding: .utf8)
+        for env in ["dev", "prod"] {
+            for entry in expected {
+                let path = "scenarios/platform/core/envs/\(env)/\(entry.file)"
+                let deployment = try #require(try YAML.decodeAll(String(contentsOfFile: RunTests.path(path), encoding: .utf8))
+                    .first { $0["kind"] == "Deployment" }, "\(path)")
+                let container = try #require(deployment[path: ["spec", "template", "spec", "containers"]]?.arrayValue?.first, "\(path)")
+                let image = container["image"]?.stringValue ?? ""
+                #expect(image == "gitops-proof:dev" || image.hasPrefix("ghcr.io/example/mlp-fastapi:"), "\(path): \(image)")
+                #expect(up.contains(image), "\(path): scripts/kind/up.sh does not load \(image)")
+                let arguments = container["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                let parsed = try Proof.parseAsRoot(arguments)
+                let command = try #require(parsed as? Proof.Sim.Service, "\(path): \(arguments) is not `proof sim service`")
+                #expect(command.name == entry.service && command.port == Int(entry.port) && command.environment == env, "\(path): \(arguments)")
+                #expect(container[path: ["ports"]]?.arrayValue?.first?["containerPort"] == .int(Int64(entry.port)!), "\(path)")
+                var variables: [String: String] = [:]
+                for variable in container["env"]?.arrayValue ?? [] { variables[variable["name"]?.stringValue ?? ""] = variable["value"]?.stringValue }
+                let ports = ["mlflow": "5000", "triton": "8000"]
+                for (name, peer) in entry.peers {
+                    #expect(variables[name] == "http://\(peer).\(peer)-\(env).svc.cluster.local:\(ports[peer]!)", "\(path): \(name)")
+                }
+            }
+        }
+    }
 }
