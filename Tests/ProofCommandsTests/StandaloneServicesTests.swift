@@ -11,53 +11,39 @@ import Testing
 /// driven through Train → Register → Deploy → Reload over real HTTP with the embedded cluster's assertions
 /// (`MLServicesTests`).
 @Suite(.serialized) struct StandaloneServicesTests {
-    /// One `proof sim service` process.
+    /// One `proof sim service` process (a `ProofProcess`, output in its own temporary directory).
     final class ServiceProcess {
         let name: String
-        let process = Process()
-        let log: URL
+        let directory: URL
+        let child: ProofProcess
         private(set) var url = ""
 
-        /// Starts `proof sim service NAME --port 0` with `environment` added, and waits until it has bound its port.
+        /// Starts `proof sim service NAME --port 0` with `environment` added; `started()` waits for its port.
         init(_ name: String, environment: [String: String]) throws {
             self.name = name
-            log = FileManager.default.temporaryDirectory.appendingPathComponent("sim-service-\(name)-\(UUID().uuidString).log")
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-            let handle = try FileHandle(forWritingTo: log)
-            process.executableURL = URL(fileURLWithPath: KindPathTests.proofBinary)
-            process.arguments = ["sim", "service", name, "--port", "0", "--address", "127.0.0.1", "--environment", "dev"]
-            var base = ProcessInfo.processInfo.environment.filter { !$0.key.hasSuffix("_URL") && !$0.key.hasPrefix("MLFLOW_") && !$0.key.hasPrefix("MODEL_") }
-            base["HOSTNAME"] = "\(name)-0"
-            process.environment = base.merging(environment) { $1 }
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            try handle.close()
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("sim-service-\(name)-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            child = try ProofProcess(["sim", "service", name, "--port", "0", "--address", "127.0.0.1", "--environment", "dev"],
+                in: directory, environment: ["HOSTNAME": "\(name)-0"].merging(environment) { $1 })
         }
 
-        /// Waits (polling the log, up to 60 s under load) for `listening on http://127.0.0.1:PORT`.
+        /// Waits until the process prints `listening on http://127.0.0.1:PORT` (or exits: the test fails with its output).
         func started() async throws -> ServiceProcess {
-            let deadline = ContinuousClock.now + .seconds(60)
-            while ContinuousClock.now < deadline {
-                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-                if let range = text.range(of: "listening on http://127.0.0.1:") {
-                    let port = text[range.upperBound...].prefix { $0.isNumber }
-                    url = "http://127.0.0.1:\(port)"
-                    return self
-                }
-                guard process.isRunning else { break }
-                try await Task.sleep(for: .milliseconds(50))
+            let marker = "listening on http://127.0.0.1:"
+            try await ProofProcess.waitUntil("\(name) listens", limit: .seconds(60)) { child.output.contains(marker) || !child.isRunning }
+            guard let range = child.output.range(of: marker) else {
+                Issue.record("\(name) did not start: \(child.output)\(child.errors)")
+                throw CancellationError()
             }
-            Issue.record("\(name) did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-            throw CancellationError()
+            url = "http://127.0.0.1:" + child.output[range.upperBound...].prefix { $0.isNumber }
+            return self
         }
 
-        /// SIGTERM, then waits for the exit; returns the exit status.
-        @discardableResult func stop() -> Int32 {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: log)
-            return process.terminationStatus
+        /// SIGTERM, then waits for the exit and removes the output.
+        func stop() {
+            if child.isRunning { child.process.terminate() }
+            child.process.waitUntilExit()
+            try? FileManager.default.removeItem(at: directory)
         }
     }
 
