@@ -21,8 +21,10 @@ struct HTTPServiceHost: ServiceHost {
     let variables: [String: String]
     /// This instance (a fresh uid per process, as a restarted pod gets one).
     let instance: ServiceInstance
+    /// Plain HTTP, no retries (a peer that does not answer is down, as a connection refused is in a cluster).
     let client: HTTPClient
 
+    /// A host for `service` of `environment`, reading peers' URLs from `variables`; `timeout` bounds each call.
     init(service: MLService, environment: String, variables: [String: String], timeout: Duration = .seconds(10)) {
         self.service = service
         self.environment = environment
@@ -36,6 +38,7 @@ struct HTTPServiceHost: ServiceHost {
         self.client = HTTPClient(options: options)
     }
 
+    /// Now, from the system clock.
     var now: Date { Date() }
 
     func instances(of wanted: MLService, environment: String) async -> [ServiceInstance] {

@@ -4,10 +4,15 @@ import ProofCore
 /// The ML services' host inside the embedded simulated cluster: instances are the Ready pods behind each
 /// Service (the scheduler's by label), peers are called through `ServiceNetwork` (only while a Ready pod backs
 /// them), and a URL setting such as `http://mlflow.mlflow-dev.svc.cluster.local:5000` resolves to its Service.
+///
+/// A value over the cluster's `SimState` and `ServiceNetwork`, which are safe to share; it holds no state of its own.
 struct ClusterServiceHost: ServiceHost {
+    /// The cluster's objects (pods, Services) and clock.
     let state: SimState
+    /// How calls reach the program behind a Service.
     let network: ServiceNetwork
 
+    /// Now, from the cluster's clock.
     var now: Date { state.now() }
 
     func instances(of service: MLService, environment: String) async -> [ServiceInstance] {

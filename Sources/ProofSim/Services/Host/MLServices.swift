@@ -9,6 +9,7 @@ import Synchronization
 final class MLServices: Sendable {
     /// Where the services run (instances, peers, clock).
     let host: any ServiceHost
+    /// Environments served, the seeded model, DAG run timings.
     let options: PlatformServicesOptions
     /// MLflow registries per environment (backed by MLflow's database: they survive pod restarts).
     let registries = Mutex<[String: ModelRegistry]>([:])
@@ -19,6 +20,7 @@ final class MLServices: Sendable {
     /// What each FastAPI instance (by uid) loaded at start or last reload: alias → (model, version).
     let fastAPILoaded = Mutex<[String: FastAPIHandler.Loaded]>([:])
 
+    /// Empty state (registries are seeded on first use) for `options.environments` on `host`.
     init(host: any ServiceHost, options: PlatformServicesOptions) {
         self.host = host
         self.options = options

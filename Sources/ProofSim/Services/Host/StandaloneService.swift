@@ -11,6 +11,8 @@ import ProofCore
 ///
 /// `airflow` also runs the Airflow scheduler's loop (its DAG runs live in this process); `airflow-scheduler`
 /// answers only `GET /health`, so that the webserver's host can tell whether the scheduler is up.
+///
+/// Immutable after `start` (the server and loop tasks); the services' state is `MLServices`, behind its mutexes.
 public final class StandaloneService: Sendable {
     /// The service served.
     public let service: MLService
