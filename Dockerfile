@@ -1,6 +1,8 @@
 # The image built from this repository for the kind cluster (scripts/kind/up.sh builds it and loads it with
 # `kind load docker-image`): the `proof` binary, with git and python3 for the in-cluster Git server
-# (scripts/kind/git-server.yaml runs scripts/kind/git-http-server.py in it). It cannot be built where the tests run
+# (scripts/kind/git-server.yaml runs scripts/kind/git-http-server.py in it). It is also the stand-in for the heavy
+# ML services: the core manifests run `proof sim service airflow|airflow-scheduler|mlflow|triton|fastapi --port P`
+# in it, and its default command is the FastAPI one (up.sh tags it as the platform's FastAPI image). It cannot be built where the tests run
 # (no Docker there): the test suite runs hadolint on it and checks that every file it copies exists and that its
 # entry point and command form a real `proof` command line.
 
@@ -30,4 +32,4 @@ COPY scripts/kind/git-http-server.py /opt/gitops-proof/git-http-server.py
 USER 10001
 WORKDIR /home/proof
 ENTRYPOINT ["proof"]
-CMD ["lint", "/opt/gitops-proof/scenarios"]
+CMD ["sim", "service", "fastapi", "--port", "8080"]

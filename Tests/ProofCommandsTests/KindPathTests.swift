@@ -132,7 +132,7 @@ import Testing
     @Test func theDockerfileCopiesFilesThatExistAndRunsARealProofCommand() throws {
         let facts = try DockerfileFacts(String(contentsOfFile: RunTests.path("Dockerfile"), encoding: .utf8))
         #expect(facts.copied == ["Package.swift", "Sources", "scenarios", "scripts/kind/git-http-server.py"])
-        #expect(facts.command == ["proof", "lint", "/opt/gitops-proof/scenarios"])
+        #expect(facts.command == ["proof", "sim", "service", "fastapi", "--port", "8080"])
         #expect(facts.problems(root: RunTests.root) == [])
         // The same check on planted errors: a copied file that is not there, a subcommand proof does not have.
         let planted = try DockerfileFacts("""

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Brings up the kind cluster the end-to-end runs use, idempotently (a second run only fills in what is missing):
 #   1. the cluster (scripts/kind/cluster.yaml: pinned node image, one control plane, two workers);
-#   2. the image built from this repository (Dockerfile), loaded into the nodes with `kind load docker-image`;
+#   2. the image built from this repository (Dockerfile), loaded into the nodes with `kind load docker-image`, under
+#      the names the core manifests run it as (gitops-proof:dev; ghcr.io/example/mlp-fastapi:1.0.0 and :1.1.0, the
+#      tags the deploy and rollback scenarios switch between) — the ML services' stand-in, `proof sim service NAME`;
 #   3. Argo CD from its pinned release's install manifest, and the Prometheus operator's CRDs (scripts/kind/crds);
 #   4. the in-cluster Git server (git-server.yaml) holding scenarios/platform, its repoURLs pointed at it;
 #   5. bootstrap/ applied, then a wait until every Application is Synced and Healthy (scripts/ci/wait-apps.sh:
@@ -35,12 +37,19 @@ else
   kind create cluster --name "$cluster" --config "$here/cluster.yaml" --wait 180s
 fi
 
-# 2. The image built from this repository (the git server and the ML services' stand-in run it).
+# 2. The image built from this repository (the git server and the ML services' stand-in run it), under every name
+#    the manifests use: the core manifests never pull it (imagePullPolicy Never / IfNotPresent with a loaded tag).
 if [ "${SKIP_IMAGE_BUILD:-0}" != 1 ]; then
   echo "up: building $image"
   docker build -t "$image" "$repo"
 fi
-kind load docker-image "$image" --name "$cluster"
+names=("$image")
+for name in gitops-proof:dev ghcr.io/example/mlp-fastapi:1.0.0 ghcr.io/example/mlp-fastapi:1.1.0; do
+  [ "$name" = "$image" ] && continue
+  docker tag "$image" "$name"
+  names+=("$name")
+done
+kind load docker-image "${names[@]}" --name "$cluster"
 
 # 3. Argo CD and the Prometheus operator's CRDs (server-side: the CRDs are too large for the last-applied annotation).
 echo "up: installing Argo CD $argocd_version"

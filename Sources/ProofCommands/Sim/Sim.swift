@@ -6,7 +6,7 @@ extension Proof {
         public static let configuration = CommandConfiguration(
             commandName: "sim",
             abstract: "Run the embedded simulated Kubernetes cluster.",
-            subcommands: [Serve.self]
+            subcommands: [Serve.self, Service.self]
         )
 
         public init() {}

@@ -42,12 +42,9 @@ public struct PlatformServices: SimController {
         let runtime = ServicesRuntime(state: state, handlers: handlers, options: options, chaos: chaos)
         register(runtime)
         let alloy = AlloyShipper(runtime: runtime)
-        let airflow = AirflowScheduler(runtime: runtime)
         while !Task.isCancelled {
             await alloy.tick()
-            await airflow.tick()
-            await TritonHandler.startPods(runtime)
-            await FastAPIHandler.startPods(runtime)
+            await runtime.ml.tick([.airflow, .triton, .fastapi])
             runtime.applyLokiDataLoss()
             runtime.collectLokiGarbage()
             try? await Task.sleep(for: options.tickInterval)
@@ -63,10 +60,11 @@ public struct PlatformServices: SimController {
         for environment in options.environments {
             add("baseline-\(environment)", "loki-\(environment)",
                 LokiHandler(runtime: runtime, namespace: "baseline-\(environment)", service: "loki-\(environment)"))
-            add("airflow-\(environment)", "airflow-webserver", AirflowHandler(runtime: runtime, environment: environment))
-            add("mlflow-\(environment)", "mlflow", MLflowHandler(runtime: runtime, environment: environment))
-            add("triton-\(environment)", "triton", TritonHandler(runtime: runtime, environment: environment))
-            add("fastapi-\(environment)", "fastapi", FastAPIHandler(runtime: runtime, environment: environment))
+            for service in [MLService.airflow, .mlflow, .triton, .fastapi] {
+                if let handler = runtime.ml.handler(service, environment: environment) {
+                    add(service.namespace(environment), service.serviceName, handler)
+                }
+            }
         }
     }
 }

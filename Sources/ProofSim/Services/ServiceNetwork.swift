@@ -82,14 +82,4 @@ struct ServiceNetwork: Sendable {
 
     /// `metadata.KEY` of an object as a string, `""` when absent.
     static func meta(_ object: JSON, _ key: String) -> String { object[path: ["metadata", key]]?.stringValue ?? "" }
-
-    /// The value of environment variable `name` of the pod's first container that sets it.
-    static func environment(_ pod: JSON, _ name: String) -> String? {
-        for container in pod[path: ["spec", "containers"]]?.arrayValue ?? [] {
-            for variable in container["env"]?.arrayValue ?? [] where variable["name"]?.stringValue == name {
-                return variable["value"]?.stringValue
-            }
-        }
-        return nil
-    }
 }

@@ -3,7 +3,7 @@ import ProofCore
 import Synchronization
 
 /// The shared state of the simulated platform services in one cluster: Loki's volumes, Alloy's read
-/// positions, the MLflow registries, Airflow's DAG runs and the in-memory state of Triton and FastAPI pods.
+/// positions, and the ML services' state (`ml`: MLflow registries, Airflow's DAG runs, Triton and FastAPI pods).
 ///
 /// Safe to share: every mutable part sits behind its own `Mutex`.
 ///
@@ -21,20 +21,15 @@ final class ServicesRuntime: Sendable {
     let lokiStores = Mutex<[String: LokiStore]>([:])
     /// Alloy read positions: `<daemonset uid>/<pod uid>/<container>` → next line index.
     let alloyPositions = Mutex<[String: Int]>([:])
-    /// MLflow registries per environment (backed by MLflow's database: they survive pod restarts).
-    let registries = Mutex<[String: ModelRegistry]>([:])
-    /// Airflow DAG runs per environment (Airflow's metadata database).
-    let dagRuns = Mutex<[String: [DagRun]]>([:])
-    /// What each Triton pod (by uid) has loaded: model → versions.
-    let tritonLoaded = Mutex<[String: [String: Set<String>]]>([:])
-    /// What each FastAPI pod (by uid) loaded at start or last reload: alias → (model, version).
-    let fastAPILoaded = Mutex<[String: FastAPIHandler.Loaded]>([:])
+    /// Airflow, MLflow, Triton and FastAPI, hosted by the cluster (`ClusterServiceHost`).
+    let ml: MLServices
 
     init(state: SimState, handlers: ServiceHandlers, options: PlatformServicesOptions, chaos: ChaosSwitches) {
         self.state = state
         self.network = ServiceNetwork(state: state, handlers: handlers)
         self.options = options
         self.chaos = chaos
+        self.ml = MLServices(host: ClusterServiceHost(state: state, network: network), options: options)
         appliedLokiDataLosses.withLock { $0 = chaos.lokiDataLosses }
     }
 
@@ -75,19 +70,6 @@ final class ServicesRuntime: Sendable {
             ? Set(state.list(BuiltIn.pods).items.map { "pod/" + ServiceNetwork.meta($0, "uid") }) : []
         lokiStores.withLock { stores in
             for key in keys where !(claims.contains(key) || pods.contains(key)) { stores[key] = nil }
-        }
-    }
-
-    /// The MLflow registry of `environment`, created (and seeded) on first use.
-    func registry(_ environment: String) -> ModelRegistry {
-        registries.withLock { registries in
-            if let registry = registries[environment] { return registry }
-            let registry = ModelRegistry(now: { [state] in state.now() })
-            if let model = options.seededModel {
-                registry.seed(model: model, alias: "champion")
-            }
-            registries[environment] = registry
-            return registry
         }
     }
 

@@ -12,11 +12,11 @@ import ProofCore
 /// Runs live in the metadata database, so they survive webserver restarts. Errors are RFC 7807 problems
 /// (`application/problem+json`), as Airflow's API answers them.
 public struct AirflowHandler: SimServiceHandler {
-    let runtime: ServicesRuntime
+    let runtime: MLServices
     /// The environment (`dev`, `prod`).
     public let environment: String
 
-    init(runtime: ServicesRuntime, environment: String) {
+    init(runtime: MLServices, environment: String) {
         self.runtime = runtime
         self.environment = environment
     }
@@ -31,7 +31,7 @@ public struct AirflowHandler: SimServiceHandler {
     public func handle(_ request: ServiceRequest) async throws -> ServiceResponse {
         let segments = request.path.split(separator: "/").map(String.init)
         if segments == ["health"] || segments == ["api", "v1", "health"] {
-            let schedulerUp = !AirflowScheduler.schedulerPods(runtime, environment: environment).isEmpty
+            let schedulerUp = !(await runtime.host.instances(of: .airflowScheduler, environment: environment)).isEmpty
             return .json(["metadatabase": ["status": "healthy"],
                 "scheduler": ["status": .string(schedulerUp ? "healthy" : "unhealthy"), "latest_scheduler_heartbeat": .string(DagRun.format(runtime.now))]])
         }

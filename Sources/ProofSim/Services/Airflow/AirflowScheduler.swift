@@ -1,22 +1,16 @@
 import Foundation
 import ProofCore
 
-/// The simulated Airflow scheduler: moves DAG runs queued → running → success|failed, only while a pod of
-/// the `airflow-scheduler` Deployment (label `app.kubernetes.io/component: scheduler`) is Ready in
-/// `airflow-ENV`. A run's tasks reach MLflow and Triton over the in-cluster network, so a run whose peer is
-/// down fails, with the reason in its `note`.
+/// The simulated Airflow scheduler: moves DAG runs queued → running → success|failed, only while the host
+/// has a Ready scheduler instance (in the embedded cluster a pod of the `airflow-scheduler` Deployment, label
+/// `app.kubernetes.io/component: scheduler`, in `airflow-ENV`). A run's tasks reach MLflow and Triton through
+/// the host (the in-cluster network, or HTTP), so a run whose peer is down fails, with the reason in its `note`.
 struct AirflowScheduler {
-    let runtime: ServicesRuntime
-
-    static func schedulerPods(_ runtime: ServicesRuntime, environment: String) -> [JSON] {
-        guard let filter = try? ObjectFilter(namespace: "airflow-\(environment)",
-            labelSelector: "app.kubernetes.io/name=airflow,app.kubernetes.io/component=scheduler")
-        else { return [] }
-        return runtime.state.list(BuiltIn.pods, filter: filter).items.filter(APIServer.isReady)
-    }
+    let runtime: MLServices
 
     func tick() async {
-        for environment in runtime.options.environments where !Self.schedulerPods(runtime, environment: environment).isEmpty {
+        for environment in runtime.options.environments {
+            guard !(await runtime.host.instances(of: .airflowScheduler, environment: environment)).isEmpty else { continue }
             let now = runtime.now
             let runs = runtime.dagRuns.withLock { $0[environment] ?? [] }
             for run in runs {
@@ -83,7 +77,7 @@ struct AirflowScheduler {
     }
 
     func mlflow(_ environment: String, _ method: String, _ endpoint: String, _ body: JSON) async throws(SimError) -> JSON {
-        let response = try await runtime.network.call(namespace: "mlflow-\(environment)", service: "mlflow", method: method,
+        let response = try await runtime.host.call(.mlflow, environment: environment, method: method,
             path: "/api/2.0/mlflow/\(endpoint)", headers: ["content-type": "application/json"], body: body.canonicalData)
         let json = (try? JSON(parsing: response.body)) ?? .null
         guard (200..<300).contains(response.status) else {
@@ -94,7 +88,7 @@ struct AirflowScheduler {
     }
 
     func deploy(_ environment: String, model: String) async throws(SimError) {
-        let response = try await runtime.network.call(namespace: "triton-\(environment)", service: "triton", method: "POST",
+        let response = try await runtime.host.call(.triton, environment: environment, method: "POST",
             path: "/v2/repository/models/\(model)/load")
         guard (200..<300).contains(response.status) else {
             let json = (try? JSON(parsing: response.body)) ?? .null

@@ -9,7 +9,7 @@ import ProofCore
 /// `MODEL_NAME` (default the seeded model) from MLflow (`MLFLOW_TRACKING_URI`) when it starts, and keeps
 /// serving that version until `/reload` or a restart. Errors are FastAPI's `{"detail": "..."}`.
 public struct FastAPIHandler: SimServiceHandler {
-    let runtime: ServicesRuntime
+    let runtime: MLServices
     /// The environment (`dev`, `prod`).
     public let environment: String
 
@@ -24,20 +24,20 @@ public struct FastAPIHandler: SimServiceHandler {
         }
     }
 
-    init(runtime: ServicesRuntime, environment: String) {
+    init(runtime: MLServices, environment: String) {
         self.runtime = runtime
         self.environment = environment
     }
 
     static func detail(_ message: String, status: Int) -> ServiceResponse { .json(["detail": .string(message)], status: status) }
 
-    /// Loads the alias into Ready FastAPI pods that have not loaded yet, and forgets pods that are gone.
-    static func startPods(_ runtime: ServicesRuntime) async {
+    /// Loads the alias into Ready FastAPI instances that have not loaded yet, and forgets instances that are gone.
+    static func startPods(_ runtime: MLServices) async {
         var alive = Set<String>()
         for environment in runtime.options.environments {
             let handler = FastAPIHandler(runtime: runtime, environment: environment)
-            for pod in runtime.network.readyPods(namespace: "fastapi-\(environment)", service: "fastapi") {
-                let uid = ServiceNetwork.meta(pod, "uid")
+            for pod in await runtime.host.instances(of: .fastapi, environment: environment) {
+                let uid = pod.uid
                 alive.insert(uid)
                 if needsLoad(runtime, uid) {
                     let loaded = await handler.load(pod: pod)
@@ -52,13 +52,13 @@ public struct FastAPIHandler: SimServiceHandler {
 
     /// Whether the pod has no model yet: never loaded, or its start-up load failed (the app exits when MLflow
     /// cannot be reached at start and the kubelet restarts it, so it keeps trying until MLflow answers).
-    static func needsLoad(_ runtime: ServicesRuntime, _ uid: String) -> Bool {
+    static func needsLoad(_ runtime: MLServices, _ uid: String) -> Bool {
         guard let loaded = runtime.fastAPILoaded.withLock({ $0[uid] }) else { return true }
         return loaded.models.isEmpty && loaded.error != nil
     }
 
     /// Keeps a start-up load unless another request already loaded a model for the pod.
-    static func keep(_ loaded: Loaded, _ runtime: ServicesRuntime, _ uid: String) {
+    static func keep(_ loaded: Loaded, _ runtime: MLServices, _ uid: String) {
         runtime.fastAPILoaded.withLock { table in
             if let current = table[uid], !current.models.isEmpty { return }
             table[uid] = loaded
@@ -66,13 +66,11 @@ public struct FastAPIHandler: SimServiceHandler {
     }
 
     /// Resolves the pod's alias from MLflow, as the app does at start and on `/reload`.
-    func load(pod: JSON) async -> Loaded {
-        let alias = ServiceNetwork.environment(pod, "MODEL_ALIAS") ?? "champion"
-        let model = ServiceNetwork.environment(pod, "MODEL_NAME") ?? runtime.options.seededModel ?? "mlp-model"
-        let target = ServiceNetwork.environment(pod, "MLFLOW_TRACKING_URI").flatMap(ServiceNetwork.resolve)
-            ?? ("mlflow-\(environment)", "mlflow", "/")
+    func load(pod: ServiceInstance) async -> Loaded {
+        let alias = pod.environment["MODEL_ALIAS"] ?? "champion"
+        let model = pod.environment["MODEL_NAME"] ?? runtime.options.seededModel ?? "mlp-model"
         do {
-            let response = try await runtime.network.call(namespace: target.namespace, service: target.service, method: "GET",
+            let response = try await runtime.host.call(.mlflow, environment: environment, url: pod.environment["MLFLOW_TRACKING_URI"], method: "GET",
                 path: "/api/2.0/mlflow/registered-models/alias", query: "name=\(model)&alias=\(alias)")
             let json = (try? JSON(parsing: response.body)) ?? .null
             guard response.status == 200, let version = json[path: ["model_version", "version"]]?.stringValue else {
@@ -85,10 +83,10 @@ public struct FastAPIHandler: SimServiceHandler {
     }
 
     public func handle(_ request: ServiceRequest) async throws -> ServiceResponse {
-        guard let pod = runtime.network.readyPods(namespace: "fastapi-\(environment)", service: "fastapi").first else {
+        guard let pod = await runtime.host.instances(of: .fastapi, environment: environment).first else {
             return Self.detail("Service Unavailable", status: 503)
         }
-        let uid = ServiceNetwork.meta(pod, "uid")
+        let uid = pod.uid
         if Self.needsLoad(runtime, uid) {
             let loaded = await load(pod: pod)
             Self.keep(loaded, runtime, uid)
@@ -110,12 +108,11 @@ public struct FastAPIHandler: SimServiceHandler {
                 return Self.detail("Model alias '\(path[2])' is not loaded" + (loaded.error.map { " (\($0))" } ?? ""), status: 404)
             }
             return .json(["alias": .string(path[2]), "model": .string(entry.model), "version": .string(entry.version),
-                "loaded_at": .string(DagRun.format(entry.loadedAt)), "pod": .string(ServiceNetwork.meta(pod, "name"))])
+                "loaded_at": .string(DagRun.format(entry.loadedAt)), "pod": .string(pod.name)])
         case ("POST", let path) where path.count == 4 && path[0] == "v1" && path[1] == "models" && path[3] == "predict":
             guard let entry = loaded.models[path[2]] else { return Self.detail("Model alias '\(path[2])' is not loaded", status: 404) }
-            let target = ServiceNetwork.environment(pod, "TRITON_URL").flatMap(ServiceNetwork.resolve) ?? ("triton-\(environment)", "triton", "/")
             do {
-                let response = try await runtime.network.call(namespace: target.namespace, service: target.service, method: "POST",
+                let response = try await runtime.host.call(.triton, environment: environment, url: pod.environment["TRITON_URL"], method: "POST",
                     path: "/v2/models/\(entry.model)/versions/\(entry.version)/infer", body: request.body)
                 let json = (try? JSON(parsing: response.body)) ?? .null
                 guard response.status == 200 else {

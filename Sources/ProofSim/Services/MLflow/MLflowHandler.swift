@@ -8,11 +8,11 @@ import ProofCore
 /// The registry is MLflow's database, not the pod's memory: it persists across MLflow pod restarts.
 /// Errors are MLflow's `{"error_code": "...", "message": "..."}`.
 public struct MLflowHandler: SimServiceHandler {
-    let runtime: ServicesRuntime
+    let runtime: MLServices
     /// The environment (`dev`, `prod`).
     public let environment: String
 
-    init(runtime: ServicesRuntime, environment: String) {
+    init(runtime: MLServices, environment: String) {
         self.runtime = runtime
         self.environment = environment
     }

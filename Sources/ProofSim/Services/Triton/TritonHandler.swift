@@ -10,23 +10,23 @@ import ProofCore
 /// `load` re-reads the alias and swaps the loaded version. The repository index lists every registered
 /// version, `READY` when loaded. Errors are Triton's `{"error": "..."}` with status 400.
 public struct TritonHandler: SimServiceHandler {
-    let runtime: ServicesRuntime
+    let runtime: MLServices
     /// The environment (`dev`, `prod`).
     public let environment: String
 
-    init(runtime: ServicesRuntime, environment: String) {
+    init(runtime: MLServices, environment: String) {
         self.runtime = runtime
         self.environment = environment
     }
 
     static func error(_ message: String, status: Int = 400) -> ServiceResponse { .json(["error": .string(message)], status: status) }
 
-    /// Loads models into Ready Triton pods that have not loaded yet, and forgets pods that are gone.
-    static func startPods(_ runtime: ServicesRuntime) async {
+    /// Loads models into Ready Triton instances that have not loaded yet, and forgets instances that are gone.
+    static func startPods(_ runtime: MLServices) async {
         var alive = Set<String>()
         for environment in runtime.options.environments {
-            for pod in runtime.network.readyPods(namespace: "triton-\(environment)", service: "triton") {
-                let uid = ServiceNetwork.meta(pod, "uid")
+            for pod in await runtime.host.instances(of: .triton, environment: environment) {
+                let uid = pod.uid
                 alive.insert(uid)
                 if runtime.tritonLoaded.withLock({ $0[uid] }) == nil {
                     await TritonHandler(runtime: runtime, environment: environment).start(podUID: uid)
@@ -55,16 +55,16 @@ public struct TritonHandler: SimServiceHandler {
     }
 
     func mlflow(_ endpoint: String, query: String? = nil) async throws(SimError) -> ServiceResponse {
-        try await runtime.network.call(namespace: "mlflow-\(environment)", service: "mlflow", method: "GET",
+        try await runtime.host.call(.mlflow, environment: environment, method: "GET",
             path: "/api/2.0/mlflow/\(endpoint)", query: query)
     }
 
-    func servingPod() -> String? {
-        runtime.network.readyPods(namespace: "triton-\(environment)", service: "triton").first.map { ServiceNetwork.meta($0, "uid") }
+    func servingPod() async -> String? {
+        await runtime.host.instances(of: .triton, environment: environment).first?.uid
     }
 
     public func handle(_ request: ServiceRequest) async throws -> ServiceResponse {
-        guard let pod = servingPod() else { return Self.error("server is not ready", status: 503) }
+        guard let pod = await servingPod() else { return Self.error("server is not ready", status: 503) }
         if runtime.tritonLoaded.withLock({ $0[pod] }) == nil { await start(podUID: pod) }
         let loaded = runtime.tritonLoaded.withLock { $0[pod] ?? [:] }
         let segments = request.path.split(separator: "/").map(String.init)
