@@ -3,26 +3,63 @@ import GRDB
 import ProofCore
 
 extension EvidenceStore {
-    /// A member ready to be written: normalised body, its canonical bytes and digest, and its ordering key.
-    private struct PreparedMember {
-        var key: [UInt8]
-        var identity: ObjectIdentity
-        var uid: String?
-        var resourceVersion: String?
-        var body: [UInt8]
-        var digest: String
-    }
-
-    /// Writes one snapshot of `run` in one transaction and returns it with its counts and digests.
+    /// Writes one snapshot of `run` and returns it with its counts and digests.
     ///
     /// Every object is normalised and redacted (``Redaction``) and then hashed; a body already in the store is
     /// not written again. Objects must carry `apiVersion`, `kind` and `metadata.name` (set list items' kind
     /// from the list); an exact duplicate is kept once, two different bodies for one identity are an error.
     /// Listing errors and Loki samples are scrubbed before they are written. The snapshot joins the run's hash
-    /// chain. On any error nothing of the snapshot is left in the file.
+    /// chain. This is ``storeBodies(_:label:)`` followed by ``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:)``:
+    /// on any error nothing of the snapshot is left in the file (bodies already stored may stay, unreferenced).
     public func writeSnapshot(
         run: RunID, label: String, objects: [JSON], errors: [ListingError] = [], lokiSamples: [LokiSample] = [],
         step: Int? = nil, takenAt: Date = .now
+    ) async throws -> SnapshotWriteResult {
+        let page = try await storeBodies(objects, label: label)
+        return try await writeSnapshot(
+            run: run, label: label, members: page, errors: errors, lokiSamples: lokiSamples, step: step, takenAt: takenAt)
+    }
+
+    /// Normalises, redacts and hashes `objects` off Swift's cooperative pool, writes the bodies the store does
+    /// not hold yet in one short transaction, and returns what a snapshot needs to reference them.
+    ///
+    /// A capture calls this once per list page and lets the page go, so memory holds a page, not the cluster;
+    /// the pages' members are then written with ``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:)``.
+    /// Bodies are content-addressed and immutable, so a body written for a snapshot that is never finished is
+    /// harmless: nothing references it. Throws ``StoreError`` for an object without an identity (before
+    /// anything is written).
+    public func storeBodies(_ objects: [JSON], label: String) async throws -> SnapshotMembers {
+        guard !objects.isEmpty else { return SnapshotMembers() }
+        let redaction = redaction
+        let path = path
+        let prepared = try await Self.offCooperativePool {
+            try Self.prepare(objects, label: label, redaction: redaction, path: path)
+        }
+        return try await write { db in
+            var page = SnapshotMembers()
+            page.members.reserveCapacity(prepared.count)
+            let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
+            for member in prepared {
+                insertBody.setUncheckedArguments([member.digest, String(decoding: member.body, as: UTF8.self), member.body.count])
+                try insertBody.execute()
+                if db.changesCount > 0 {
+                    page.newBodies += 1
+                    page.newBytes += member.body.count
+                }
+                page.members.append(member.member)
+            }
+            return page
+        }
+    }
+
+    /// Writes one snapshot of `run` referencing `members` (bodies stored by ``storeBodies(_:label:)``, in any
+    /// order, from any number of pages) in one transaction: sorts them by identity, keeps exact duplicates
+    /// once, and throws on two different bodies for one identity. Listing errors and Loki samples are scrubbed
+    /// before they are written; the snapshot joins the run's hash chain. On any error nothing of the snapshot
+    /// is left in the file.
+    public func writeSnapshot(
+        run: RunID, label: String, members page: SnapshotMembers, errors: [ListingError] = [],
+        lokiSamples: [LokiSample] = [], step: Int? = nil, takenAt: Date = .now
     ) async throws -> SnapshotWriteResult {
         let redaction = redaction
         let path = path
@@ -35,11 +72,9 @@ extension EvidenceStore {
                 result: sample.result.map(redaction.normalizeDocument), error: sample.error.map(redaction.redactor.scrub))
         }
         let taken = Timestamp.format(takenAt)
-        // Normalising and hashing happen inside the write closure, on GRDB's writer queue: this is the CPU-heavy
-        // part of a capture and must not hold a cooperative-pool thread.
+        let (members, duplicates) = try Self.unique(page.members, label: label, path: path)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
-            let (members, duplicates) = try Self.prepare(objects, label: label, redaction: redaction, path: path)
             let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
             let errorsDigest = EvidenceDigest.errors(errors)
             let lokiDigest = EvidenceDigest.loki(samples)
@@ -64,22 +99,12 @@ extension EvidenceStore {
                     errorsDigest, lokiDigest, previous, chain,
                 ])
             let snapshotID = db.lastInsertedRowID
-
-            var newBodies = 0
-            var newBytes = 0
-            let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
             let insertMember = try db.cachedStatement(
                 sql: """
                     INSERT INTO snapshot_objects (snapshot_id, api_version, kind, namespace, name, uid, resource_version, object_digest)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for member in members {
-                insertBody.setUncheckedArguments([member.digest, String(decoding: member.body, as: UTF8.self), member.body.count])
-                try insertBody.execute()
-                if db.changesCount > 0 {
-                    newBodies += 1
-                    newBytes += member.body.count
-                }
                 insertMember.setUncheckedArguments([
                     snapshotID, member.identity.apiVersion, member.identity.kind, member.identity.namespace,
                     member.identity.name, member.uid, member.resourceVersion, member.digest,
@@ -108,20 +133,37 @@ extension EvidenceStore {
                 takenAt: Timestamp.parse(taken) ?? takenAt, objectCount: members.count, errorCount: errors.count,
                 lokiCount: samples.count, digest: digest, errorsDigest: errorsDigest, lokiDigest: lokiDigest,
                 previousDigest: previous, chainDigest: chain)
-            return SnapshotWriteResult(snapshot: record, newBodies: newBodies, newBytes: newBytes, duplicatesDropped: duplicates)
+            return SnapshotWriteResult(
+                snapshot: record, newBodies: page.newBodies, newBytes: page.newBytes, duplicatesDropped: duplicates)
         }
     }
 
+    /// Runs CPU-heavy `work` on a Dispatch thread, not on Swift's cooperative pool.
+    private static func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+
+    /// A member with its normalised body, between hashing and writing.
+    private struct PreparedMember: Sendable {
+        var member: SnapshotMember
+        var body: [UInt8]
+        var digest: String { member.digest }
+    }
+
     /// Normalises, encodes and hashes every object once (spread over the cores: this is most of a capture's
-    /// CPU time), orders them by identity and drops exact duplicates.
-    private static func prepare(_ objects: [JSON], label: String, redaction: Redaction, path: String) throws -> ([PreparedMember], Int) {
+    /// CPU time).
+    private static func prepare(_ objects: [JSON], label: String, redaction: Redaction, path: String) throws -> [PreparedMember] {
         for (index, object) in objects.enumerated() where ObjectIdentity(object: object) == nil {
             throw StoreError(
                 .objectWithoutIdentity,
                 "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
         }
         var slots = [PreparedMember?](repeating: nil, count: objects.count)
-        let chunk = 256
+        let chunk = 128
         let chunks = (objects.count + chunk - 1) / chunk
         slots.withUnsafeMutableBufferPointer { buffer in
             // Safe without a lock: every iteration writes only the slots of its own chunk, no slot is read
@@ -133,16 +175,24 @@ extension EvidenceStore {
                     let normalized = redaction.normalize(objects[index])
                     let body = normalized.canonicalData
                     slots[index] = PreparedMember(
-                        key: EvidenceDigest.memberKey(identity), identity: identity,
-                        uid: normalized[path: ["metadata", "uid"]]?.stringValue,
-                        resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
-                        body: body, digest: Digest.sha256Hex(body))
+                        member: SnapshotMember(
+                            key: EvidenceDigest.memberKey(identity), identity: identity,
+                            uid: normalized[path: ["metadata", "uid"]]?.stringValue,
+                            resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
+                            digest: Digest.sha256Hex(body)),
+                        body: body)
                 }
             }
         }
-        var members = slots.map { $0! }
+        return slots.map { $0! }
+    }
+
+    /// `members` ordered by identity with exact duplicates dropped (and counted); two different bodies for one
+    /// identity are an error.
+    private static func unique(_ members: [SnapshotMember], label: String, path: String) throws -> ([SnapshotMember], Int) {
+        var members = members
         members.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        var unique: [PreparedMember] = []
+        var unique: [SnapshotMember] = []
         unique.reserveCapacity(members.count)
         var duplicates = 0
         for member in members {
