@@ -40,11 +40,11 @@ extension EvidenceStore {
             page.members.reserveCapacity(prepared.count)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
             for member in prepared {
-                insertBody.setUncheckedArguments([member.digest, String(decoding: member.body, as: UTF8.self), member.body.count])
+                insertBody.setUncheckedArguments([member.digest, member.stored, member.size])
                 try insertBody.execute()
                 if db.changesCount > 0 {
                     page.newBodies += 1
-                    page.newBytes += member.body.count
+                    page.newBytes += member.size
                 }
                 page.members.append(member.member)
             }
@@ -147,15 +147,18 @@ extension EvidenceStore {
         }
     }
 
-    /// A member with its normalised body, between hashing and writing.
+    /// A member with its normalised body as stored (``BodyCodec``), between hashing and writing.
     private struct PreparedMember: Sendable {
         var member: SnapshotMember
-        var body: [UInt8]
+        /// The body as `objects.body` keeps it.
+        var stored: DatabaseValue
+        /// The canonical JSON's length.
+        var size: Int
         var digest: String { member.digest }
     }
 
-    /// Normalises, encodes and hashes every object once (spread over the cores: this is most of a capture's
-    /// CPU time).
+    /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
+    /// capture's CPU time).
     private static func prepare(_ objects: [JSON], label: String, redaction: Redaction, path: String) throws -> [PreparedMember] {
         for (index, object) in objects.enumerated() where ObjectIdentity(object: object) == nil {
             throw StoreError(
@@ -180,7 +183,7 @@ extension EvidenceStore {
                             uid: normalized[path: ["metadata", "uid"]]?.stringValue,
                             resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
                             digest: Digest.sha256Hex(body)),
-                        body: body)
+                        stored: BodyCodec.encode(body), size: body.count)
                 }
             }
         }
@@ -246,7 +249,7 @@ extension EvidenceStore {
             let sql =
                 bodies
                 ? """
-                SELECT m.api_version, m.kind, m.namespace, m.name, m.uid, m.resource_version, m.object_digest, o.body
+                SELECT m.api_version, m.kind, m.namespace, m.name, m.uid, m.resource_version, m.object_digest, proof_body(o.body)
                 FROM snapshot_objects m JOIN objects o ON o.digest = m.object_digest
                 WHERE m.snapshot_id = ? ORDER BY m.api_version, m.kind, m.namespace, m.name
                 """
@@ -285,7 +288,7 @@ extension EvidenceStore {
     public func object(digest: String) async throws -> JSON? {
         let path = path
         return try await read { db in
-            try Self.decodeJSON(try String.fetchOne(db, sql: "SELECT body FROM objects WHERE digest = ?", arguments: [digest]), path: path, what: "object \(digest)")
+            try Self.decodeJSON(try String.fetchOne(db, sql: "SELECT proof_body(body) FROM objects WHERE digest = ?", arguments: [digest]), path: path, what: "object \(digest)")
         }
     }
 

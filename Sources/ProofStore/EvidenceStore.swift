@@ -49,6 +49,7 @@ public final class EvidenceStore: Sendable {
         configuration.prepareDatabase { db in
             // WAL is what DatabasePool sets; NORMAL keeps every committed transaction across a process crash.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            db.add(function: BodyCodec.sqlFunction)
         }
         let pool: DatabasePool
         do {

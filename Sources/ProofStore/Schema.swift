@@ -9,7 +9,7 @@ import GRDB
 /// edited.
 enum Schema {
     /// The schema version written to `meta.schema_version` by the newest migration.
-    static let version = 1
+    static let version = 2
 
     /// Tables whose rows can never be updated or deleted (`runs` has its own, narrower rule).
     static let appendOnlyTables = [
@@ -35,6 +35,17 @@ enum Schema {
                 arguments: [
                     "1", Digest.hex(Redaction.generateSalt()), RunID.generate().rawValue, Timestamp.format(.now),
                 ])
+        }
+        // v2: object bodies of BodyCodec.compressionThreshold bytes or more are stored as zlib BLOBs (TEXT bodies
+        // stay readable as they are). Nothing to rewrite; the version tells an older harness, which would read
+        // a BLOB as text, to refuse the file.
+        migrator.registerMigration("v2-compressed-bodies") { db in
+            try db.execute(sql: """
+                DROP TRIGGER meta_append_only_update;
+                UPDATE meta SET value = '2' WHERE key = 'schema_version';
+                CREATE TRIGGER meta_append_only_update BEFORE UPDATE ON meta
+                BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of meta cannot be updated'); END;
+                """)
         }
         return migrator
     }
