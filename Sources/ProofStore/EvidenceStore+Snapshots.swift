@@ -32,24 +32,29 @@ extension EvidenceStore {
         guard !objects.isEmpty else { return SnapshotMembers() }
         let redaction = redaction
         let path = path
+        let known = knownVersions
         let prepared = try await Self.offCooperativePool {
-            try Self.prepare(objects, label: label, redaction: redaction, path: path)
+            try Self.prepare(objects, label: label, redaction: redaction, known: known, path: path)
         }
-        return try await write { db in
+        let page = try await write { db in
             var page = SnapshotMembers()
             page.members.reserveCapacity(prepared.count)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
             for member in prepared {
-                insertBody.setUncheckedArguments([member.digest, member.stored, member.size])
-                try insertBody.execute()
-                if db.changesCount > 0 {
-                    page.newBodies += 1
-                    page.newBytes += member.size
+                if let stored = member.stored {
+                    insertBody.setUncheckedArguments([member.digest, stored, member.size])
+                    try insertBody.execute()
+                    if db.changesCount > 0 {
+                        page.newBodies += 1
+                        page.newBytes += member.size
+                    }
                 }
                 page.members.append(member.member)
             }
             return page
         }
+        known.remember(prepared.compactMap { member in member.stored == nil ? nil : member.version.map { ($0, member.digest) } })
+        return page
     }
 
     /// Writes one snapshot of `run` referencing `members` (bodies stored by ``storeBodies(_:label:)``, in any
@@ -150,16 +155,20 @@ extension EvidenceStore {
     /// A member with its normalised body as stored (``BodyCodec``), between hashing and writing.
     private struct PreparedMember: Sendable {
         var member: SnapshotMember
-        /// The body as `objects.body` keeps it.
-        var stored: DatabaseValue
-        /// The canonical JSON's length.
+        /// The body as `objects.body` keeps it; `nil` for a version this handle stored before.
+        var stored: DatabaseValue?
+        /// The canonical JSON's length (0 when `stored` is `nil`).
         var size: Int
+        /// The version's key, when the object has a uid and resourceVersion.
+        var version: KnownVersions.Key?
         var digest: String { member.digest }
     }
 
     /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
     /// capture's CPU time).
-    private static func prepare(_ objects: [JSON], label: String, redaction: Redaction, path: String) throws -> [PreparedMember] {
+    private static func prepare(
+        _ objects: [JSON], label: String, redaction: Redaction, known: KnownVersions, path: String
+    ) throws -> [PreparedMember] {
         for (index, object) in objects.enumerated() where ObjectIdentity(object: object) == nil {
             throw StoreError(
                 .objectWithoutIdentity,
@@ -175,6 +184,15 @@ extension EvidenceStore {
             DispatchQueue.concurrentPerform(iterations: chunks) { part in
                 for index in (part * chunk)..<min(objects.count, (part + 1) * chunk) {
                     let identity = ObjectIdentity(object: objects[index])!
+                    let version = KnownVersions.key(of: objects[index], identity: identity)
+                    if let version, let digest = known.digest(for: version) {
+                        slots[index] = PreparedMember(
+                            member: SnapshotMember(
+                                key: EvidenceDigest.memberKey(identity), identity: identity, uid: version.uid,
+                                resourceVersion: version.resourceVersion, digest: digest),
+                            stored: nil, size: 0, version: version)
+                        continue
+                    }
                     let normalized = redaction.normalize(objects[index])
                     let body = normalized.canonicalData
                     slots[index] = PreparedMember(
@@ -183,7 +201,7 @@ extension EvidenceStore {
                             uid: normalized[path: ["metadata", "uid"]]?.stringValue,
                             resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
                             digest: Digest.sha256Hex(body)),
-                        stored: BodyCodec.encode(body), size: body.count)
+                        stored: BodyCodec.encode(body), size: body.count, version: version)
                 }
             }
         }

@@ -19,6 +19,8 @@ public final class EvidenceStore: Sendable {
     /// This handle's session, recorded as the owner of the runs it begins.
     let session: String
     let pool: DatabasePool
+    /// Object versions this handle stored already (a later capture skips re-encoding them).
+    let knownVersions = KnownVersions()
 
     private init(path: String, pool: DatabasePool, redaction: Redaction, storeID: String, session: String) {
         self.path = path

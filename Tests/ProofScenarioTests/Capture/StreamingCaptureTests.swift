@@ -3,7 +3,7 @@ import ProofCluster
 import ProofCore
 import ProofScenario
 import ProofSim
-import ProofStore
+@testable import ProofStore
 import Testing
 
 /// The capture streams list pages into the store: the snapshot it writes must be exactly what one write of the
@@ -80,6 +80,37 @@ struct StreamingCaptureTests {
             #expect(result.snapshot.objectCount == before)
             let names = try await store.objects(snapshot: result.snapshot.id, bodies: false).map(\.identity.name)
             #expect(Set(names).count == before)
+        }
+    }
+
+    @Test("a version captured before is not re-encoded, and the snapshot equals a fresh handle's; a changed one is")
+    func knownVersionsAreSkippedWithoutChangingEvidence() async throws {
+        try await Self.with { _, client, store in
+            let configMaps = try await client.resource(named: "configmaps")
+            for index in 0..<20 { _ = try await client.create(configMaps, Self.configMap("known-\(index)", "v\(index)"), namespace: "default") }
+            let config = CaptureConfig(kinds: ["Namespace", "ConfigMap"], loki: [], pageSize: 8)
+            let run = try await store.beginRun(RunInfo(scenario: "known", cluster: "simulated"))
+            let first = try await Capturer(client: client, store: store, config: config).capture(run: run, label: "first")
+            #expect(first.newBodies == first.snapshot.objectCount)
+
+            // The same handle again: every version is known, nothing is encoded or written.
+            let second = try await Capturer(client: client, store: store, config: config).capture(run: run, label: "second")
+            #expect(second.newBodies == 0 && second.newBytes == 0)
+            #expect(second.snapshot.digest == first.snapshot.digest)
+
+            // A fresh handle on the same file knows nothing and must reach the same snapshot digest.
+            let fresh = try EvidenceStore.open(path: store.path)
+            let freshRun = try await fresh.beginRun(RunInfo(scenario: "known-fresh", cluster: "simulated"))
+            let third = try await Capturer(client: client, store: fresh, config: config).capture(run: freshRun, label: "third")
+            #expect(third.snapshot.digest == first.snapshot.digest)
+
+            // A change is a new resourceVersion: that object is encoded and stored again.
+            _ = try await client.patch(configMaps, name: "known-3", namespace: "default", patch: ["data": ["value": "changed"]])
+            let fourth = try await Capturer(client: client, store: store, config: config).capture(run: run, label: "fourth")
+            #expect(fourth.newBodies == 1)
+            #expect(fourth.snapshot.digest != first.snapshot.digest)
+            let changed = try await store.objects(snapshot: fourth.snapshot.id).first { $0.identity.name == "known-3" }
+            #expect(changed?.body?[path: ["data", "value"]] == "changed")
         }
     }
 }
