@@ -21,12 +21,13 @@ struct EvidenceStoreOption: ParsableArguments {
     @Option(name: .customLong("db"), help: "The evidence store (SQLite).")
     var path: String = EvidenceStoreOption.defaultPath
 
-    /// Opens the store, which must exist (these commands never create one).
+    /// Opens the store read-only: it must exist, and these commands never create, migrate or change it (a
+    /// downloaded store or a read-only CI artifact works, and its bytes stay as they are).
     func open() throws -> EvidenceStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw EvidenceInputError("no evidence store at \(path): pass --db FILE (written by `proof run`)")
         }
-        do { return try EvidenceStore.open(path: path) } catch { throw EvidenceInputError(error.message) }
+        do { return try EvidenceStore.open(path: path, access: .readOnly) } catch { throw EvidenceInputError(error.message) }
     }
 }
 

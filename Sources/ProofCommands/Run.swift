@@ -20,7 +20,9 @@ extension Proof {
                 and the platform services included). Every file is linted first; a file that does not lint never \
                 starts a run. Exit codes: 0 every invariant held, 1 a finding (or a failed step, a wait that timed out), 2 bad input \
                 (including a prod scenario or prod-looking context without --allow-prod), 3 could not execute \
-                (cluster unreachable, the run's own timeout passed, interrupted). With --record-http every HTTP exchange of the run is kept in \
+                (cluster unreachable, the run's own timeout passed, interrupted). SIGINT and SIGTERM stop a run the same way: \
+                `finally` runs, the run is closed as aborted with the evidence so far, temporary files are removed, \
+                exit 3 — within --grace-period; a second signal exits at once. With --record-http every HTTP exchange of the run is kept in \
                 the store (cassette mode, docs/replay.md): `proof sim serve --replay RUN` serves them back so the \
                 scenario can be re-run offline.
                 """)
@@ -62,6 +64,14 @@ extension Proof {
                 valueName: "duration"))
         var maxStepTimeout: String?
 
+        /// How long an interrupted run may take to stop in order.
+        @Option(
+            name: .customLong("grace-period"),
+            help: ArgumentHelp(
+                "After SIGINT/SIGTERM, how long `finally`, the end capture and closing the run may take before the process exits anyway (exit 3).",
+                valueName: "duration"))
+        var gracePeriod: String = "30s"
+
         /// Platform manifests for the embedded cluster.
         @Option(help: ArgumentHelp("Platform manifests the embedded cluster is made from.", valueName: "dir"))
         var platform: String = "scenarios/platform"
@@ -72,6 +82,9 @@ extension Proof {
         public func validate() throws {
             if let maxStepTimeout, YAMLNode.parseDuration(maxStepTimeout) == nil {
                 throw ValidationError("--max-step-timeout '\(maxStepTimeout)' is not a duration such as 15s, 2m or 1h30m")
+            }
+            if YAMLNode.parseDuration(gracePeriod) == nil {
+                throw ValidationError("--grace-period '\(gracePeriod)' is not a duration such as 30s or 2m")
             }
         }
 
@@ -111,6 +124,19 @@ extension Proof {
                     }
                 }
             }
+            // 3. Preconditions, before anything connects or changes: a step that cannot run must not be found
+            //    out after the steps before it have changed the cluster.
+            for scenario in scenarios {
+                do {
+                    try ScenarioRunner.checkPreconditions(
+                        scenario, gitopsRepository: gitopsRepo, embeddedCluster: cluster.usesSimulatedCluster)
+                } catch {
+                    printError("\(error) (scenario '\(scenario.name)' was not started)")
+                    return 2
+                }
+            }
+            let signals = ShutdownSignals(gracePeriod: YAMLNode.parseDuration(gracePeriod) ?? .seconds(30))
+            defer { signals.uninstall() }
             let store: EvidenceStore
             do {
                 try FileManager.default.createDirectory(
@@ -123,8 +149,13 @@ extension Proof {
             var worst: Int32 = 0
             var inputs: [ProofInput] = []
             for scenario in scenarios {
-                let (code, input) = await runOne(scenario, store: store, reporter: reporter, onConnected: onConnected)
-                worst = max(worst, code)
+                if signals.interrupted {
+                    worst = max(worst, 3)
+                    break
+                }
+                let (code, input) = await runOne(scenario, store: store, reporter: reporter, signals: signals, onConnected: onConnected)
+                // An interrupted command exits 3, even when the signal came after its run was closed.
+                worst = max(worst, code, signals.interrupted ? 3 : 0)
                 if let input { inputs.append(input) }
             }
             if let junit, !inputs.isEmpty {
@@ -141,7 +172,7 @@ extension Proof {
 
         /// One scenario: connect (or start the embedded cluster), run with Ctrl-C handling, write the proof.
         private func runOne(
-            _ scenario: Scenario, store: EvidenceStore, reporter: ProgressReporter,
+            _ scenario: Scenario, store: EvidenceStore, reporter: ProgressReporter, signals: ShutdownSignals,
             onConnected: (@Sendable (ClusterConnection) async -> Void)?
         ) async -> (Int32, ProofInput?) {
             let connection: ClusterConnection
@@ -151,9 +182,21 @@ extension Proof {
             httpOptions.recorder = recorder
             do {
                 if cluster.usesSimulatedCluster { reporter.line("starting the embedded simulated cluster for \(scenario.name)…") }
-                connection = try await ClusterConnection.open(cluster, platformDirectory: platform, httpOptions: httpOptions)
+                // nonisolated(unsafe): ClusterOptions (argument-parser property wrappers) is not Sendable; this copy
+                // is only read, by the opening task, while this one waits for it.
+                nonisolated(unsafe) let options = cluster
+                let platform = platform
+                let opening = Task { try await ClusterConnection.open(options, platformDirectory: platform, httpOptions: httpOptions) }
+                signals.onInterrupt { opening.cancel() }
+                connection = try await opening.value
+                signals.onInterrupt(nil)
             } catch {
-                printError("cannot reach the cluster: \(error)")
+                printError(signals.interrupted ? "interrupted while connecting to the cluster: no run was begun" : "cannot reach the cluster: \(error)")
+                return (3, nil)
+            }
+            if signals.interrupted {
+                // Interrupted while connecting: no run was begun; the embedded cluster's files go.
+                await connection.close()
                 return (3, nil)
             }
             await onConnected?(connection)
@@ -166,13 +209,15 @@ extension Proof {
                 variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration))
             let runner = ScenarioRunner(client: connection.client, store: store, options: options)
             let task = Task { try await runner.run(scenario) }
-            let interrupt = Self.onInterrupt { task.cancel() }
+            signals.onInterrupt { task.cancel() }
             let outcome = await task.result
-            interrupt.cancel()
-            signal(SIGINT, SIG_DFL)
+            signals.onInterrupt(nil)
             await connection.close()
             guard case .success(let result) = outcome else {
-                if case .failure(let error) = outcome { printError("the run could not start: \(error)") }
+                if case .failure(let error) = outcome {
+                    printError("the run could not start: \(error)")
+                    if let error = error as? ScenarioError, error.code == .invalidInput { return (2, nil) }
+                }
                 return (3, nil)
             }
             // The proof (ProofReport): markdown + index.
@@ -185,15 +230,6 @@ extension Proof {
                 printError("the run is recorded (\(result.run)) but its proof could not be written: \(error)")
                 return (max(result.exitCode, 3), nil)
             }
-        }
-
-        /// Calls `handler` on the first SIGINT (the default action is restored by the caller afterwards).
-        static func onInterrupt(_ handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
-            signal(SIGINT, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
         }
 
         /// The command that re-runs this scenario, recorded with the run (no credentials: only flags).

@@ -29,7 +29,8 @@ extension Proof {
                 throw ExitCode(2)
             }
             let store: EvidenceStore
-            do { store = try EvidenceStore.open(path: db) } catch {
+            // Read-only: showing a store never changes it (see EvidenceStoreOption.open).
+            do { store = try EvidenceStore.open(path: db, access: .readOnly) } catch {
                 printProofError("\(error)")
                 throw ExitCode(2)
             }

@@ -77,7 +77,11 @@ extension Proof {
                         problems += try await integrity(store: store, run: run)
                     }
                     problems += try await quotedDigests(text, file: target, store: store, run: run)
-                    if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: databasePath ?? store.path) {
+                    // The re-check commands name the store as it was spelled when the proof was written; where
+                    // the store is now (moved, downloaded, another --db spelling) is no evidence, so the proof
+                    // is re-rendered with its own spelling.
+                    let spelled = VerifyMarkdown.recheckDatabasePath(in: text) ?? databasePath ?? store.path
+                    if let rendered = try await VerifyRendering.render(store: store, run: run, databasePath: spelled) {
                         problems += VerifyMarkdown.compare(expected: rendered, actual: text, file: target)
                     }
                 } else {

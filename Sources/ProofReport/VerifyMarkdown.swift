@@ -45,6 +45,17 @@ public enum VerifyMarkdown {
         return problems
     }
 
+    /// The `--db` value of the proof's re-check command (`proof verify … --db FILE`, see
+    /// `ProofMarkdown.recheckSection`): where the store was when the proof was written. `nil` when there is none.
+    public static func recheckDatabasePath(in text: String) -> String? {
+        for line in lines(text) where line.hasPrefix("proof verify ") {
+            guard let range = line.range(of: " --db ", options: .backwards) else { continue }
+            let value = line[range.upperBound...]
+            if !value.isEmpty { return String(value) }
+        }
+        return nil
+    }
+
     /// Every lowercase 64-hex-digit token of `text` with its 1-based line number (digests a proof quotes).
     public static func digests(in text: String) -> [(line: Int, digest: String)] {
         var found: [(Int, String)] = []

@@ -135,6 +135,7 @@ extension EvidenceStore {
             return found
         }
         problems += bodyProblems
+        problems += try await closingProblems(run, location: runLocation)
         if run.recordedStatus.isFinal {
             let status = run.recordedStatus.rawValue
             let exitCode = run.exitCode
@@ -145,5 +146,50 @@ extension EvidenceStore {
             }
         }
         return problems
+    }
+
+    /// The run row against its `run_closings` record: a closed run must have one that agrees with it, and a
+    /// `running` run must have none (one that has was closed, then edited back to look unfinished — a crash
+    /// before its last capture, say). Stores from before `run_closings` (schema 1, read without migrating)
+    /// have nothing to compare.
+    func closingProblems(_ run: RunRecord, location: String) async throws -> [IntegrityProblem] {
+        let id = run.id
+        // nil: no run_closings table; .some(nil): no row for the run.
+        let closing = try await read { db -> Closing?? in
+            guard try db.tableExists("run_closings") else { return nil }
+            return .some(try Row.fetchOne(db, sql: "SELECT * FROM run_closings WHERE run_id = ?", arguments: [id.rawValue]).map { row in
+                Closing(status: row["status"], exitCode: row["exit_code"], finishedAt: row["finished_at"], seal: row["seal_digest"])
+            })
+        }
+        guard let closing else { return [] }
+        guard let closing else {
+            return run.recordedStatus.isFinal
+                ? [IntegrityProblem(location: location, message: "closed as \(run.recordedStatus.rawValue) but run_closings has no record of it: the closing record was deleted")]
+                : []
+        }
+        let status = closing.status
+        let seal = closing.seal
+        let finished = closing.finishedAt
+        guard run.recordedStatus.isFinal else {
+            return [IntegrityProblem(
+                location: location,
+                message: "was closed as \(status) at \(finished) (run_closings, seal \(seal)) but the run row says running: it was edited back to look unfinished")]
+        }
+        let exitCode = closing.exitCode
+        let recordedFinish = run.finishedAt.map(Timestamp.format) ?? ""
+        if status != run.recordedStatus.rawValue || seal != run.sealDigest || exitCode != run.exitCode || finished != recordedFinish {
+            return [IntegrityProblem(
+                location: location,
+                message: "run row says \(run.recordedStatus.rawValue) (exit \(run.exitCode.map(String.init) ?? "none"), seal \(run.sealDigest ?? "none")) but it was closed as \(status) (exit \(exitCode.map(String.init) ?? "none"), seal \(seal)): the run row was edited")]
+        }
+        return []
+    }
+
+    /// A `run_closings` row.
+    struct Closing: Sendable {
+        var status: String
+        var exitCode: Int?
+        var finishedAt: String
+        var seal: String
     }
 }

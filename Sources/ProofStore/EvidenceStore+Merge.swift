@@ -37,6 +37,7 @@ extension EvidenceStore {
                     }
                     let selected = "run_id IN (SELECT id FROM temp.merge_runs)"
                     try db.execute(sql: "INSERT INTO main.runs SELECT * FROM source.runs WHERE id IN (SELECT id FROM temp.merge_runs)")
+                    try db.execute(sql: "INSERT INTO main.run_closings SELECT * FROM source.run_closings WHERE run_id IN (SELECT id FROM temp.merge_runs)")
                     for table in ["steps", "watch_events", "diagnostics", "http_exchanges", "http_stream_events"] {
                         try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM source.\(table) WHERE \(selected)")
                     }

@@ -5,7 +5,7 @@ import ProofCore
 extension EvidenceStore {
     /// Begins a run and returns its id. The run is owned by this store handle (see ``RunOwner``): if the handle
     /// goes away, or the process dies, before ``finishRun(_:status:exitCode:message:at:)``, readers see the run
-    /// as ``RunStatus/unfinished``. `owner` is for tests that own runs from a child process.
+    /// as ``RunStatus/aborted`` (and the next read-write open records it so). `owner` is for tests that own runs from a child process.
     public func beginRun(_ info: RunInfo, at startedAt: Date = .now, id: RunID? = nil, owner: RunOwner? = nil) async throws -> RunID {
         let id = id ?? RunID.generate(at: startedAt)
         let owner = owner ?? currentOwner
@@ -33,32 +33,55 @@ extension EvidenceStore {
     }
 
     /// Closes a run, once, with a final status (`passed`, `failed`, `aborted` or `error`) and exit code, and
-    /// seals it: `runs.seal_digest` covers the chain tip and everything else the run recorded.
+    /// seals it: `runs.seal_digest` covers the chain tip and everything else the run recorded, and the closing is
+    /// also written to `run_closings` (so a run edited back to `running` is caught by ``verifyIntegrity(run:)``).
     public func finishRun(_ id: RunID, status: RunStatus, exitCode: Int?, message: String? = nil, at finishedAt: Date = .now) async throws {
         guard status.isFinal else {
             throw StoreError(.invalidArgument, "evidence store \(path): run \(id) cannot be closed as '\(status.rawValue)'; use passed, failed, aborted or error")
         }
-        let finished = Timestamp.format(finishedAt)
         let message = message.map(redaction.redactor.scrub)
         let path = path
         try await write { db in
-            try Self.requireOpenRun(db, id, path: path)
-            let seal = try Self.seal(db, run: id, status: status.rawValue, exitCode: exitCode, finishedAt: finished)
-            try db.execute(
-                sql: "UPDATE runs SET status = ?, finished_at = ?, exit_code = ?, message = ?, seal_digest = ? WHERE id = ?",
-                arguments: [status.rawValue, finished, exitCode, message, seal, id.rawValue])
+            try Self.close(db, id, status: status, exitCode: exitCode, message: message, at: finishedAt, path: path)
         }
     }
 
-    /// Closes every run whose owner is gone as `aborted` ("process gone"), and returns their ids. Reading never
-    /// changes the file; a runner calls this when it starts, so old unfinished runs get a final status.
+    /// Closes and seals one run inside a write transaction (see ``finishRun(_:status:exitCode:message:at:)``).
+    static func close(_ db: Database, _ id: RunID, status: RunStatus, exitCode: Int?, message: String?, at finishedAt: Date, path: String) throws {
+        let finished = Timestamp.format(finishedAt)
+        try requireOpenRun(db, id, path: path)
+        let seal = try seal(db, run: id, status: status.rawValue, exitCode: exitCode, finishedAt: finished)
+        try db.execute(
+            sql: "UPDATE runs SET status = ?, finished_at = ?, exit_code = ?, message = ?, seal_digest = ? WHERE id = ?",
+            arguments: [status.rawValue, finished, exitCode, message, seal, id.rawValue])
+        try db.execute(
+            sql: "INSERT INTO run_closings (run_id, status, exit_code, finished_at, seal_digest) VALUES (?, ?, ?, ?, ?)",
+            arguments: [id.rawValue, status.rawValue, exitCode, finished, seal])
+    }
+
+    /// The message a run closed because its process is gone is given (and a read-only reader shows).
+    static let processGone = "process gone: the run was never finished"
+
+    /// Closes every run whose owner is gone as `aborted` ("process gone"), and returns their ids. Opening a
+    /// store read-write does this; read-only readers show such runs as `aborted` without writing.
     @discardableResult
     public func closeAbandonedRuns(at date: Date = .now) async throws -> [RunID] {
-        let abandoned = try await runs().filter { $0.status == .unfinished }.map(\.id)
-        for id in abandoned {
-            try await finishRun(id, status: .aborted, exitCode: nil, message: "process gone: the run was never finished", at: date)
+        let path = path
+        return try await write { db in try Self.closeAbandonedRuns(db, path: path, at: date) }
+    }
+
+    /// ``closeAbandonedRuns(at:)`` inside a write transaction. A `running` run that already has a closing
+    /// record was edited back to running: it is left as it is, for `proof verify` to report.
+    static func closeAbandonedRuns(_ db: Database, path: String, at date: Date) throws -> [RunID] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running' AND id NOT IN (SELECT run_id FROM run_closings)")
+        var closed: [RunID] = []
+        for row in rows {
+            let record = try runRecord(row, path: path)
+            guard record.status == .aborted else { continue }
+            try close(db, record.id, status: .aborted, exitCode: nil, message: processGone, at: date, path: path)
+            closed.append(record.id)
         }
-        return abandoned
+        return closed
     }
 
     /// Records a finished step and returns its sequence number in the run.
@@ -83,7 +106,7 @@ extension EvidenceStore {
         }
     }
 
-    /// Every run, oldest first, with unfinished runs reported as such.
+    /// Every run, oldest first; a `running` run whose process is gone is reported `aborted` (``RunRecord/status``).
     public func runs() async throws -> [RunRecord] {
         let path = path
         return try await read { db in
@@ -131,10 +154,11 @@ extension EvidenceStore {
             cluster: row["cluster"], command: row["command"], harnessVersion: row["harness_version"],
             attributes: try decodeJSON(row["attributes"], path: path, what: "\(what) attributes") ?? [:])
         let finished: String? = row["finished_at"]
+        let dead = recorded == .running && !owner.isAlive
         return RunRecord(
             id: id, info: info, startedAt: try date(row["started_at"], path: path, what: what),
-            status: recorded == .running && !owner.isAlive ? .unfinished : recorded, recordedStatus: recorded,
+            status: dead ? .aborted : recorded, recordedStatus: recorded,
             finishedAt: try finished.map { try date($0, path: path, what: what) }, exitCode: row["exit_code"],
-            message: row["message"], owner: owner, genesisDigest: row["genesis_digest"], sealDigest: row["seal_digest"])
+            message: dead ? processGone : row["message"] as String?, owner: owner, genesisDigest: row["genesis_digest"], sealDigest: row["seal_digest"])
     }
 }

@@ -9,7 +9,7 @@ extension EvidenceStore {
     /// not written again. Objects must carry `apiVersion`, `kind` and `metadata.name` (set list items' kind
     /// from the list); an exact duplicate is kept once, two different bodies for one identity are an error.
     /// Listing errors and Loki samples are scrubbed before they are written. The snapshot joins the run's hash
-    /// chain. This is ``storeBodies(_:label:)`` followed by ``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:)``:
+    /// chain. This is ``storeBodies(_:label:fromServer:)`` followed by ``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:)``:
     /// on any error nothing of the snapshot is left in the file (bodies already stored may stay, unreferenced).
     public func writeSnapshot(
         run: RunID, label: String, objects: [JSON], errors: [ListingError] = [], lokiSamples: [LokiSample] = [],
@@ -28,11 +28,15 @@ extension EvidenceStore {
     /// Bodies are content-addressed and immutable, so a body written for a snapshot that is never finished is
     /// harmless: nothing references it. Throws ``StoreError`` for an object without an identity (before
     /// anything is written).
-    public func storeBodies(_ objects: [JSON], label: String) async throws -> SnapshotMembers {
+    ///
+    /// With `fromServer`, the objects are as a Kubernetes API server listed them, whose contract is that one
+    /// uid and resourceVersion always carry the same content: a version this handle stored before is then not
+    /// redacted, encoded or hashed again (``KnownVersions``). Objects from anywhere else are always encoded.
+    public func storeBodies(_ objects: [JSON], label: String, fromServer: Bool = false) async throws -> SnapshotMembers {
         guard !objects.isEmpty else { return SnapshotMembers() }
         let redaction = redaction
         let path = path
-        let known = knownVersions
+        let known = fromServer ? knownVersions : nil
         let prepared = try await Self.offCooperativePool {
             try Self.prepare(objects, label: label, redaction: redaction, known: known, path: path)
         }
@@ -53,11 +57,11 @@ extension EvidenceStore {
             }
             return page
         }
-        known.remember(prepared.compactMap { member in member.stored == nil ? nil : member.version.map { ($0, member.digest) } })
+        known?.remember(prepared.compactMap { member in member.stored == nil ? nil : member.version.map { ($0, member.digest) } })
         return page
     }
 
-    /// Writes one snapshot of `run` referencing `members` (bodies stored by ``storeBodies(_:label:)``, in any
+    /// Writes one snapshot of `run` referencing `members` (bodies stored by ``storeBodies(_:label:fromServer:)``, in any
     /// order, from any number of pages) in one transaction: sorts them by identity, keeps exact duplicates
     /// once, and throws on two different bodies for one identity. Listing errors and Loki samples are scrubbed
     /// before they are written; the snapshot joins the run's hash chain. On any error nothing of the snapshot
@@ -167,7 +171,7 @@ extension EvidenceStore {
     /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
     /// capture's CPU time).
     private static func prepare(
-        _ objects: [JSON], label: String, redaction: Redaction, known: KnownVersions, path: String
+        _ objects: [JSON], label: String, redaction: Redaction, known: KnownVersions?, path: String
     ) throws -> [PreparedMember] {
         for (index, object) in objects.enumerated() where ObjectIdentity(object: object) == nil {
             throw StoreError(
@@ -185,7 +189,7 @@ extension EvidenceStore {
                 for index in (part * chunk)..<min(objects.count, (part + 1) * chunk) {
                     let identity = ObjectIdentity(object: objects[index])!
                     let version = KnownVersions.key(of: objects[index], identity: identity)
-                    if let version, let digest = known.digest(for: version) {
+                    if let version, let digest = known?.digest(for: version) {
                         slots[index] = PreparedMember(
                             member: SnapshotMember(
                                 key: EvidenceDigest.memberKey(identity), identity: identity, uid: version.uid,

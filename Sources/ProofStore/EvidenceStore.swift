@@ -2,10 +2,15 @@ import Foundation
 import GRDB
 import ProofCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The SQLite evidence store: append-only runs, steps, snapshots with content-addressed object bodies, watch
 /// events, Loki samples, findings, diagnostics and HTTP exchanges (see `docs/evidence-schema.md`).
 ///
-/// One store is one file, opened in WAL mode with foreign keys on, migrated to the current schema on open.
+/// One store is one file, opened in WAL mode with foreign keys on, migrated to the current schema on open —
+/// or opened ``Access/readOnly``, never written, for the commands that only read evidence.
 /// Every write is one transaction (a snapshot is written whole or not at all) and runs on GRDB's writer
 /// queue, never on Swift's cooperative pool; reads run on GRDB's reader pool and do not wait for writes.
 /// Everything is normalised and redacted with the store's ``Redaction`` before it is hashed or written.
@@ -16,18 +21,31 @@ public final class EvidenceStore: Sendable {
     public let redaction: Redaction
     /// A random id given to the file when it was created.
     public let storeID: String
+    /// How the file was opened.
+    public let access: Access
     /// This handle's session, recorded as the owner of the runs it begins.
     let session: String
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
     /// Object versions this handle stored already (a later capture skips re-encoding them).
     let knownVersions = KnownVersions()
 
-    private init(path: String, pool: DatabasePool, redaction: Redaction, storeID: String, session: String) {
+    /// How a store is opened.
+    public enum Access: Sendable {
+        /// Created when missing, migrated, runs closed whose process is gone: what `run`, `capture` and `merge` use.
+        case readWrite
+        /// Never written, never migrated, never created: what `show`, `replay`, `diff` and `verify` use, so a
+        /// downloaded store, a read-only CI artifact or a store in a read-only folder can be read, and reading
+        /// leaves the file byte for byte as it was. A run whose process is gone reads as `aborted` (derived).
+        case readOnly
+    }
+
+    private init(path: String, pool: any DatabaseWriter, redaction: Redaction, storeID: String, session: String, access: Access) {
         self.path = path
         self.pool = pool
         self.redaction = redaction
         self.storeID = storeID
         self.session = session
+        self.access = access
     }
 
     deinit {
@@ -35,51 +53,105 @@ public final class EvidenceStore: Sendable {
         RunOwner.liveSessions.withLock { _ = $0.remove(session) }
     }
 
-    /// Opens the store at `path`, creating the file (and its directories) when missing, and migrating it to the
-    /// current schema. Throws ``StoreError`` when the file cannot be opened or was written by a newer harness.
-    public static func open(path: String) throws(StoreError) -> EvidenceStore {
+    /// Opens the store at `path`. Read-write (the default) creates the file (and its directories) when missing,
+    /// migrates it to the current schema and closes as `aborted` every run whose process is gone (see
+    /// ``closeAbandonedRuns(at:)``); read-only does none of that (see ``Access/readOnly``). Throws
+    /// ``StoreError`` when the file cannot be opened or was written by a newer harness.
+    public static func open(path: String, access: Access = .readWrite) throws(StoreError) -> EvidenceStore {
+        if access == .readOnly { return try openReadOnly(path: path) }
         let url = URL(fileURLWithPath: path)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot create its directory (\(error.localizedDescription)); check the path and permissions")
         }
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(30)
-        configuration.label = "evidence"
-        configuration.prepareDatabase { db in
-            // WAL is what DatabasePool sets; NORMAL keeps every committed transaction across a process crash.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            db.add(function: BodyCodec.sqlFunction)
-        }
         let pool: DatabasePool
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot open (\(describe(error))); is it an SQLite file?")
         }
         let migrator = Schema.migrator
-        let meta: [String: String]
         do {
             if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
                 throw StoreError(.newerSchema, "evidence store \(path) was written by a newer proof (schema newer than \(Schema.version)); upgrade proof to read it")
             }
             try migrator.migrate(pool)
-            meta = try pool.read { db in
-                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
-            }
         } catch let error as StoreError {
             throw error
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot prepare the schema (\(describe(error)))")
         }
+        let store = try make(path: path, pool: pool, access: .readWrite)
+        do {
+            _ = try pool.write { db in try closeAbandonedRuns(db, path: path, at: .now) }
+        } catch {
+            throw StoreError(.database, "evidence store \(path): cannot close the runs whose process is gone (\(describe(error)))")
+        }
+        return store
+    }
+
+    /// Read-only: a plain read-only connection when SQLite can share the file with a writer (a non-empty `-wal`
+    /// file is there, or the folder is writable so SQLite can make one); otherwise — a read-only folder holding the
+    /// file alone, as a downloaded artifact is — `immutable=1`, which takes no locks and makes no side files
+    /// (nothing can be writing a file that has no WAL in a folder nobody can write).
+    private static func openReadOnly(path: String) throws(StoreError) -> EvidenceStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.cannotOpen, "no evidence store at \(path): pass --db FILE (written by `proof run` or `proof capture`)")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw StoreError(.cannotOpen, "evidence store \(path): not readable by this user; check its permissions")
+        }
+        let url = URL(fileURLWithPath: path)
+        // An empty -wal (left by a clean close, or copied along with the file) holds nothing to read.
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
+        let hasWAL = (walSize ?? 0) > 0
+        let folderWritable = Glibc.access(url.deletingLastPathComponent().path, W_OK) == 0
+        let location = hasWAL || folderWritable ? path : url.absoluteString + "?immutable=1"
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: location, configuration: configuration(readOnly: true))
+            if try queue.read({ db in try Schema.migrator.hasBeenSuperseded(db) }) {
+                throw StoreError(.newerSchema, "evidence store \(path) was written by a newer proof (schema newer than \(Schema.version)); upgrade proof to read it")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(.cannotOpen, "evidence store \(path): cannot open read-only (\(describe(error))); is it an SQLite file? (a store whose -wal file sits in a read-only folder can be read from a writable copy of both)")
+        }
+        return try make(path: path, pool: queue, access: .readOnly)
+    }
+
+    private static func configuration(readOnly: Bool) -> Configuration {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(30)
+        configuration.label = "evidence"
+        configuration.prepareDatabase { db in
+            // WAL is what DatabasePool sets; NORMAL keeps every committed transaction across a process crash.
+            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            db.add(function: BodyCodec.sqlFunction)
+        }
+        return configuration
+    }
+
+    /// The handle over an opened and (read-write) migrated file: reads its salt and id from `meta`.
+    private static func make(path: String, pool: any DatabaseWriter, access: Access) throws(StoreError) -> EvidenceStore {
+        let meta: [String: String]
+        do {
+            meta = try pool.read { db in
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0["key"] as String, $0["value"] as String) })
+            }
+        } catch {
+            throw StoreError(.cannotOpen, "evidence store \(path): cannot read its meta table (\(describe(error))); is it an evidence store?")
+        }
         guard let saltHex = meta["salt"], let salt = hexBytes(saltHex), salt.count >= 16, let storeID = meta["store_id"] else {
             throw StoreError(.corrupt, "evidence store \(path): the meta table lacks its salt or store id; the file was edited or damaged")
         }
         let session = RunID.generate().rawValue
-        RunOwner.liveSessions.withLock { _ = $0.insert(session) }
-        return EvidenceStore(path: path, pool: pool, redaction: Redaction(salt: salt), storeID: storeID, session: session)
+        if access == .readWrite { RunOwner.liveSessions.withLock { _ = $0.insert(session) } }
+        return EvidenceStore(path: path, pool: pool, redaction: Redaction(salt: salt), storeID: storeID, session: session, access: access)
     }
 
     /// The schema version of the file.

@@ -2,8 +2,10 @@ import ProofCore
 import Synchronization
 
 /// The digests of object versions this store handle has already normalised and stored, keyed by uid,
-/// resourceVersion, apiVersion and kind: a version a server gave once has the same content whenever it is
-/// listed again, so a later capture skips redacting, encoding and hashing it, and writes no body.
+/// resourceVersion, apiVersion and kind: a version a Kubernetes API server gave once has the same content
+/// whenever it is listed again (every write gives a new resourceVersion), so a later capture skips redacting,
+/// encoding and hashing it, and writes no body. Used only for objects as a server listed them
+/// (``EvidenceStore/storeBodies(_:label:fromServer:)``), never for objects a caller built.
 ///
 /// Concurrency: one `Mutex` around the dictionary, held only for a lookup or an insertion (no I/O, no
 /// suspension, no callback under it). Bounded: past ``capacity`` entries it starts over.

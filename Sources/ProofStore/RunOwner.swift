@@ -4,7 +4,8 @@ import Synchronization
 /// The process (and the store handle inside it) that owns a running run, recorded with the run so a later
 /// reader can tell a run still in progress from one whose process died.
 ///
-/// A `running` run is reported ``RunStatus/unfinished`` when its owner is provably gone:
+/// A `running` run is reported ``RunStatus/aborted`` (and closed so by the next read-write open) when its owner
+/// is provably gone:
 /// - another boot of this host (the Linux boot id differs), or another host (stores are local files;
 ///   a store shared live between hosts is not supported);
 /// - no process with that pid, or one that started at a different time (the pid was reused);

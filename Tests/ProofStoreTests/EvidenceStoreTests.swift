@@ -101,7 +101,7 @@ struct EvidenceStoreTests {
         #expect(try await store.snapshots(run: run).count == 1)
     }
 
-    @Test("a run whose store handle was dropped without finishing is reported unfinished on reopen")
+    @Test("a run whose store handle was dropped without finishing reads as aborted, and the next writer closes it so")
     func crashedRunInProcess() async throws {
         let directory = try TemporaryDirectory()
         var store: EvidenceStore? = try EvidenceStore.open(path: directory.database)
@@ -110,21 +110,25 @@ struct EvidenceStoreTests {
         #expect(try await store!.run(run)?.status == .running)
         store = nil  // the "process" goes away without finishRun
 
-        let reopened = try EvidenceStore.open(path: directory.database)
-        let record = try #require(try await reopened.run(run))
-        #expect(record.status == .unfinished)
+        // A reader derives the status and changes nothing.
+        let reader = try EvidenceStore.open(path: directory.database, access: .readOnly)
+        let record = try #require(try await reader.run(run))
+        #expect(record.status == .aborted && record.message?.contains("process gone") == true)
         #expect(record.recordedStatus == .running && record.finishedAt == nil)
         // The snapshot it wrote is whole and verifiable.
-        #expect(try await reopened.snapshots(run: run).count == 1)
-        #expect(try await reopened.verifyIntegrity(run: run).isEmpty)
-        // A writer may close it for good; only then does the file change.
-        #expect(try await reopened.closeAbandonedRuns() == [run])
-        let closed = try #require(try await reopened.run(run))
+        #expect(try await reader.snapshots(run: run).count == 1)
+        #expect(try await reader.verifyIntegrity(run: run).isEmpty)
+        await #expect(throws: StoreError.self) { try await reader.closeAbandonedRuns() }
+        // A writer closes it for good when it opens the store.
+        let writer = try EvidenceStore.open(path: directory.database)
+        let closed = try #require(try await writer.run(run))
         #expect(closed.status == .aborted && closed.recordedStatus == .aborted && closed.message?.contains("process gone") == true)
-        await #expect(throws: StoreError.self) { try await reopened.writeSnapshot(run: run, label: "late", objects: []) }
+        #expect(try await writer.verifyIntegrity(run: run).isEmpty)
+        #expect(try await writer.closeAbandonedRuns().isEmpty)
+        await #expect(throws: StoreError.self) { try await writer.writeSnapshot(run: run, label: "late", objects: []) }
     }
 
-    @Test("a run owned by a process that died is reported unfinished")
+    @Test("a run owned by a process that died reads as aborted")
     func crashedRunOtherProcess() async throws {
         let directory = try TemporaryDirectory()
         let store = try EvidenceStore.open(path: directory.database)
@@ -136,10 +140,12 @@ struct EvidenceStoreTests {
         #expect(owner.processStart != 0)
         let run = try await store.beginRun(Fixtures.info, owner: owner)
         #expect(try await store.run(run)?.status == .running)
+        #expect(try await EvidenceStore.open(path: directory.database).run(run)?.recordedStatus == .running, "a writer leaves a live run alone")
         // SIGKILL: the owner dies without any chance to clean up, as in a crash.
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()
-        #expect(try await store.run(run)?.status == .unfinished)
+        #expect(try await store.run(run)?.status == .aborted)
+        #expect(try await store.run(run)?.recordedStatus == .running)
     }
 
     @Test("a failure inside a snapshot transaction leaves no half snapshot")
@@ -238,12 +244,12 @@ struct EvidenceStoreTests {
         let second = try EvidenceStore.open(path: directory.database)
         let third = try EvidenceStore.open(path: directory.database)
         #expect(second.redaction.salt == salt && third.redaction.salt == salt && third.storeID == first.storeID)
-        #expect(try await third.schemaVersion() == 2)
+        #expect(try await third.schemaVersion() == 3)
         #expect(try await third.runs().map(\.id) == [run])
         let (migrations, journal, foreignKeys) = try await third.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations"), try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
-        #expect(migrations == 2 && journal == "wal" && foreignKeys == 1)
+        #expect(migrations == 3 && journal == "wal" && foreignKeys == 1)
     }
 
     @Test("a store from a newer harness is refused with a clear message")

@@ -69,7 +69,8 @@ public final class ClusterConnection: Sendable {
         guard let simulated else { return }
         let deadline = ContinuousClock.now + timeout
         var stableSince: ContinuousClock.Instant?
-        while ContinuousClock.now < deadline {
+        // An interrupted `proof run` cancels the opening: stop waiting (Task.sleep below would return at once).
+        while ContinuousClock.now < deadline, !Task.isCancelled {
             let apps = simulated.state.list(BuiltIn.applications).items
             let done = !apps.isEmpty && apps.allSatisfy {
                 $0[path: ["status", "sync", "status"]]?.stringValue == "Synced"

@@ -66,7 +66,7 @@ public enum JUnitReport {
                     cases.append(
                         "    <testcase name=\"\(attribute(name))\" classname=\"\(attribute(scenario)).steps\" time=\"\(seconds(step.finishedAt.timeIntervalSince(step.startedAt)))\">\n      <failure message=\"\(attribute(message))\" type=\"\(attribute("\(step.kind) \(step.status.rawValue)"))\">\(text("\(step.phase) step \(step.sequence) (\(step.kind)) \(step.status.rawValue): \(message)"))</failure>\n    </testcase>")
                 }
-                if [.error, .aborted, .unfinished].contains(input.run.status) {
+                if [.error, .aborted].contains(input.run.status) {
                     counts.tests += 1
                     counts.errors += 1
                     let message = input.run.message ?? "the run ended \(input.run.status.rawValue)"

@@ -68,7 +68,7 @@ public struct ProofInput: Sendable {
     /// The overall outcome.
     public var verdict: Verdict {
         if findings.contains(where: { $0.status == .failed }) || run.status == .failed { return .failed }
-        if findings.contains(where: { $0.status == .error }) || [.error, .aborted, .unfinished, .running].contains(run.status) { return .error }
+        if findings.contains(where: { $0.status == .error }) || [.error, .aborted, .running].contains(run.status) { return .error }
         return .passed
     }
 

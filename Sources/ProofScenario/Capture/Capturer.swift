@@ -156,7 +156,7 @@ public struct Capturer: Sendable {
                 if isArgoCD { result.argoCD.append(item) }
                 kept.append(item)
             }
-            result.members += try await store.storeBodies(kept, label: call.type.kind)
+            result.members += try await store.storeBodies(kept, label: call.type.kind, fromServer: true)
         }
         return result
     }

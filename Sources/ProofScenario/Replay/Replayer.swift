@@ -100,9 +100,11 @@ public actor Replayer {
                     object: result.finding.object, message: prepared.scrub(result.finding.message))
             })
         let exitCode: Int32
-        switch run.recordedStatus {
-        case .error, .aborted: exitCode = Int32(run.exitCode ?? 3)
-        default:
+        switch run.status {
+        // A run that did not finish (aborted, also a dead run a writer has not closed yet, or one still going)
+        // is judged on partial evidence: never a pass.
+        case .error, .aborted, .running: exitCode = Int32(run.exitCode ?? 3)
+        case .passed, .failed:
             let failed = results.contains { $0.finding.status != .held } || steps.contains { $0.status == .failed }
             exitCode = failed ? 1 : 0
         }

@@ -91,9 +91,12 @@ public struct ScenarioRunner: Sendable {
             lokiWindow: spec.lokiWindow ?? .seconds(300))
     }
 
-    /// Runs the scenario. Never throws: every outcome is a recorded run with a status (store failures at the
-    /// very start, before a run exists, are the exception and are thrown).
+    /// Runs the scenario. Never throws: every outcome is a recorded run with a status (unmet preconditions —
+    /// ``checkPreconditions(_:gitopsRepository:embeddedCluster:)`` — and store failures at the very start, before
+    /// a run exists, are the exception and are thrown).
     public func run(_ scenario: Scenario) async throws -> RunResult {
+        // Before the run begins: a step that cannot run is bad input, found before any step changes the cluster.
+        try Self.checkPreconditions(scenario, gitopsRepository: options.gitopsRepository, embeddedCluster: false)
         let reporter = options.reporter
         let info = RunInfo(
             scenario: scenario.name, scenarioDigest: scenario.digest, environment: scenario.environment.rawValue,

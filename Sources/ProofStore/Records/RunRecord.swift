@@ -9,15 +9,15 @@ public struct RunRecord: Sendable, Hashable, Identifiable {
     public var info: RunInfo
     /// When it began.
     public var startedAt: Date
-    /// The status to show: the stored one, except `running` becomes ``RunStatus/unfinished`` when the owner is gone.
+    /// The status to show: the stored one, except `running` becomes ``RunStatus/aborted`` when the owner is gone.
     public var status: RunStatus
     /// The status as stored in the file.
     public var recordedStatus: RunStatus
-    /// When it was closed; `nil` while running or unfinished.
+    /// When it was closed; `nil` while running, or when its process died and no writer has closed it yet.
     public var finishedAt: Date?
     /// The exit code it was closed with.
     public var exitCode: Int?
-    /// The closing message (`process gone`, the error that stopped it…).
+    /// The closing message (`process gone…`, also derived for a dead run not yet closed; the error that stopped it…).
     public var message: String?
     /// The process that owns (or owned) it.
     public var owner: RunOwner

@@ -1,5 +1,6 @@
-/// Where a run stands. The first five are stored; ``unfinished`` is what readers report for a `running` run
-/// whose owning process is gone (see ``RunOwner``) — the file itself is not changed by reading it.
+/// Where a run stands, as stored in `runs.status`. A reader reports a `running` run whose owning process is
+/// gone (see ``RunOwner``) as ``aborted`` before any writer has recorded that (``RunRecord/recordedStatus`` then
+/// still says `running`); reading never changes the file.
 public enum RunStatus: String, Sendable, Hashable, CaseIterable, Codable {
     /// In progress, and its owner is alive.
     case running
@@ -7,13 +8,12 @@ public enum RunStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case passed
     /// Finished; at least one invariant failed.
     case failed
-    /// Stopped before the end (interrupted, or closed by ``EvidenceStore/closeAbandonedRuns(at:)``).
+    /// Stopped before the end: interrupted (Ctrl-C, SIGTERM), or its process died (kill -9, a crash) — closed
+    /// by ``EvidenceStore/closeAbandonedRuns(at:)``, or derived so by a reader until a writer opens the store.
     case aborted
     /// Could not execute (cluster unreachable, timeout, bad input).
     case error
-    /// Never finished: its process died or released the store without closing it. Derived, never stored.
-    case unfinished
 
-    /// Whether the status ends a run (everything but `running` and `unfinished`).
-    public var isFinal: Bool { self != .running && self != .unfinished }
+    /// Whether the status ends a run (everything but `running`).
+    public var isFinal: Bool { self != .running }
 }
