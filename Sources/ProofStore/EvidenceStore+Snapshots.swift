@@ -67,7 +67,7 @@ extension EvidenceStore {
     /// before they are written; the snapshot joins the run's hash chain. On any error nothing of the snapshot
     /// is left in the file.
     public func writeSnapshot(
-        run: RunID, label: String, members page: SnapshotMembers, errors: [ListingError] = [],
+        run: RunID, label: String, members page: consuming SnapshotMembers, errors: [ListingError] = [],
         lokiSamples: [LokiSample] = [], step: Int? = nil, takenAt: Date = .now
     ) async throws -> SnapshotWriteResult {
         let redaction = redaction
@@ -81,6 +81,7 @@ extension EvidenceStore {
                 result: sample.result.map(redaction.normalizeDocument), error: sample.error.map(redaction.redactor.scrub))
         }
         let taken = Timestamp.format(takenAt)
+        let (newBodies, newBytes) = (page.newBodies, page.newBytes)
         let (members, duplicates) = try Self.unique(page.members, label: label, path: path)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
@@ -143,7 +144,7 @@ extension EvidenceStore {
                 lokiCount: samples.count, digest: digest, errorsDigest: errorsDigest, lokiDigest: lokiDigest,
                 previousDigest: previous, chainDigest: chain)
             return SnapshotWriteResult(
-                snapshot: record, newBodies: page.newBodies, newBytes: page.newBytes, duplicatesDropped: duplicates)
+                snapshot: record, newBodies: newBodies, newBytes: newBytes, duplicatesDropped: duplicates)
         }
     }
 
@@ -214,25 +215,26 @@ extension EvidenceStore {
 
     /// `members` ordered by identity with exact duplicates dropped (and counted); two different bodies for one
     /// identity are an error.
-    private static func unique(_ members: [SnapshotMember], label: String, path: String) throws -> ([SnapshotMember], Int) {
-        var members = members
+    private static func unique(_ members: consuming [SnapshotMember], label: String, path: String) throws -> ([SnapshotMember], Int) {
+        // Sorted and compacted in place: at 40,000 members every extra copy of the array is megabytes.
         members.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        var unique: [SnapshotMember] = []
-        unique.reserveCapacity(members.count)
-        var duplicates = 0
-        for member in members {
-            if let last = unique.last, last.key == member.key {
-                guard last.digest == member.digest else {
+        var kept = 0
+        for index in members.indices {
+            if kept > 0, members[kept - 1].key == members[index].key {
+                guard members[kept - 1].digest == members[index].digest else {
+                    let identity = members[index].identity
                     throw StoreError(
                         .duplicateObject,
-                        "evidence store \(path): snapshot '\(label)' holds two different bodies for \(member.identity) (\(member.identity.apiVersion)); list each kind once")
+                        "evidence store \(path): snapshot '\(label)' holds two different bodies for \(identity) (\(identity.apiVersion)); list each kind once")
                 }
-                duplicates += 1
                 continue
             }
-            unique.append(member)
+            if kept != index { members.swapAt(kept, index) }
+            kept += 1
         }
-        return (unique, duplicates)
+        let duplicates = members.count - kept
+        members.removeSubrange(kept...)
+        return (members, duplicates)
     }
 
     // MARK: - Reading

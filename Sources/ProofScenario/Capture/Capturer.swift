@@ -39,10 +39,13 @@ public struct Capturer: Sendable {
         let started = ContinuousClock.now
         let takenAt = Date()
         async let loki = lokiSamples(at: takenAt)
-        let listing = try await listObjects()
+        var listing = try await listObjects()
         let samples = await loki
+        // Hand the membership over rather than share it: the store sorts it in place.
+        let members = listing.members
+        listing.members = SnapshotMembers()
         let written = try await store.writeSnapshot(
-            run: run, label: label, members: listing.members, errors: listing.errors, lokiSamples: samples,
+            run: run, label: label, members: members, errors: listing.errors, lokiSamples: samples,
             step: step, takenAt: takenAt)
         return CaptureResult(
             snapshot: written.snapshot, newBodies: written.newBodies, newBytes: written.newBytes, counts: listing.counts,
