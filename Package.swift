@@ -30,6 +30,10 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "ProofCZlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
 
         // MARK: Libraries
         .target(
@@ -44,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "ProofStore",
-            dependencies: ["ProofCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ProofCore", "ProofCZlib", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage: scripts/bench.sh capture [--scale N] [--runs N] | scripts/bench.sh replay [--runs N] (scripts/bench-replay.sh)
 #
-# capture: starts `proof sim serve --scale N` (N=34 gives about 10,000 objects with scenarios/platform), then
-# runs `proof capture` and `kubectl get <the same kinds> -A -o json >/dev/null` alternately against the same
-# server, prints every timing, the median ratio proof/kubectl and proof's peak RSS (/usr/bin/time -v).
-# Target: ratio <= 1.0, peak RSS <= 150 MB. See docs/capture.md.
+# capture: starts `proof sim serve --scale N` (N=34 gives about 10,000 objects, N=150 about 41,000, with
+# scenarios/platform), then, in the same invocation against the same server and alternately: a cold
+# `proof capture` into a new store, the floor (curl --parallel fetching the same lists to /dev/null) and
+# `kubectl get <the same kinds> -A -o json >/dev/null`. Prints every timing, the medians, the ratios
+# proof/floor (target <= 2.0) and proof/kubectl, proof's peak RSS (/usr/bin/time -v; target <= 100 MB), the
+# store's bytes after one capture / the raw JSON listed (target <= 1.0) and what a second capture of the
+# unchanged cluster adds (target <= 2 %). See docs/capture.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what="${1:-}"; shift || true
 [[ "$what" == "replay" ]] && exec bash scripts/bench-replay.sh "$@"
-[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N]" >&2; exit 2; }
-scale=34; runs=5
+[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR]" >&2; exit 2; }
+scale=34; runs=5; keep=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
+    --keep) keep="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -28,8 +32,9 @@ KINDS="namespaces,nodes,persistentvolumes,persistentvolumeclaims,deployments.app
 
 swift build -c release --product proof >/dev/null
 PROOF="$(swift build -c release --show-bin-path)/proof"
-work="$(mktemp -d)"; sim_pid=""
-cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; rm -rf "$work"; }
+if [[ -n "$keep" ]]; then mkdir -p "$keep"; work="$(cd "$keep" && pwd)"; else work="$(mktemp -d)"; fi
+sim_pid=""
+cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; [[ -n "$keep" ]] || rm -rf "$work"; }
 trap cleanup EXIT
 
 "$PROOF" sim serve --scale "$scale" --kubeconfig-out "$work/kubeconfig" >"$work/sim.log" 2>&1 &
@@ -47,22 +52,53 @@ done
 echo "simulated cluster at --scale $scale: $count objects in the capture kinds"
 
 now() { date +%s.%N; }
-proof_times=(); kubectl_times=(); peak=0
+# The floor: curl fetching the same lists in parallel (one request per kind, as kubectl and proof page them
+# with limit=500), bytes to /dev/null. Paths come from kubectl's own discovery.
+server=$("$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.clusters[0].cluster.server}')
+token=$("$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.users[0].user.token}')
+"$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$work/ca.pem"
+: >"$work/urls"
+IFS=',' read -ra kind_list <<<"$KINDS"
+for k in "${kind_list[@]}"; do
+  path=$("$KUBECTL" --kubeconfig "$work/kubeconfig" get "$k" -A -v=6 --request-timeout=10s -o name 2>&1 >/dev/null | sed -n 's/.*GET https:\/\/[^/]*\(\/[^?]*\)?.*/\1/p' | head -1)
+  [[ -n "$path" ]] && echo "url = \"$server$path\"" >>"$work/urls" && echo 'output = "/dev/null"' >>"$work/urls"
+done
+floor() {
+  curl -s --no-progress-meter --parallel --parallel-max 18 --cacert "$work/ca.pem" -H "Authorization: Bearer $token" -K "$work/urls"
+}
+raw=$(grep '^url' "$work/urls" | sed 's/^url = "\(.*\)"$/\1/' | while read -r u; do
+  curl -s --cacert "$work/ca.pem" -H "Authorization: Bearer $token" "$u" | wc -c; done | awk '{s+=$1} END {print s}')
+echo "raw JSON listed: $raw bytes in $(grep -c '^url' "$work/urls") lists"
+
+proof_times=(); kubectl_times=(); floor_times=(); peak=0
 for i in $(seq 1 "$runs"); do
+  rm -f "$work/evidence.sqlite" "$work/evidence.sqlite-wal" "$work/evidence.sqlite-shm"
   start=$(now)
   /usr/bin/time -v -o "$work/time.$i" "$PROOF" capture --kubeconfig "$work/kubeconfig" --db "$work/evidence.sqlite" \
     --out "$work/captures" --label "bench-$i" >"$work/capture.$i.log"
   t_proof=$(echo "$(now) - $start" | bc)
+  start=$(now); floor; t_floor=$(echo "$(now) - $start" | bc)
   start=$(now)
   "$KUBECTL" --kubeconfig "$work/kubeconfig" get "$KINDS" -A -o json >/dev/null
   t_kubectl=$(echo "$(now) - $start" | bc)
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.$i")
   (( rss > peak )) && peak=$rss
-  proof_times+=("$t_proof"); kubectl_times+=("$t_kubectl")
-  printf 'run %d: proof capture %.3f s (%s; peak RSS %d MB)   kubectl get -o json %.3f s\n' "$i" "$t_proof" \
-    "$(head -1 "$work/capture.$i.log" | sed 's/ in [0-9.]* s$//')" $((rss / 1024)) "$t_kubectl"
+  proof_times+=("$t_proof"); kubectl_times+=("$t_kubectl"); floor_times+=("$t_floor")
+  printf 'run %d: proof capture %.3f s (%s; peak RSS %d MB)   curl floor %.3f s   kubectl get -o json %.3f s\n' "$i" "$t_proof" \
+    "$(head -1 "$work/capture.$i.log" | sed 's/ in [0-9.]* s$//')" $((rss / 1024)) "$t_floor" "$t_kubectl"
 done
+# Store size after one capture (checkpointed, so the WAL is in the file), then a second capture of the
+# unchanged cluster into the same store: what it adds.
+sqlite3 "$work/evidence.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+first=$(stat -c %s "$work/evidence.sqlite")
+"$PROOF" capture --kubeconfig "$work/kubeconfig" --db "$work/evidence.sqlite" --out "$work/captures" --label again >"$work/again.log"
+sqlite3 "$work/evidence.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+second=$(stat -c %s "$work/evidence.sqlite")
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-mp=$(median "${proof_times[@]}"); mk=$(median "${kubectl_times[@]}")
-printf 'median: proof capture %.3f s, kubectl %.3f s, ratio proof/kubectl %.2f (target <= 1.0)\n' "$mp" "$mk" "$(echo "$mp / $mk" | bc -l)"
-printf 'peak RSS of proof capture: %d MB (target <= 150 MB)\n' $((peak / 1024))
+mp=$(median "${proof_times[@]}"); mk=$(median "${kubectl_times[@]}"); mf=$(median "${floor_times[@]}")
+printf 'median: proof capture %.3f s, curl floor %.3f s, kubectl %.3f s\n' "$mp" "$mf" "$mk"
+printf 'ratio proof/curl floor %.2f (target <= 2.0); ratio proof/kubectl %.2f\n' "$(echo "$mp / $mf" | bc -l)" "$(echo "$mp / $mk" | bc -l)"
+printf 'peak RSS of proof capture: %d MB (target <= 100 MB)\n' $((peak / 1024))
+printf 'store after one capture: %d bytes = %.2f x the raw JSON listed (target <= 1.0)\n' "$first" "$(echo "$first / $raw" | bc -l)"
+printf 're-capture of the unchanged cluster added %d bytes = %.1f %% of the first capture (target <= 2 %%); %s\n' \
+  "$((second - first))" "$(echo "100 * ($second - $first) / $first" | bc -l)" "$(head -1 "$work/again.log")"

@@ -8,6 +8,7 @@ need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 have_pkg libcurl4-openssl-dev || need+=(libcurl4-openssl-dev)
 have_pkg libsqlite3-dev || need+=(libsqlite3-dev)
+have_pkg zlib1g-dev || need+=(zlib1g-dev)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)

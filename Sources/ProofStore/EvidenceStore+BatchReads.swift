@@ -40,7 +40,7 @@ extension EvidenceStore {
                 start += batch.count
                 let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
                 let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT digest, body FROM objects WHERE digest IN (\(marks))", arguments: StatementArguments(batch))
+                    db, sql: "SELECT digest, proof_body(body) FROM objects WHERE digest IN (\(marks))", arguments: StatementArguments(batch))
                 while let row = try cursor.next() {
                     let digest: String = row[0]
                     result[digest] = try Self.decodeJSON(row[1], path: path, what: "object \(digest)")

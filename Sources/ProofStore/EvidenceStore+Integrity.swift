@@ -110,12 +110,18 @@ extension EvidenceStore {
                 arguments: [id.rawValue, id.rawValue])
             while let row = try cursor.next() {
                 let digest: String = row[0]
-                let body: String = row[1]
-                let actual = Digest.sha256Hex(Array(body.utf8))
+                let body: [UInt8]
+                do throws(BodyCodecError) {
+                    body = try BodyCodec.decode(row[1], size: row[2])
+                } catch {
+                    found.append(IntegrityProblem(location: "object \(digest)", message: "\(error.message): the body was edited"))
+                    continue
+                }
+                let actual = Digest.sha256Hex(body)
                 if actual != digest {
                     found.append(IntegrityProblem(location: "object \(digest)", message: "body hashes to \(actual): the body was edited"))
-                } else if body.utf8.count != (row[2] as Int) {
-                    found.append(IntegrityProblem(location: "object \(digest)", message: "size is \(row[2] as Int) but the body has \(body.utf8.count) bytes"))
+                } else if body.count != (row[2] as Int) {
+                    found.append(IntegrityProblem(location: "object \(digest)", message: "size is \(row[2] as Int) but the body has \(body.count) bytes"))
                 }
             }
             let missing = try String.fetchAll(

@@ -77,7 +77,7 @@ extension EvidenceStore {
                 if let object = event.object, event.type != "BOOKMARK" {
                     let body = (event.type == "ERROR" ? redaction.normalizeDocument(object) : redaction.normalize(object)).canonicalData
                     let objectDigest = Digest.sha256Hex(body)
-                    insertBody.setUncheckedArguments([objectDigest, String(decoding: body, as: UTF8.self), body.count])
+                    insertBody.setUncheckedArguments([objectDigest, BodyCodec.encode(body), body.count])
                     try insertBody.execute()
                     digest = objectDigest
                 }
@@ -97,7 +97,7 @@ extension EvidenceStore {
         return try await read { db in
             let sql =
                 bodies
-                ? "SELECT e.*, o.body FROM watch_events e LEFT JOIN objects o ON o.digest = e.object_digest WHERE e.run_id = ? ORDER BY e.seq"
+                ? "SELECT e.*, proof_body(o.body) AS body FROM watch_events e LEFT JOIN objects o ON o.digest = e.object_digest WHERE e.run_id = ? ORDER BY e.seq"
                 : "SELECT *, NULL AS body FROM watch_events WHERE run_id = ? ORDER BY seq"
             return try Row.fetchAll(db, sql: sql, arguments: [run.rawValue]).map { row in
                 let what = "watch event \(row["seq"] as Int) of run \(run)"

@@ -3,26 +3,72 @@ import GRDB
 import ProofCore
 
 extension EvidenceStore {
-    /// A member ready to be written: normalised body, its canonical bytes and digest, and its ordering key.
-    private struct PreparedMember {
-        var key: [UInt8]
-        var identity: ObjectIdentity
-        var uid: String?
-        var resourceVersion: String?
-        var body: [UInt8]
-        var digest: String
-    }
-
-    /// Writes one snapshot of `run` in one transaction and returns it with its counts and digests.
+    /// Writes one snapshot of `run` and returns it with its counts and digests.
     ///
     /// Every object is normalised and redacted (``Redaction``) and then hashed; a body already in the store is
     /// not written again. Objects must carry `apiVersion`, `kind` and `metadata.name` (set list items' kind
     /// from the list); an exact duplicate is kept once, two different bodies for one identity are an error.
     /// Listing errors and Loki samples are scrubbed before they are written. The snapshot joins the run's hash
-    /// chain. On any error nothing of the snapshot is left in the file.
+    /// chain. This is ``storeBodies(_:label:fromServer:)`` followed by ``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:)``:
+    /// on any error nothing of the snapshot is left in the file (bodies already stored may stay, unreferenced).
     public func writeSnapshot(
         run: RunID, label: String, objects: [JSON], errors: [ListingError] = [], lokiSamples: [LokiSample] = [],
         step: Int? = nil, takenAt: Date = .now
+    ) async throws -> SnapshotWriteResult {
+        let page = try await storeBodies(objects, label: label)
+        return try await writeSnapshot(
+            run: run, label: label, members: page, errors: errors, lokiSamples: lokiSamples, step: step, takenAt: takenAt)
+    }
+
+    /// Normalises, redacts and hashes `objects` off Swift's cooperative pool, writes the bodies the store does
+    /// not hold yet in one short transaction, and returns what a snapshot needs to reference them.
+    ///
+    /// A capture calls this once per list page and lets the page go, so memory holds a page, not the cluster;
+    /// the pages' members are then written with ``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:)``.
+    /// Bodies are content-addressed and immutable, so a body written for a snapshot that is never finished is
+    /// harmless: nothing references it. Throws ``StoreError`` for an object without an identity (before
+    /// anything is written).
+    ///
+    /// With `fromServer`, the objects are as a Kubernetes API server listed them, whose contract is that one
+    /// uid and resourceVersion always carry the same content: a version this handle stored before is then not
+    /// redacted, encoded or hashed again (``KnownVersions``). Objects from anywhere else are always encoded.
+    public func storeBodies(_ objects: [JSON], label: String, fromServer: Bool = false) async throws -> SnapshotMembers {
+        guard !objects.isEmpty else { return SnapshotMembers() }
+        let redaction = redaction
+        let path = path
+        let known = fromServer ? knownVersions : nil
+        let prepared = try await Self.offCooperativePool {
+            try Self.prepare(objects, label: label, redaction: redaction, known: known, path: path)
+        }
+        let page = try await write { db in
+            var page = SnapshotMembers()
+            page.members.reserveCapacity(prepared.count)
+            let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
+            for member in prepared {
+                if let stored = member.stored {
+                    insertBody.setUncheckedArguments([member.digest, stored, member.size])
+                    try insertBody.execute()
+                    if db.changesCount > 0 {
+                        page.newBodies += 1
+                        page.newBytes += member.size
+                    }
+                }
+                page.members.append(member.member)
+            }
+            return page
+        }
+        known?.remember(prepared.compactMap { member in member.stored == nil ? nil : member.version.map { ($0, member.digest) } })
+        return page
+    }
+
+    /// Writes one snapshot of `run` referencing `members` (bodies stored by ``storeBodies(_:label:fromServer:)``, in any
+    /// order, from any number of pages) in one transaction: sorts them by identity, keeps exact duplicates
+    /// once, and throws on two different bodies for one identity. Listing errors and Loki samples are scrubbed
+    /// before they are written; the snapshot joins the run's hash chain. On any error nothing of the snapshot
+    /// is left in the file.
+    public func writeSnapshot(
+        run: RunID, label: String, members page: consuming SnapshotMembers, errors: [ListingError] = [],
+        lokiSamples: [LokiSample] = [], step: Int? = nil, takenAt: Date = .now
     ) async throws -> SnapshotWriteResult {
         let redaction = redaction
         let path = path
@@ -35,11 +81,10 @@ extension EvidenceStore {
                 result: sample.result.map(redaction.normalizeDocument), error: sample.error.map(redaction.redactor.scrub))
         }
         let taken = Timestamp.format(takenAt)
-        // Normalising and hashing happen inside the write closure, on GRDB's writer queue: this is the CPU-heavy
-        // part of a capture and must not hold a cooperative-pool thread.
+        let (newBodies, newBytes) = (page.newBodies, page.newBytes)
+        let (members, duplicates) = try Self.unique(page.members, label: label, path: path)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
-            let (members, duplicates) = try Self.prepare(objects, label: label, redaction: redaction, path: path)
             let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
             let errorsDigest = EvidenceDigest.errors(errors)
             let lokiDigest = EvidenceDigest.loki(samples)
@@ -64,22 +109,12 @@ extension EvidenceStore {
                     errorsDigest, lokiDigest, previous, chain,
                 ])
             let snapshotID = db.lastInsertedRowID
-
-            var newBodies = 0
-            var newBytes = 0
-            let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
             let insertMember = try db.cachedStatement(
                 sql: """
                     INSERT INTO snapshot_objects (snapshot_id, api_version, kind, namespace, name, uid, resource_version, object_digest)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             for member in members {
-                insertBody.setUncheckedArguments([member.digest, String(decoding: member.body, as: UTF8.self), member.body.count])
-                try insertBody.execute()
-                if db.changesCount > 0 {
-                    newBodies += 1
-                    newBytes += member.body.count
-                }
                 insertMember.setUncheckedArguments([
                     snapshotID, member.identity.apiVersion, member.identity.kind, member.identity.namespace,
                     member.identity.name, member.uid, member.resourceVersion, member.digest,
@@ -108,20 +143,44 @@ extension EvidenceStore {
                 takenAt: Timestamp.parse(taken) ?? takenAt, objectCount: members.count, errorCount: errors.count,
                 lokiCount: samples.count, digest: digest, errorsDigest: errorsDigest, lokiDigest: lokiDigest,
                 previousDigest: previous, chainDigest: chain)
-            return SnapshotWriteResult(snapshot: record, newBodies: newBodies, newBytes: newBytes, duplicatesDropped: duplicates)
+            return SnapshotWriteResult(
+                snapshot: record, newBodies: newBodies, newBytes: newBytes, duplicatesDropped: duplicates)
         }
     }
 
-    /// Normalises, encodes and hashes every object once (spread over the cores: this is most of a capture's
-    /// CPU time), orders them by identity and drops exact duplicates.
-    private static func prepare(_ objects: [JSON], label: String, redaction: Redaction, path: String) throws -> ([PreparedMember], Int) {
+    /// Runs CPU-heavy `work` on a Dispatch thread, not on Swift's cooperative pool.
+    private static func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
+    }
+
+    /// A member with its normalised body as stored (``BodyCodec``), between hashing and writing.
+    private struct PreparedMember: Sendable {
+        var member: SnapshotMember
+        /// The body as `objects.body` keeps it; `nil` for a version this handle stored before.
+        var stored: DatabaseValue?
+        /// The canonical JSON's length (0 when `stored` is `nil`).
+        var size: Int
+        /// The version's key, when the object has a uid and resourceVersion.
+        var version: KnownVersions.Key?
+        var digest: String { member.digest }
+    }
+
+    /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
+    /// capture's CPU time).
+    private static func prepare(
+        _ objects: [JSON], label: String, redaction: Redaction, known: KnownVersions?, path: String
+    ) throws -> [PreparedMember] {
         for (index, object) in objects.enumerated() where ObjectIdentity(object: object) == nil {
             throw StoreError(
                 .objectWithoutIdentity,
                 "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
         }
         var slots = [PreparedMember?](repeating: nil, count: objects.count)
-        let chunk = 256
+        let chunk = 128
         let chunks = (objects.count + chunk - 1) / chunk
         slots.withUnsafeMutableBufferPointer { buffer in
             // Safe without a lock: every iteration writes only the slots of its own chunk, no slot is read
@@ -130,34 +189,52 @@ extension EvidenceStore {
             DispatchQueue.concurrentPerform(iterations: chunks) { part in
                 for index in (part * chunk)..<min(objects.count, (part + 1) * chunk) {
                     let identity = ObjectIdentity(object: objects[index])!
+                    let version = KnownVersions.key(of: objects[index], identity: identity)
+                    if let version, let digest = known?.digest(for: version) {
+                        slots[index] = PreparedMember(
+                            member: SnapshotMember(
+                                key: EvidenceDigest.memberKey(identity), identity: identity, uid: version.uid,
+                                resourceVersion: version.resourceVersion, digest: digest),
+                            stored: nil, size: 0, version: version)
+                        continue
+                    }
                     let normalized = redaction.normalize(objects[index])
                     let body = normalized.canonicalData
                     slots[index] = PreparedMember(
-                        key: EvidenceDigest.memberKey(identity), identity: identity,
-                        uid: normalized[path: ["metadata", "uid"]]?.stringValue,
-                        resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
-                        body: body, digest: Digest.sha256Hex(body))
+                        member: SnapshotMember(
+                            key: EvidenceDigest.memberKey(identity), identity: identity,
+                            uid: normalized[path: ["metadata", "uid"]]?.stringValue,
+                            resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
+                            digest: Digest.sha256Hex(body)),
+                        stored: BodyCodec.encode(body), size: body.count, version: version)
                 }
             }
         }
-        var members = slots.map { $0! }
+        return slots.map { $0! }
+    }
+
+    /// `members` ordered by identity with exact duplicates dropped (and counted); two different bodies for one
+    /// identity are an error.
+    private static func unique(_ members: consuming [SnapshotMember], label: String, path: String) throws -> ([SnapshotMember], Int) {
+        // Sorted and compacted in place: at 40,000 members every extra copy of the array is megabytes.
         members.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        var unique: [PreparedMember] = []
-        unique.reserveCapacity(members.count)
-        var duplicates = 0
-        for member in members {
-            if let last = unique.last, last.key == member.key {
-                guard last.digest == member.digest else {
+        var kept = 0
+        for index in members.indices {
+            if kept > 0, members[kept - 1].key == members[index].key {
+                guard members[kept - 1].digest == members[index].digest else {
+                    let identity = members[index].identity
                     throw StoreError(
                         .duplicateObject,
-                        "evidence store \(path): snapshot '\(label)' holds two different bodies for \(member.identity) (\(member.identity.apiVersion)); list each kind once")
+                        "evidence store \(path): snapshot '\(label)' holds two different bodies for \(identity) (\(identity.apiVersion)); list each kind once")
                 }
-                duplicates += 1
                 continue
             }
-            unique.append(member)
+            if kept != index { members.swapAt(kept, index) }
+            kept += 1
         }
-        return (unique, duplicates)
+        let duplicates = members.count - kept
+        members.removeSubrange(kept...)
+        return (members, duplicates)
     }
 
     // MARK: - Reading
@@ -196,7 +273,7 @@ extension EvidenceStore {
             let sql =
                 bodies
                 ? """
-                SELECT m.api_version, m.kind, m.namespace, m.name, m.uid, m.resource_version, m.object_digest, o.body
+                SELECT m.api_version, m.kind, m.namespace, m.name, m.uid, m.resource_version, m.object_digest, proof_body(o.body)
                 FROM snapshot_objects m JOIN objects o ON o.digest = m.object_digest
                 WHERE m.snapshot_id = ? ORDER BY m.api_version, m.kind, m.namespace, m.name
                 """
@@ -235,7 +312,7 @@ extension EvidenceStore {
     public func object(digest: String) async throws -> JSON? {
         let path = path
         return try await read { db in
-            try Self.decodeJSON(try String.fetchOne(db, sql: "SELECT body FROM objects WHERE digest = ?", arguments: [digest]), path: path, what: "object \(digest)")
+            try Self.decodeJSON(try String.fetchOne(db, sql: "SELECT proof_body(body) FROM objects WHERE digest = ?", arguments: [digest]), path: path, what: "object \(digest)")
         }
     }
 

@@ -26,6 +26,8 @@ public final class EvidenceStore: Sendable {
     /// This handle's session, recorded as the owner of the runs it begins.
     let session: String
     let pool: any DatabaseWriter
+    /// Object versions this handle stored already (a later capture skips re-encoding them).
+    let knownVersions = KnownVersions()
 
     /// How a store is opened.
     public enum Access: Sendable {
@@ -126,11 +128,10 @@ public final class EvidenceStore: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(30)
         configuration.label = "evidence"
-        if !readOnly {
-            configuration.prepareDatabase { db in
-                // WAL is what DatabasePool sets; NORMAL keeps every committed transaction across a process crash.
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            }
+        configuration.prepareDatabase { db in
+            // WAL is what DatabasePool sets; NORMAL keeps every committed transaction across a process crash.
+            if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            db.add(function: BodyCodec.sqlFunction)
         }
         return configuration
     }

@@ -9,7 +9,7 @@ import GRDB
 /// edited.
 enum Schema {
     /// The schema version written to `meta.schema_version` by the newest migration.
-    static let version = 2
+    static let version = 3
 
     /// Tables whose rows can never be updated or deleted (`runs` has its own, narrower rule).
     static let appendOnlyTables = [
@@ -39,14 +39,25 @@ enum Schema {
         migrator.registerMigration("v2-run-closings") { db in
             try db.execute(sql: v2RunClosings)
             // meta is append-only; the schema version is its one row a migration moves on.
-            try db.execute(sql: """
-                DROP TRIGGER meta_append_only_update;
-                UPDATE meta SET value = '2' WHERE key = 'schema_version';
-                CREATE TRIGGER meta_append_only_update BEFORE UPDATE ON meta
-                BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of meta cannot be updated'); END;
-                """)
+            try setVersion(2, db)
+        }
+        // v3: object bodies of BodyCodec.compressionThreshold bytes or more are stored as zlib BLOBs (TEXT bodies
+        // stay readable as they are). Nothing to rewrite; the version tells an older harness, which would read
+        // a BLOB as text, to refuse the file.
+        migrator.registerMigration("v3-compressed-bodies") { db in
+            try setVersion(3, db)
         }
         return migrator
+    }
+
+    /// Moves `meta.schema_version` on (meta is append-only: the migration lifts its update trigger for the one row).
+    private static func setVersion(_ version: Int, _ db: Database) throws {
+        try db.execute(sql: """
+            DROP TRIGGER meta_append_only_update;
+            UPDATE meta SET value = '\(version)' WHERE key = 'schema_version';
+            CREATE TRIGGER meta_append_only_update BEFORE UPDATE ON meta
+            BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of meta cannot be updated'); END;
+            """)
     }
 
     /// `run_closings`: one append-only row per closed run, written with `runs.status` in the same transaction,

@@ -27,10 +27,30 @@ extension KubernetesClient {
         _ type: ResourceType, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
         pageSize: Int = 500
     ) async throws -> ObjectList {
+        var items: [JSON] = []
+        let resourceVersion = try await listPages(
+            type, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, pageSize: pageSize
+        ) { page, restarted in
+            if restarted { items.removeAll() }
+            items += page
+        }
+        return ObjectList(type: type, items: items, resourceVersion: resourceVersion)
+    }
+
+    /// Lists objects one page at a time, handing each page's items (typed: `apiVersion` and `kind` set) to
+    /// `page` as it arrives and then letting it go, so memory holds one page whatever the collection's size.
+    ///
+    /// An expired `continue` token (410) restarts the list from the beginning (up to three times); the first
+    /// page after a restart comes with `restarted: true`, and the consumer drops what it kept of the earlier
+    /// pages. Returns the list's `resourceVersion` (all pages share the first page's).
+    public func listPages(
+        _ type: ResourceType, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
+        pageSize: Int = 500, _ page: (_ items: [JSON], _ restarted: Bool) async throws -> Void
+    ) async throws -> String {
         let path = type.collectionPath(namespace: namespace)
         var restarts = 0
+        var restarted = false
         restart: while true {
-            var items: [JSON] = []
             var resourceVersion = ""
             var token: String?
             repeat {
@@ -42,21 +62,23 @@ extension KubernetesClient {
                 if response.status == 410, token != nil, restarts < 3 {
                     logger.debug("list \(type.qualifiedName): continue token expired, listing again")
                     restarts += 1
+                    restarted = true
                     continue restart
                 }
-                let page = try decode(response, method: "GET", path: path, query: query)
-                if token == nil { resourceVersion = page[path: ["metadata", "resourceVersion"]]?.stringValue ?? "" }
-                token = page[path: ["metadata", "continue"]]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-                guard case .array(let pageItems)? = page["items"] else {
-                    if page["items"] == nil || page["items"]?.isNull == true { continue }
+                let decoded = try decode(response, method: "GET", path: path, query: query)
+                if token == nil { resourceVersion = decoded[path: ["metadata", "resourceVersion"]]?.stringValue ?? "" }
+                token = decoded[path: ["metadata", "continue"]]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                guard case .array(let pageItems)? = decoded["items"] else {
+                    if decoded["items"] == nil || decoded["items"]?.isNull == true { continue }
                     throw ClusterError(
                         kind: .protocolViolation, message: "the list has no items array", method: "GET",
                         url: url(path: path, query: query))
                 }
-                items.reserveCapacity(items.count + pageItems.count)
-                for item in pageItems { items.append(Self.typed(item, as: type)) }
+                try await page(pageItems.map { Self.typed($0, as: type) }, restarted)
+                restarted = false
             } while token != nil
-            return ObjectList(type: type, items: items, resourceVersion: resourceVersion)
+            if restarted { try await page([], true) }
+            return resourceVersion
         }
     }
 

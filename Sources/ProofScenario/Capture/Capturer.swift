@@ -4,8 +4,10 @@ import ProofCore
 import ProofStore
 
 /// Takes one snapshot of a cluster into an evidence store: lists every configured kind concurrently, runs the
-/// Loki queries meanwhile, and writes everything with `EvidenceStore.writeSnapshot` (which normalises and
-/// redacts before hashing) in one transaction.
+/// Loki queries meanwhile, and streams: each list page is normalised, redacted, hashed and its new bodies
+/// written (`EvidenceStore.storeBodies`) as it arrives, then let go, so memory holds a few pages and the
+/// membership of the snapshot (a few hundred bytes an object), not the cluster. The snapshot itself (membership,
+/// listing errors, Loki samples, its link in the hash chain) is written in one transaction at the end.
 ///
 /// ```swift
 /// let capturer = Capturer(client: client, store: store, config: CaptureConfig())
@@ -37,10 +39,13 @@ public struct Capturer: Sendable {
         let started = ContinuousClock.now
         let takenAt = Date()
         async let loki = lokiSamples(at: takenAt)
-        let listing = try await listObjects()
+        var listing = try await listObjects()
         let samples = await loki
+        // Hand the membership over rather than share it: the store sorts it in place.
+        let members = listing.members
+        listing.members = SnapshotMembers()
         let written = try await store.writeSnapshot(
-            run: run, label: label, objects: listing.objects, errors: listing.errors, lokiSamples: samples,
+            run: run, label: label, members: members, errors: listing.errors, lokiSamples: samples,
             step: step, takenAt: takenAt)
         return CaptureResult(
             snapshot: written.snapshot, newBodies: written.newBodies, newBytes: written.newBytes, counts: listing.counts,
@@ -49,9 +54,9 @@ public struct Capturer: Sendable {
 
     // MARK: - Listing
 
-    /// The objects of every kind (and namespace), the counts, and what could not be listed.
+    /// The members of every kind (and namespace), the counts, and what could not be listed.
     struct Listing {
-        var objects: [JSON] = []
+        var members = SnapshotMembers()
         var counts: [String: [String: Int]] = [:]
         var errors: [ListingError] = []
         var argoCD: [JSON] = []
@@ -61,6 +66,13 @@ public struct Capturer: Sendable {
     struct ListCall: Sendable {
         var type: ResourceType
         var namespace: String?
+    }
+
+    /// What one list call stored: its members, counts per namespace and (for Argo CD kinds) the objects.
+    struct CallResult: Sendable {
+        var members = SnapshotMembers()
+        var counts: [String: Int] = [:]
+        var argoCD: [JSON] = []
     }
 
     /// Resolves the kinds with discovery (throws when the cluster cannot be reached) and lists them all.
@@ -90,50 +102,65 @@ public struct Capturer: Sendable {
         }
         let wanted = Set(config.namespaces)
         let filterNamespaces = !wanted.isEmpty
-        await withTaskGroup(of: (ListCall, Result<ObjectList, ClusterError>).self) { tasks in
+        var storeFailure: StoreError?
+        await withTaskGroup(of: (ListCall, Result<CallResult, any Error>).self) { tasks in
             var next = 0
-            func start(_ tasks: inout TaskGroup<(ListCall, Result<ObjectList, ClusterError>)>) {
+            func start(_ tasks: inout TaskGroup<(ListCall, Result<CallResult, any Error>)>) {
                 guard next < calls.count else { return }
                 let call = calls[next]
                 next += 1
-                let client = client
-                let pageSize = config.pageSize
                 tasks.addTask {
                     do {
-                        return (call, .success(try await client.list(call.type, namespace: call.namespace, pageSize: pageSize)))
-                    } catch let error as ClusterError {
-                        return (call, .failure(error))
+                        return (call, .success(try await stream(call, namespaces: filterNamespaces ? wanted : nil)))
                     } catch {
-                        return (call, .failure(ClusterError(kind: .cancelled, message: "\(error)")))
+                        return (call, .failure(error))
                     }
                 }
             }
             for _ in 0..<max(1, config.concurrency) { start(&tasks) }
             for await (call, result) in tasks {
                 switch result {
-                case .success(let list):
-                    var counts = listing.counts[call.type.kind, default: [:]]
-                    let isArgoCD = call.type.group == "argoproj.io" && (call.type.kind == "Application" || call.type.kind == "AppProject")
-                    for item in list.items {
-                        if filterNamespaces, call.type.kind == "Namespace", call.type.group.isEmpty,
-                            let name = item[path: ["metadata", "name"]]?.stringValue, !wanted.contains(name)
-                        {
-                            continue
-                        }
-                        counts[item[path: ["metadata", "namespace"]]?.stringValue ?? "", default: 0] += 1
-                        listing.objects.append(item)
-                        if isArgoCD { listing.argoCD.append(item) }
-                    }
-                    listing.counts[call.type.kind] = counts
+                case .success(let stored):
+                    listing.members += stored.members
+                    listing.counts[call.type.kind, default: [:]].merge(stored.counts, uniquingKeysWith: +)
+                    listing.argoCD += stored.argoCD
+                case .failure(let error as StoreError):
+                    // The store refused a page: nothing can be captured into it.
+                    storeFailure = storeFailure ?? error
                 case .failure(let error):
+                    let message = (error as? ClusterError)?.description ?? ClusterError(kind: .cancelled, message: "\(error)").description
                     listing.errors.append(
-                        ListingError(apiVersion: call.type.apiVersion, kind: call.type.kind, namespace: call.namespace ?? "", message: error.description))
+                        ListingError(apiVersion: call.type.apiVersion, kind: call.type.kind, namespace: call.namespace ?? "", message: message))
                 }
                 start(&tasks)
             }
         }
+        if let storeFailure { throw storeFailure }
         // Completion order varies; store errors in a stable order so `errors_digest` only changes with content.
         listing.errors.sort { ($0.kind, $0.namespace, $0.apiVersion) < ($1.kind, $1.namespace, $1.apiVersion) }
         return listing
+    }
+
+    /// Lists one call page by page, storing each page's bodies as it arrives; a restarted listing (expired
+    /// `continue` token) starts its members and counts over. `namespaces`, when given, limits Namespace objects.
+    func stream(_ call: ListCall, namespaces: Set<String>?) async throws -> CallResult {
+        let isArgoCD = call.type.group == "argoproj.io" && (call.type.kind == "Application" || call.type.kind == "AppProject")
+        let isNamespace = call.type.kind == "Namespace" && call.type.group.isEmpty
+        var result = CallResult()
+        _ = try await client.listPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
+            if restarted { result = CallResult() }
+            var kept: [JSON] = []
+            kept.reserveCapacity(page.count)
+            for item in page {
+                if isNamespace, let namespaces, let name = item[path: ["metadata", "name"]]?.stringValue, !namespaces.contains(name) {
+                    continue
+                }
+                result.counts[item[path: ["metadata", "namespace"]]?.stringValue ?? "", default: 0] += 1
+                if isArgoCD { result.argoCD.append(item) }
+                kept.append(item)
+            }
+            result.members += try await store.storeBodies(kept, label: call.type.kind, fromServer: true)
+        }
+        return result
     }
 }

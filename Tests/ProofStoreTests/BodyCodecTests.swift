@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import ProofCore
+import Testing
+
+@testable import ProofStore
+
+/// Bodies of ``BodyCodec/compressionThreshold`` bytes or more are stored as zlib BLOBs: digests, reads,
+/// integrity checks and stores written before compression must not notice.
+@Suite("Body codec")
+struct BodyCodecTests {
+    @Test("a large body is a zlib BLOB smaller than its JSON, a small one stays text, and both read back")
+    func largeBodiesAreCompressed() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(Fixtures.info)
+        let small = Fixtures.namespace("small")
+        let large = Fixtures.pod(1, padding: 4000)
+        let written = try await store.writeSnapshot(run: run, label: "a", objects: [small, large])
+        let rows = try await store.read { db in
+            try Row.fetchAll(db, sql: "SELECT digest, typeof(body) AS type, length(body) AS stored, size FROM objects ORDER BY size")
+                .map { ($0["digest"] as String, $0["type"] as String, $0["stored"] as Int, $0["size"] as Int) }
+        }
+        #expect(rows.count == 2)
+        #expect(rows[0].1 == "text" && rows[0].2 == rows[0].3, "the small body stays canonical JSON text")
+        #expect(rows[1].1 == "blob" && rows[1].2 * 4 < rows[1].3, "the large body is compressed: \(rows[1].2) of \(rows[1].3) bytes")
+        let objects = try await store.objects(snapshot: written.snapshot.id)
+        #expect(objects.count == 2)
+        for object in objects {
+            let body = try #require(object.body)
+            #expect(body.digest == object.digest, "the digest is the canonical JSON's, not the stored bytes'")
+        }
+        #expect(written.newBytes == rows[0].3 + rows[1].3, "newBytes counts canonical JSON, not stored bytes")
+        let viaSQL = try await store.read { db in
+            try String.fetchOne(db, sql: "SELECT json_extract(proof_body(body), '$.spec.nodeName') FROM objects WHERE typeof(body) = 'blob'")
+        }
+        #expect(viaSQL == "kind-worker", "proof_body() makes compressed bodies queryable in SQL")
+        try await store.finishRun(run, status: .passed, exitCode: 0)
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
+    @Test("a damaged zlib body is an integrity problem, not a crash or a thrown error")
+    func damagedBlobIsReported() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(Fixtures.info)
+        _ = try await store.writeSnapshot(run: run, label: "a", objects: [Fixtures.pod(1, padding: 4000)])
+        try await store.finishRun(run, status: .passed, exitCode: 0)
+        try await store.write { db in
+            try db.execute(sql: "DROP TRIGGER objects_append_only_update")
+            try db.execute(sql: "UPDATE objects SET body = substr(body, 1, 20) || x'00ff00ff' || substr(body, 25) WHERE typeof(body) = 'blob'")
+        }
+        let problems = try await store.verifyIntegrity(run: run)
+        #expect(problems.contains { $0.location.hasPrefix("object ") && $0.message.contains("edited") }, "\(problems)")
+    }
+
+    @Test("inflating grows its buffer when the size is not known")
+    func inflateWithoutSize() throws {
+        let json = Array(String(repeating: #"{"a":"bbbbbbbbbbbbbbbb"},"#, count: 2000).utf8)
+        guard case .blob(let data) = BodyCodec.encode(json).storage else {
+            Issue.record("a \(json.count)-byte body is not compressed")
+            return
+        }
+        #expect(data.count * 50 < json.count, "highly repetitive JSON compresses over 50x (\(data.count) bytes)")
+        #expect(try BodyCodec.inflate(Array(data), size: nil) == json)
+        #expect(throws: BodyCodecError.self) { try BodyCodec.inflate([0x78, 0x01, 0xff, 0x00], size: nil) }
+    }
+
+    @Test("a store written before compression (the committed example store) migrates, verifies and reads")
+    func committedStoreFromBeforeCompression() async throws {
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/proof/evidence.sqlite").path
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: (directory.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: committed, toPath: directory.database)
+        let before = try DatabaseQueue(path: directory.database)
+        let oldVersion = try await before.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") }
+        let blobs = try await before.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects WHERE typeof(body) = 'blob'") }
+        try before.close()
+        try #require(oldVersion == "1" && blobs == 0, "the committed store is a schema-1 store with text bodies")
+
+        let store = try EvidenceStore.open(path: directory.database)
+        #expect(try await store.schemaVersion() == 3)
+        let runs = try await store.runs()
+        #expect(!runs.isEmpty)
+        for run in runs {
+            #expect(try await store.verifyIntegrity(run: run.id).isEmpty, "run \(run.id) still verifies after the migration")
+            for snapshot in try await store.snapshots(run: run.id) {
+                let objects = try await store.objects(snapshot: snapshot.id)
+                #expect(objects.count == snapshot.objectCount)
+                #expect(objects.allSatisfy { $0.body?.digest == $0.digest })
+            }
+        }
+    }
+}
