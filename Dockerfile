@@ -10,23 +10,26 @@
 FROM swift:6.1-noble AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libcurl4-openssl-dev libsqlite3-dev \
+    && apt-get install -y --no-install-recommends libcurl4-openssl-dev libsqlite3-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 RUN swift build -c release --product proof --static-swift-stdlib \
-    && install -D "$(swift build -c release --show-bin-path)/proof" /out/proof
+    && install -D "$(swift build -c release --show-bin-path)/proof" /out/proof \
+    && cp -R "$(swift build -c release --show-bin-path)/gitops-proof_ProofSim.resources" /out/
 
 # Runtime stage: the distribution the toolchain image is made from, only the libraries proof links.
 FROM ubuntu:24.04
 # Package versions follow the pinned base image (apt would refuse a pin it no longer carries).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libcurl4t64 libsqlite3-0 git python3 \
+    && apt-get install -y --no-install-recommends ca-certificates libcurl4t64 libsqlite3-0 zlib1g git python3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 proof
 COPY --from=build /out/proof /usr/local/bin/proof
+# The simulated cluster's bundled resources (Kubernetes schemas, the platform's CRD manifests) beside the binary.
+COPY --from=build /out/gitops-proof_ProofSim.resources /usr/local/bin/gitops-proof_ProofSim.resources
 COPY scenarios /opt/gitops-proof/scenarios
 COPY scripts/kind/git-http-server.py /opt/gitops-proof/git-http-server.py
 USER 10001
