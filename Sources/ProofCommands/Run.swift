@@ -96,19 +96,31 @@ extension Proof {
                 }
             }
             if bad { return 2 }
-            // 2. Prod guard.
-            if !allowProd {
-                for scenario in scenarios where scenario.environment == .prod {
-                    printError("\(scenario.file): scenario '\(scenario.name)' targets prod: pass --allow-prod to run it")
+            // 2. Prod guard: the scenario's environment, every place its steps change that is known now, and
+            // the kubeconfig's cluster name, server host, context and namespace (ProdGuard). A kubeconfig that
+            // cannot be read is bad input (exit 2), like any other.
+            var config: ClusterConfig?
+            if !cluster.usesSimulatedCluster {
+                do { config = try cluster.loadClusterConfig() } catch {
+                    printError("the kubeconfig cannot be used: \(error)")
                     return 2
                 }
-                if !cluster.usesSimulatedCluster {
-                    let config = try cluster.loadClusterConfig()
-                    let names = [cluster.context, config.contextName, config.namespace].compactMap { $0 }
-                    if let prodLike = names.first(where: { $0.lowercased().contains("prod") }) {
-                        printError("the cluster context/namespace '\(prodLike)' looks like prod: pass --allow-prod to run against it")
-                        return 2
+            }
+            if !allowProd {
+                var refusals: [String] = []
+                for scenario in scenarios {
+                    if scenario.environment == .prod {
+                        refusals.append("\(scenario.file): scenario '\(scenario.name)' targets prod")
                     }
+                    refusals += scenario.prodPlaces
+                }
+                if let config {
+                    refusals += config.prodSigns.map { "the cluster's \($0) looks like prod" }
+                }
+                if !refusals.isEmpty {
+                    for refusal in refusals { printError(refusal) }
+                    printError("refusing to run without --allow-prod: nothing was changed")
+                    return 2
                 }
             }
             let store: EvidenceStore
@@ -118,7 +130,7 @@ extension Proof {
                 store = try cluster.openStore()
             } catch {
                 printError("cannot open the evidence store \(cluster.db): \(error)")
-                return 3
+                return 2
             }
             var worst: Int32 = 0
             var inputs: [ProofInput] = []
@@ -152,6 +164,9 @@ extension Proof {
             do {
                 if cluster.usesSimulatedCluster { reporter.line("starting the embedded simulated cluster for \(scenario.name)…") }
                 connection = try await ClusterConnection.open(cluster, platformDirectory: platform, httpOptions: httpOptions)
+            } catch let error as ClusterError where error.kind == .configuration {
+                printError("the kubeconfig cannot be used: \(error)")
+                return (2, nil)
             } catch {
                 printError("cannot reach the cluster: \(error)")
                 return (3, nil)
@@ -163,7 +178,8 @@ extension Proof {
             let options = ScenarioRunner.Options(
                 gitopsRepository: gitopsRepo ?? connection.argoCD?.repository.path, kubeconfigPath: kubeconfigPath,
                 cluster: connection.description, command: Self.commandLine(scenario: scenario.file), reporter: reporter,
-                variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration))
+                variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration),
+                allowProd: allowProd)
             let runner = ScenarioRunner(client: connection.client, store: store, options: options)
             let task = Task { try await runner.run(scenario) }
             let interrupt = Self.onInterrupt { task.cancel() }
