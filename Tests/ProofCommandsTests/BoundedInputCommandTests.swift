@@ -45,7 +45,7 @@ import Testing
             ("host", Self.kubeconfig(server: "https://api.prod.example.invalid:6443")),
         ] {
             let file = try write(config, "\(name).kubeconfig", in: directory)
-            #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", file, "--db", db]) == Proof.Exit.badInput, "\(name)")
+            #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", file, "--db", db, "--out", directory.path]) == Proof.Exit.badInput, "\(name)")
         }
         #expect(!FileManager.default.fileExists(atPath: db), "a refused run never opens the store")
     }
@@ -68,7 +68,7 @@ import Testing
         let scenario = try write(Self.devScenario, "quiet.yaml", in: directory)
         let broken = try write("clusters: {not: a list}\n", "broken.kubeconfig", in: directory)
         for kubeconfig in [directory.appendingPathComponent("missing.kubeconfig").path, broken] {
-            #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", kubeconfig, "--db", directory.path + "/e.sqlite"]) == Proof.Exit.badInput)
+            #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", kubeconfig, "--db", directory.path + "/e.sqlite", "--out", directory.path]) == Proof.Exit.badInput)
         }
     }
 
@@ -102,6 +102,6 @@ import Testing
         var bomb = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
         for level in 1...9 { bomb += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
         let file = try write(Self.kubeconfig() + "extensions: *a9\n" + bomb, "bomb.kubeconfig", in: directory)
-        #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", file, "--db", directory.path + "/e.sqlite"]) == Proof.Exit.badInput)
+        #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", file, "--db", directory.path + "/e.sqlite", "--out", directory.path]) == Proof.Exit.badInput)
     }
 }

@@ -108,15 +108,17 @@ struct ExecPluginLoginTests {
     }
 
     var counter: String { temp.path + "/count" }
+    var log: String { temp.path + "/runs.log" }
+    /// How many times the plugin ran: lines of its append-only log (its counter file can lose concurrent runs).
     func runs() -> Int {
-        Int((try? String(contentsOfFile: counter, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0") ?? 0
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
     /// A plugin whose credential is valid for a long time (so only a 401 may force a refresh).
     func longLivedPlugin() -> ExecPlugin {
         ExecPlugin(
             command: Fixtures.directory + "/exec-plugin.sh",
-            env: [HTTPHeader("COUNTER_FILE", counter), HTTPHeader("INFO_FILE", temp.path + "/info.json"),
+            env: [HTTPHeader("COUNTER_FILE", counter), HTTPHeader("RUNS_LOG", log), HTTPHeader("INFO_FILE", temp.path + "/info.json"),
                   HTTPHeader("EXPIRY", "2999-01-01T00:00:00Z"), HTTPHeader("MODE", "token")])
     }
 
