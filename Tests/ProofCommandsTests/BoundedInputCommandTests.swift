@@ -95,6 +95,19 @@ import Testing
         #expect(await Proof.runReturningExitCode(["lint", directory.path]) == Proof.Exit.badInput)
     }
 
+    @Test func aScenarioOrKubeconfigThatIsNotARegularFileIsRefused() async throws {
+        let directory = try RunTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // /dev/zero never ends: read whole, it would fill memory.
+        #expect(await Proof.runReturningExitCode(["lint", "/dev/zero"]) == Proof.Exit.badInput)
+        let scenario = try write(Self.devScenario, "quiet.yaml", in: directory)
+        #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", "/dev/zero", "--db", directory.path + "/e.sqlite", "--out", directory.path]) == Proof.Exit.badInput)
+        let caFile = try write(
+            Self.kubeconfig().replacingOccurrences(of: "{server: \"https://127.0.0.1:9\"}", with: "{server: \"https://127.0.0.1:9\", certificate-authority: /dev/zero}"),
+            "ca.kubeconfig", in: directory)
+        #expect(await Proof.runReturningExitCode(["run", scenario, "--kubeconfig", caFile, "--db", directory.path + "/e.sqlite", "--out", directory.path]) == Proof.Exit.badInput)
+    }
+
     @Test func aBillionLaughsKubeconfigIsRefusedWithExitTwo() async throws {
         let directory = try RunTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

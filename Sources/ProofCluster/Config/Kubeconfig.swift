@@ -134,7 +134,11 @@ struct KubeconfigEntry {
     /// A file field holding PEM: the file's bytes.
     func pemFile(_ key: String) throws -> [UInt8]? {
         guard let path = try filePath(key) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail(key, "cannot read \(path)") }
+        let data: Data
+        switch BoundedFile.read(path) {
+        case .success(let bytes): data = bytes
+        case .failure(let reason): throw fail(key, "cannot read \(path): \(reason)")
+        }
         let bytes = [UInt8](data)
         guard String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN ") else {
             throw fail(key, "\(path) is not PEM (no '-----BEGIN' line)")
@@ -156,8 +160,10 @@ struct MergedKubeconfig {
     ]
 
     mutating func add(file: String, display: String) throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ClusterError.config(display, nil, "cannot read the kubeconfig file")
+        let data: Data
+        switch BoundedFile.read(file) {
+        case .success(let bytes): data = bytes
+        case .failure(let reason): throw ClusterError.config(display, nil, "cannot read the kubeconfig file: \(reason)")
         }
         try add(text: String(decoding: data, as: UTF8.self), display: display, directory: (file as NSString).deletingLastPathComponent)
     }

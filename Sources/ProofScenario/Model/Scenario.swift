@@ -1,4 +1,5 @@
 import Foundation
+import ProofCluster
 import ProofCore
 
 /// A scenario file (`apiVersion: proof.gitops/v1alpha1`, `kind: Scenario`), decoded and checked.
@@ -92,8 +93,14 @@ public struct Scenario: Sendable {
 
     /// Reads and decodes a scenario file (and its includes); every problem is reported, located.
     public static func load(path: String) throws -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ScenarioError.invalid(at: SourceLocation(file: path, line: 0, column: 0), "cannot read the file (missing or not UTF-8)")
+        let data: Data
+        switch BoundedFile.read(path) {
+        case .success(let bytes): data = bytes
+        case .failure(let reason):
+            throw ScenarioError.invalid(at: SourceLocation(file: path, line: 0, column: 0), "cannot read the file: \(reason)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioError.invalid(at: SourceLocation(file: path, line: 0, column: 0), "cannot read the file: not UTF-8")
         }
         return try decode(text, file: path)
     }
@@ -143,7 +150,7 @@ public struct Scenario: Sendable {
         for (index, relative) in include.enumerated() {
             let path = relative.hasPrefix("/") ? relative : base.appendingPathComponent(relative).path
             let location = (try? spec.required("include").sequence()[index].location) ?? root.location
-            guard let data = FileManager.default.contents(atPath: path), let included = String(data: data, encoding: .utf8) else {
+            guard case .success(let data) = BoundedFile.read(path), let included = String(data: data, encoding: .utf8) else {
                 problems.append(DecodingProblem(location: location, message: "cannot read included invariants file '\(relative)' (looked at \(path))"))
                 continue
             }
