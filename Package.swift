@@ -90,13 +90,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Fuzzing (scripts/fuzz.sh; docs/reliability-input.md)
+        .target(
+            name: "ProofFuzz", dependencies: ["ProofScenario", "ProofCluster"], path: "Fuzz/ProofFuzz",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "proof-fuzz", dependencies: ["ProofFuzz"], path: "Fuzz/Driver", swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofSimTests", dependencies: ["ProofSim", "ProofCore", "ProofCluster"], swiftSettings: swiftSettings),
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProofScenarioTests",
-            dependencies: ["ProofScenario", "ProofCore", "ProofStore", "ProofCluster", "ProofSim", "ProofReport"],
+            dependencies: ["ProofScenario", "ProofCore", "ProofStore", "ProofCluster", "ProofSim", "ProofReport", "ProofFuzz"],
             exclude: ["Capture/Snapshots"], swiftSettings: swiftSettings
         ),
         .testTarget(
