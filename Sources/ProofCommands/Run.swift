@@ -19,7 +19,8 @@ extension Proof {
                 Without --context/--kubeconfig each scenario runs against a fresh embedded simulated cluster (Argo CD \
                 and the platform services included). Every file is linted first; a file that does not lint never \
                 starts a run. Exit codes: 0 every invariant held, 1 a finding (or a failed step, a wait that timed out), 2 bad input \
-                (including a prod scenario or prod-looking context without --allow-prod), 3 could not execute \
+                (including, without --allow-prod, a prod scenario, a cluster name, server host, context or namespace \
+                that looks like prod, or a step that would change a prod-looking namespace — docs/scenarios.md), 3 could not execute \
                 (cluster unreachable, the run's own timeout passed, interrupted). With --record-http every HTTP exchange of the run is kept in \
                 the store (cassette mode, docs/replay.md): `proof sim serve --replay RUN` serves them back so the \
                 scenario can be re-run offline.
@@ -33,7 +34,7 @@ extension Proof {
         var paths: [String]
 
         /// Allow prod.
-        @Flag(name: .customLong("allow-prod"), help: "Allow a prod scenario, or a context/namespace that looks like prod.")
+        @Flag(name: .customLong("allow-prod"), help: "Allow a prod scenario, a cluster/context/namespace that looks like prod, and steps that change prod-looking namespaces.")
         var allowProd = false
 
         /// JUnit output.
