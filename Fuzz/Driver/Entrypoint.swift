@@ -4,6 +4,7 @@ import ProofFuzz
 /// `proof-fuzz --corpus DIR [--runs N] [--seed S] [--max-length BYTES]`: the seeded fuzz campaign over the
 /// scenario and kubeconfig decoders (scripts/fuzz.sh). Exit 0 when no input crashed or went over 1 s or
 /// 200 MB; 1 (with the input written to `fuzz-finding.yaml`) otherwise; 2 for bad arguments.
+/// `proof-fuzz --input FILE` runs one input (a finding) ten times and prints its CPU and wall time.
 @main
 enum FuzzDriver {
     static func main() {
@@ -12,6 +13,12 @@ enum FuzzDriver {
             guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count else { return nil }
             defer { arguments.removeSubrange(index...(index + 1)) }
             return arguments[index + 1]
+        }
+        if let file = value("--input") {
+            guard let data = FileManager.default.contents(atPath: file) else { exit(2) }
+            let report = Campaign().replay([UInt8](data), times: 10, directory: FileManager.default.temporaryDirectory.path)
+            print("proof-fuzz: \(file): \(report)")
+            exit(report.overLimit == nil ? 0 : 1)
         }
         guard let corpusDirectory = value("--corpus") else {
             FileHandle.standardError.write(Data("usage: proof-fuzz --corpus DIR [--runs N] [--seed S] [--max-length BYTES]\n".utf8))

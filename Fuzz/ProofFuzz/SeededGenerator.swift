@@ -13,6 +13,8 @@ public struct SeededGenerator: Sendable {
     /// Longest input produced.
     public let maxLength: Int
     private var state: UInt64
+    /// When set, ``next()`` returns corpus files as they are, in turn (replaying findings).
+    public var verbatim = false
 
     /// Creates a generator over `corpus` (must not be empty) from `seed`.
     public init(corpus: [[UInt8]], seed: UInt64, maxLength: Int = 8192) {
@@ -37,6 +39,7 @@ public struct SeededGenerator: Sendable {
 
     /// The next input.
     public mutating func next() -> [UInt8] {
+        if verbatim { return corpus[below(corpus.count)] }
         switch below(100) {
         case 0..<3: return aliasBomb()
         case 3..<5: return deepNesting()
@@ -99,7 +102,7 @@ public struct SeededGenerator: Sendable {
         if below(2) == 0 { return Array((String(repeating: "[", count: depth) + "1" + String(repeating: "]", count: depth)).utf8) }
         var text = ""
         for level in 0..<min(depth, 400) { text += String(repeating: " ", count: level) + "k\(level):\n" }
-        return Array(text.utf8)
+        return Array(text.utf8.prefix(maxLength))
     }
 
     /// SplitMix64.

@@ -98,19 +98,10 @@ struct ExecPluginTests {
 }
 
 /// Fewer logins: one plugin run per process while its credential is valid, whatever the concurrency.
-@Suite("exec credential plugins: one login per process")
-struct ExecPluginLoginTests {
-    let temp: TempDirectory
-    let server: FixtureServer
-    init() throws {
-        temp = try TempDirectory()
-        server = try FixtureServer()
-    }
-
-    var counter: String { temp.path + "/count" }
+extension ExecPluginTests {
     var log: String { temp.path + "/runs.log" }
     /// How many times the plugin ran: lines of its append-only log (its counter file can lose concurrent runs).
-    func runs() -> Int {
+    func loggedRuns() -> Int {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count
     }
 
@@ -128,7 +119,7 @@ struct ExecPluginLoginTests {
             for _ in 0..<8 { group.addTask { try await provider.credential().token } }
             return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
         }
-        #expect(runs() == 1, "eight callers at once wait for the one refresh in flight")
+        #expect(loggedRuns() == 1, "eight callers at once wait for the one refresh in flight")
         #expect(tokens == ["exec-token-1"])
     }
 
@@ -139,7 +130,7 @@ struct ExecPluginLoginTests {
             return try await group.reduce(into: [JSON]()) { $0.append($1) }
         }
         #expect(responses.allSatisfy { $0[path: ["headers", "authorization"]] == "Bearer exec-token-1" })
-        #expect(runs() == 1, "seven clients (as a capture makes requests) run the plugin once")
+        #expect(loggedRuns() == 1, "seven clients (as a capture makes requests) run the plugin once")
     }
 
     @Test func a401FromTheServerForcesOneRefresh() async throws {
@@ -150,8 +141,8 @@ struct ExecPluginLoginTests {
             return try await group.reduce(into: [Int]()) { $0.append($1) }
         }
         #expect(statuses == Array(repeating: 200, count: 6))
-        #expect(runs() == 2, "a burst of 401s for one credential costs one refresh, not one per request")
+        #expect(loggedRuns() == 2, "a burst of 401s for one credential costs one refresh, not one per request")
         #expect(try await client.send(path: "/needs-token/exec-token-2").status == 200)
-        #expect(runs() == 2, "the refreshed credential is kept")
+        #expect(loggedRuns() == 2, "the refreshed credential is kept")
     }
 }

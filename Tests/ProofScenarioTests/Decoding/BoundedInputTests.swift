@@ -17,14 +17,7 @@ import Testing
             \(spec)  steps:
             \(steps)
             """
-        do {
-            _ = try Scenario.decode(text, file: "t.yaml")
-            return []
-        } catch let error as ScenarioError {
-            return error.problems.map(\.description)
-        } catch {
-            return ["unexpected: \(error)"]
-        }
+        return ScenarioDecodingTests().problems(text)
     }
 
     /// `levels` anchors, each a list of ten aliases of the one before: 10^levels scalars once expanded.
