@@ -97,6 +97,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: Fuzzing (scripts/fuzz.sh; docs/reliability-input.md)
+        .target(
+            name: "ProofFuzz", dependencies: ["ProofScenario", "ProofCluster"], path: "Fuzz/ProofFuzz",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "proof-fuzz", dependencies: ["ProofFuzz"], path: "Fuzz/Driver", swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(name: "ProofCoreTests", dependencies: ["ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
@@ -106,7 +113,7 @@ let package = Package(
         .testTarget(name: "ProofStoreTests", dependencies: ["ProofStore", "ProofCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProofScenarioTests",
-            dependencies: ["ProofScenario", "ProofCore", "ProofStore", "ProofCluster", "ProofSim", "ProofReport"],
+            dependencies: ["ProofScenario", "ProofCore", "ProofStore", "ProofCluster", "ProofSim", "ProofReport", "ProofFuzz"],
             exclude: ["Capture/Snapshots"], swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -49,6 +49,10 @@ enum ScenarioFiles {
             if isDirectory.boolValue {
                 let names = (try FileManager.default.contentsOfDirectory(atPath: path)).sorted()
                     .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+                guard !names.isEmpty else {
+                    printError("\(path): no scenario files (*.yaml, *.yml) in this directory")
+                    throw ExitCode(2)
+                }
                 files += names.map { URL(fileURLWithPath: path).appendingPathComponent($0).path }
             } else {
                 files.append(path)

@@ -19,7 +19,8 @@ extension Proof {
                 Without --context/--kubeconfig each scenario runs against a fresh embedded simulated cluster (Argo CD \
                 and the platform services included). Every file is linted first; a file that does not lint never \
                 starts a run. Exit codes: 0 every invariant held, 1 a finding (or a failed step, a wait that timed out), 2 bad input \
-                (including a prod scenario or prod-looking context without --allow-prod), 3 could not execute \
+                (including, without --allow-prod, a prod scenario, a cluster name, server host, context or namespace \
+                that looks like prod, or a step that would change a prod-looking namespace — docs/scenarios.md), 3 could not execute \
                 (cluster unreachable, the run's own timeout passed, interrupted). SIGINT and SIGTERM stop a run the same way: \
                 `finally` runs, the run is closed as aborted with the evidence so far, temporary files are removed, \
                 exit 3 — within --grace-period; a second signal exits at once. With --record-http every HTTP exchange of the run is kept in \
@@ -35,7 +36,7 @@ extension Proof {
         var paths: [String]
 
         /// Allow prod.
-        @Flag(name: .customLong("allow-prod"), help: "Allow a prod scenario, or a context/namespace that looks like prod.")
+        @Flag(name: .customLong("allow-prod"), help: "Allow a prod scenario, a cluster/context/namespace that looks like prod, and steps that change prod-looking namespaces.")
         var allowProd = false
 
         /// JUnit output.
@@ -127,19 +128,31 @@ extension Proof {
                 }
             }
             if bad { return 2 }
-            // 2. Prod guard.
-            if !allowProd {
-                for scenario in scenarios where scenario.environment == .prod {
-                    printError("\(scenario.file): scenario '\(scenario.name)' targets prod: pass --allow-prod to run it")
+            // 2. Prod guard: the scenario's environment, every place its steps change that is known now, and
+            // the kubeconfig's cluster name, server host, context and namespace (ProdGuard). A kubeconfig that
+            // cannot be read is bad input (exit 2), like any other.
+            var config: ClusterConfig?
+            if !cluster.usesSimulatedCluster {
+                do { config = try cluster.loadClusterConfig() } catch {
+                    printError("the kubeconfig cannot be used: \(error)")
                     return 2
                 }
-                if !cluster.usesSimulatedCluster {
-                    let config = try cluster.loadClusterConfig()
-                    let names = [cluster.context, config.contextName, config.namespace].compactMap { $0 }
-                    if let prodLike = names.first(where: { $0.lowercased().contains("prod") }) {
-                        printError("the cluster context/namespace '\(prodLike)' looks like prod: pass --allow-prod to run against it")
-                        return 2
+            }
+            if !allowProd {
+                var refusals: [String] = []
+                for scenario in scenarios {
+                    if scenario.environment == .prod {
+                        refusals.append("\(scenario.file): scenario '\(scenario.name)' targets prod")
                     }
+                    refusals += scenario.prodPlaces
+                }
+                if let config {
+                    refusals += config.prodSigns.map { "the cluster's \($0) looks like prod" }
+                }
+                if !refusals.isEmpty {
+                    for refusal in refusals { printError(refusal) }
+                    printError("refusing to run without --allow-prod: nothing was changed")
+                    return 2
                 }
             }
             // 3. Preconditions, before anything connects or changes: a step that cannot run must not be found
@@ -162,7 +175,7 @@ extension Proof {
                 store = try cluster.openStore()
             } catch {
                 printError("cannot open the evidence store \(cluster.db): \(error)")
-                return 3
+                return 2
             }
             var worst: Int32 = 0
             var inputs: [ProofInput] = []
@@ -208,6 +221,10 @@ extension Proof {
                 signals.onInterrupt { opening.cancel() }
                 connection = try await opening.value
                 signals.onInterrupt(nil)
+            } catch let error as ClusterError where error.kind == .configuration {
+                signals.onInterrupt(nil)
+                printError("the kubeconfig cannot be used: \(error)")
+                return (2, nil)
             } catch {
                 printError(signals.interrupted ? "interrupted while connecting to the cluster: no run was begun" : "cannot reach the cluster: \(error)")
                 return (3, nil)
@@ -225,7 +242,8 @@ extension Proof {
                 gitopsRepository: gitopsRepo ?? connection.argoCD?.repository.path, kubeconfigPath: kubeconfigPath,
                 // Paths relative to the repository or `~`: the run's record goes into a committed proof.
                 cluster: DisplayPath.shorten(connection.description), command: DisplayPath.shorten(Self.commandLine(scenario: scenario.file)), reporter: reporter,
-                variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration))
+                variables: variables, recorder: recorder, maxStepTimeout: maxStepTimeout.flatMap(YAMLNode.parseDuration),
+                allowProd: allowProd)
             options.gitopsRemote = GitOpsRemote(remote: gitopsRemote, branch: gitopsBranch)
             let runner = ScenarioRunner(client: connection.client, store: store, options: options)
             let task = Task { try await runner.run(scenario) }

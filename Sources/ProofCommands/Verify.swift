@@ -67,6 +67,9 @@ extension Proof {
                     }
                     let text = String(decoding: data, as: UTF8.self)
                     checked.append(target)
+                    guard !VerifyMarkdown.runIDs(in: text).isEmpty else {
+                        throw EvidenceInputError("\(target) is not a proof: it names no run (a proof written by `proof run` does)")
+                    }
                     let known = try await store.runs().map(\.id)
                     let named = VerifyMarkdown.runIDs(in: text).map(RunID.init).filter(known.contains)
                     guard let run = named.first else {

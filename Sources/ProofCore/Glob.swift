@@ -44,6 +44,33 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible, ExpressibleBySt
     /// A glob from a literal, as in `let apps: Glob = "feast-*"`.
     public init(stringLiteral value: String) { self.init(value) }
 
+    /// What is wrong with `pattern` as a glob, or `nil` when it is well formed: an unclosed `[` (which
+    /// ``init(_:)`` would take as a literal `[`), a reversed range such as `[z-a]` (which matches nothing), or a
+    /// trailing `\` with nothing to escape. Decoders report it as a located error.
+    public static func problem(in pattern: String) -> String? {
+        let characters = Array(pattern)
+        var index = 0
+        while index < characters.count {
+            switch characters[index] {
+            case "\\":
+                if index + 1 == characters.count { return "the glob '\(pattern)' ends with a lone '\\'" }
+                index += 2
+            case "[":
+                guard compileSet(characters, from: index) != nil else { return "the glob '\(pattern)' has a '[' that is never closed" }
+                var end = index + 1
+                while end < characters.count, characters[end] != "]" || end == index + 1 { end += 1 }
+                let body = Array(characters[(index + 1)..<min(end, characters.count)])
+                for offset in body.indices where offset + 2 < body.count && body[offset + 1] == "-" && body[offset] > body[offset + 2] {
+                    return "the glob '\(pattern)' has a reversed range '\(body[offset])-\(body[offset + 2])'"
+                }
+                index = end + 1
+            default:
+                index += 1
+            }
+        }
+        return nil
+    }
+
     /// Whether the pattern has any wildcard (otherwise it matches only its own text).
     public var hasWildcards: Bool {
         elements.contains { if case .literal = $0 { false } else { true } }

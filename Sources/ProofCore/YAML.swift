@@ -16,14 +16,37 @@ public struct YAMLError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// Bounds on one YAML document, counted with aliases expanded: an alias repeats the whole node it points to,
+/// so a short file of nested aliases ("billion laughs") would otherwise expand to billions of nodes.
+/// A document over a bound is refused, located, before anything is built from it.
+public struct YAMLLimits: Sendable, Hashable {
+    /// The most nodes (scalars, sequences, mappings, keys included) one document may expand to.
+    public var maxNodes: Int
+    /// The deepest nesting of sequences and mappings one document may have.
+    public var maxDepth: Int
+
+    /// Creates limits.
+    public init(maxNodes: Int, maxDepth: Int) {
+        self.maxNodes = maxNodes
+        self.maxDepth = maxDepth
+    }
+
+    /// Kubernetes manifests (platform files, `apply`/`git`/`attach` files): large CRDs fit with room to spare.
+    public static let manifests = YAMLLimits(maxNodes: 200_000, maxDepth: 128)
+    /// Scenario, invariant and kubeconfig files: small documents written by hand or by a tool.
+    public static let configuration = YAMLLimits(maxNodes: 20_000, maxDepth: 64)
+}
+
 /// Reads YAML (one or several `---`-separated documents) into `JSON` values, the way kubectl reads manifests.
 public enum YAML {
-    /// Decodes every non-empty document of `text`; `file` names the source in errors.
-    public static func decodeAll(_ text: String, file: String = "<input>") throws(YAMLError) -> [JSON] {
+    /// Decodes every non-empty document of `text`; `file` names the source in errors. A document over
+    /// `limits` (aliases expanded) is refused with a located ``YAMLError``.
+    public static func decodeAll(_ text: String, file: String = "<input>", limits: YAMLLimits = .manifests) throws(YAMLError) -> [JSON] {
         do {
             var documents: [JSON] = []
             var sequence = try Yams.compose_all(yaml: text)
             while let node = sequence.next() {
+                try checkLimits(node, limits: limits, file: file)
                 let value = try json(from: node, file: file)
                 if !value.isNull { documents.append(value) }
             }
@@ -40,8 +63,8 @@ public enum YAML {
     }
 
     /// Decodes a single document; an empty text is `null`.
-    public static func decode(_ text: String, file: String = "<input>") throws(YAMLError) -> JSON {
-        let documents = try decodeAll(text, file: file)
+    public static func decode(_ text: String, file: String = "<input>", limits: YAMLLimits = .manifests) throws(YAMLError) -> JSON {
+        let documents = try decodeAll(text, file: file, limits: limits)
         guard documents.count <= 1 else {
             throw YAMLError(file: file, line: 0, column: 0, message: "expected one YAML document, found \(documents.count)")
         }
@@ -71,6 +94,49 @@ public enum YAML {
             return .object(members)
         case .alias:
             throw error(at: node.mark, file: file, "YAML aliases are not supported")
+        }
+    }
+
+    /// Refuses a composed document that expands (aliases repeat the node they name) to more nodes than
+    /// `limits.maxNodes` or nests deeper than `limits.maxDepth`. Stops counting at the first excess, so a
+    /// "billion laughs" file costs at most `maxNodes` steps.
+    public static func checkLimits(_ node: Node, limits: YAMLLimits, file: String) throws(YAMLError) {
+        var counter = NodeCounter(limits: limits, file: file)
+        try counter.visit(node, depth: 0)
+    }
+
+    /// Counts nodes depth-first, failing at the first node over a limit.
+    private struct NodeCounter {
+        let limits: YAMLLimits
+        let file: String
+        var count = 0
+
+        init(limits: YAMLLimits, file: String) {
+            self.limits = limits
+            self.file = file
+        }
+
+        mutating func visit(_ node: Node, depth: Int) throws(YAMLError) {
+            count += 1
+            if count > limits.maxNodes {
+                throw YAML.error(
+                    at: node.mark, file: file,
+                    "the document expands to more than \(limits.maxNodes) YAML nodes (aliases repeat the node they name); refusing it")
+            }
+            if depth > limits.maxDepth {
+                throw YAML.error(at: node.mark, file: file, "the document nests deeper than \(limits.maxDepth) levels; refusing it")
+            }
+            switch node {
+            case .sequence(let sequence):
+                for item in sequence { try visit(item, depth: depth + 1) }
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    try visit(key, depth: depth + 1)
+                    try visit(value, depth: depth + 1)
+                }
+            case .scalar, .alias:
+                break
+            }
         }
     }
 

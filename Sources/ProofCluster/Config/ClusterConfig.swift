@@ -1,3 +1,5 @@
+import ProofCore
+
 /// Everything needed to talk to one cluster: where it is, how to verify it, who we are, and the default
 /// namespace. Made by `Kubeconfig.load` or `ClusterConfig.inCluster`, or by hand (tests, the simulated cluster).
 ///
@@ -15,6 +17,8 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
     public var namespace: String
     /// The kubeconfig context this came from, if any.
     public var contextName: String?
+    /// The kubeconfig cluster entry the context names, if any.
+    public var clusterName: String?
     /// Where this came from: the kubeconfig file(s), or `in-cluster`.
     public var source: String
 
@@ -31,6 +35,22 @@ public struct ClusterConfig: Sendable, CustomStringConvertible {
         self.namespace = namespace
         self.contextName = contextName
         self.source = source
+    }
+
+    /// The host of ``server`` (`127.0.0.1`, `api.prod.example.com`), `nil` when it is not a URL.
+    public var serverHost: String? { URLTarget(server)?.host }
+
+    /// Every place of this configuration that looks like prod (``ProdGuard/looksLikeProd(_:)``), described
+    /// for a message: `cluster name 'eks-prod'`, `server host 'api.prod.example.com'`, `context 'x-prod'`,
+    /// `context namespace 'fastapi-prod'`. Empty when none does.
+    public var prodSigns: [String] {
+        let places: [(String, String?)] = [
+            ("cluster name", clusterName), ("server host", serverHost), ("context", contextName), ("context namespace", namespace),
+        ]
+        return places.compactMap { what, value in
+            guard let value, ProdGuard.looksLikeProd(value) else { return nil }
+            return "\(what) '\(value)'"
+        }
     }
 
     public var description: String {

@@ -1,5 +1,6 @@
 import Foundation
 import ProofCore
+import Synchronization
 
 /// What an exec plugin gave: a bearer token or a client certificate, valid until `expiration`.
 public struct ExecCredential: Sendable, CustomStringConvertible {
@@ -24,9 +25,16 @@ public struct ExecCredential: Sendable, CustomStringConvertible {
 }
 
 /// Runs an exec credential plugin (`client.authentication.k8s.io/v1`) and caches its answer until its
-/// `expirationTimestamp`.
+/// `expirationTimestamp` (10 s of margin) or until the server refuses it (401).
 ///
-/// The plugin runs on a thread of its own (it blocks), with `KUBERNETES_EXEC_INFO` set, stdin closed.
+/// One provider per plugin, server and CA in the process (``shared(plugin:server:certificateAuthorityPEM:)``,
+/// which every `KubernetesClient` uses): a capture's concurrent requests and every client of a run share one
+/// credential, so the plugin runs once while its credential is valid. Refreshes are serialised: callers that
+/// find no valid credential wait for the one refresh in flight instead of starting their own.
+///
+/// Concurrency: an actor. The plugin runs in a detached task on a thread of its own (it blocks); the actor
+/// only starts that task and awaits it, so no lock or actor-isolated state is held across the plugin's I/O.
+/// The process runs with `KUBERNETES_EXEC_INFO` set, stdin closed.
 public actor ExecCredentialProvider {
     /// The plugin to run.
     public let plugin: ExecPlugin
@@ -34,8 +42,11 @@ public actor ExecCredentialProvider {
     private let certificateAuthorityPEM: [UInt8]?
     private let now: @Sendable () -> Date
     private var cached: ExecCredential?
+    /// The refresh in flight, shared by every caller that needs a credential meanwhile.
+    private var refreshing: Task<ExecCredential, any Error>?
 
-    /// Creates a provider; `now` is injectable so tests can move time past an expiry.
+    /// Creates a provider of its own (tests); clients use ``shared(plugin:server:certificateAuthorityPEM:)``.
+    /// `now` is injectable so tests can move time past an expiry.
     public init(
         plugin: ExecPlugin, server: String, certificateAuthorityPEM: [UInt8]? = nil,
         now: @escaping @Sendable () -> Date = { Date() }
@@ -46,12 +57,37 @@ public actor ExecCredentialProvider {
         self.now = now
     }
 
-    /// The cached credential, or a fresh one when there is none or it expired (10 s of margin).
+    /// The process's providers, by plugin (command, arguments, environment, API version, folder) and
+    /// cluster. A `Mutex` held only to look up or insert, never across I/O or an `await`.
+    private static let registry = Mutex<[String: ExecCredentialProvider]>([:])
+
+    /// The process's one provider for this plugin and cluster, made on first use.
+    public static func shared(plugin: ExecPlugin, server: String, certificateAuthorityPEM: [UInt8]?) -> ExecCredentialProvider {
+        let environment = plugin.env.map { "\($0.name)=\($0.value)" }
+        let key = ([plugin.command, plugin.apiVersion, plugin.directory, "\(plugin.provideClusterInfo)", server,
+                    certificateAuthorityPEM.map { Digest.sha256Hex($0) } ?? "-"] + plugin.args + ["--env--"] + environment)
+            .joined(separator: "\u{0}")
+        return registry.withLock { providers in
+            if let existing = providers[key] { return existing }
+            let provider = ExecCredentialProvider(plugin: plugin, server: server, certificateAuthorityPEM: certificateAuthorityPEM)
+            providers[key] = provider
+            return provider
+        }
+    }
+
+    /// The cached credential, or a fresh one when there is none or it expires within 10 s. Concurrent callers
+    /// share one run of the plugin.
     public func credential() async throws -> ExecCredential {
         if let cached, cached.expiration.map({ $0.timeIntervalSince(now()) > 10 }) ?? true {
             return cached
         }
-        let fresh = try await run()
+        if let refreshing { return try await refreshing.value }
+        let plugin = self.plugin
+        let info = execInfo()
+        let task = Task.detached { try await Self.run(plugin, info: info) }
+        refreshing = task
+        defer { refreshing = nil }
+        let fresh = try await task.value
         cached = fresh
         return fresh
     }
@@ -59,9 +95,20 @@ public actor ExecCredentialProvider {
     /// Forgets the cached credential (after the server answered 401).
     public func invalidate() { cached = nil }
 
-    private func run() async throws -> ExecCredential {
-        let plugin = self.plugin
-        let info = execInfo()
+    /// Forgets the cached credential if `request` carried it and the server refused it (401); a request that
+    /// carried an older credential (refreshed meanwhile by another caller) changes nothing, so a burst of
+    /// 401s costs one refresh, not one per request.
+    public func invalidate(refused request: HTTPRequest) {
+        guard let cached else { return }
+        if let token = cached.token, request.headers.contains(HTTPHeader("Authorization", "Bearer \(token)")) {
+            self.cached = nil
+        } else if let identity = cached.clientIdentity, request.clientIdentity == identity {
+            self.cached = nil
+        }
+    }
+
+    /// Runs the plugin on a thread of its own and parses its answer.
+    private static func run(_ plugin: ExecPlugin, info: String) async throws -> ExecCredential {
         let output: [UInt8] = try await withCheckedThrowingContinuation { continuation in
             let thread = Thread { continuation.resume(with: Self.execute(plugin, info: info)) }
             thread.name = "proof.exec-plugin"

@@ -52,6 +52,16 @@ public enum Kubeconfig {
         return try merged.resolve(context: context)
     }
 
+    /// Resolves `context` (or the current context) of one kubeconfig given as text, as ``load(path:context:environment:serviceAccountDirectory:)``
+    /// does for a file: the same checks, the same errors (`file` names it, `directory` anchors relative paths).
+    /// The fuzz target (`Fuzz/`) drives this.
+    /// - Throws: `ClusterError` of kind `.configuration`.
+    public static func decode(_ text: String, file: String, directory: String = ".", context: String? = nil) throws -> ClusterConfig {
+        var merged = MergedKubeconfig()
+        try merged.add(text: text, display: file, directory: directory)
+        return try merged.resolve(context: context)
+    }
+
     /// `~/…` → `$HOME/…`.
     static func expandTilde(_ path: String, home: String) -> String {
         if path == "~" { return home }
@@ -124,7 +134,11 @@ struct KubeconfigEntry {
     /// A file field holding PEM: the file's bytes.
     func pemFile(_ key: String) throws -> [UInt8]? {
         guard let path = try filePath(key) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else { throw fail(key, "cannot read \(path)") }
+        let data: Data
+        switch BoundedFile.read(path) {
+        case .success(let bytes): data = bytes
+        case .failure(let reason): throw fail(key, "cannot read \(path): \(reason)")
+        }
         let bytes = [UInt8](data)
         guard String(decoding: bytes.prefix(4096), as: UTF8.self).contains("-----BEGIN ") else {
             throw fail(key, "\(path) is not PEM (no '-----BEGIN' line)")
@@ -146,12 +160,19 @@ struct MergedKubeconfig {
     ]
 
     mutating func add(file: String, display: String) throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ClusterError.config(display, nil, "cannot read the kubeconfig file")
+        let data: Data
+        switch BoundedFile.read(file) {
+        case .success(let bytes): data = bytes
+        case .failure(let reason): throw ClusterError.config(display, nil, "cannot read the kubeconfig file: \(reason)")
         }
+        try add(text: String(decoding: data, as: UTF8.self), display: display, directory: (file as NSString).deletingLastPathComponent)
+    }
+
+    /// Adds a kubeconfig from its text; `display` names it in errors, `directory` anchors relative paths.
+    mutating func add(text: String, display: String, directory: String) throws {
         let document: JSON
         do {
-            document = try YAML.decode(String(decoding: data, as: UTF8.self), file: display)
+            document = try YAML.decode(text, file: display, limits: .configuration)
         } catch {
             throw ClusterError(kind: .configuration, message: error.description)
         }
@@ -166,7 +187,6 @@ struct MergedKubeconfig {
         if currentContext == nil, case .string(let name)? = top["current-context"], !name.isEmpty {
             currentContext = name
         }
-        let directory = (file as NSString).deletingLastPathComponent
         for (section, inner) in [("clusters", "cluster"), ("users", "user"), ("contexts", "context")] {
             guard let value = top[section], !value.isNull else { continue }
             guard case .array(let items) = value else {
@@ -218,6 +238,7 @@ struct MergedKubeconfig {
         }
         var config = try Self.clusterConfig(cluster)
         config.contextName = contextName
+        config.clusterName = clusterName
         config.source = source
         config.namespace = try context.string("namespace") ?? "default"
         if let userName = try context.string("user") {

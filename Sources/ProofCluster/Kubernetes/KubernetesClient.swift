@@ -28,7 +28,7 @@ public final class KubernetesClient: Sendable {
         self.http = HTTPClient(options: options, logger: logger)
         self.logger = logger
         if case .exec(let plugin) = config.authentication {
-            execProvider = ExecCredentialProvider(
+            execProvider = ExecCredentialProvider.shared(
                 plugin: plugin, server: config.server, certificateAuthorityPEM: config.tls.certificateAuthorityPEM)
         } else {
             execProvider = nil
@@ -58,7 +58,7 @@ public final class KubernetesClient: Sendable {
         var attempt = try await authorized(request)
         var response = try await http.send(attempt)
         if response.status == 401, let execProvider {
-            await execProvider.invalidate()
+            await execProvider.invalidate(refused: attempt)
             attempt = try await authorized(request)
             response = try await http.send(attempt)
         }
@@ -81,10 +81,11 @@ public final class KubernetesClient: Sendable {
     func stream(path: String, query: [(String, String)], idleTimeout: Duration?) async throws -> HTTPLineStream {
         var request = HTTPRequest(url: url(path: path, query: query), idleTimeout: idleTimeout)
         request.headers.append(HTTPHeader("Accept", "application/json"))
+        let attempt = try await authorized(request)
         do {
-            return try await http.stream(try await authorized(request))
+            return try await http.stream(attempt)
         } catch let error as ClusterError where error.status == 401 && execProvider != nil {
-            await execProvider?.invalidate()
+            await execProvider?.invalidate(refused: attempt)
             return try await http.stream(try await authorized(request))
         }
     }

@@ -97,6 +97,8 @@ public struct ObjectReader: Sendable {
     }
     /// An optional duration.
     public func duration(_ key: String) throws -> Duration? { try optional(key)?.duration() }
+    /// An optional duration that must be more than zero (a timeout, an interval).
+    public func positiveDuration(_ key: String) throws -> Duration? { try optional(key)?.positiveDuration() }
     /// A list of strings (a single string is accepted as a one-item list); empty when absent.
     public func strings(_ key: String) throws -> [String] { try optional(key)?.strings() ?? [] }
     /// An optional string enum value.

@@ -41,7 +41,11 @@ extension YAMLNode {
     public func duration() throws -> Duration {
         guard case .scalar(let scalar) = content else { throw typeMismatch(expected: Schema.duration().expectation) }
         if scalar.isPlain, scalar.tag == "int", let seconds = Int(scalar.string), seconds >= 0 {
+            guard Duration.seconds(seconds) <= Self.longestDuration else { throw tooLong(scalar.string) }
             return .seconds(seconds)
+        }
+        if let milliseconds = Self.durationMilliseconds(scalar.string), milliseconds > Self.longestMilliseconds {
+            throw tooLong(scalar.string)
         }
         guard scalar.tag == "str", let value = Self.parseDuration(scalar.string) else {
             throw ScenarioError.invalid(
@@ -49,6 +53,27 @@ extension YAMLNode {
                 "expected \(Schema.duration().expectation) for \(context), found '\(scalar.string)'")
         }
         return value
+    }
+
+    /// A duration that must be more than zero (timeouts, intervals): `0` and `0s` are refused, located.
+    public func positiveDuration() throws -> Duration {
+        let value = try duration()
+        guard value > .zero else {
+            throw ScenarioError.invalid(at: location, "\(context) must be longer than 0 (found '\(scalarText ?? "0")')")
+        }
+        return value
+    }
+
+    /// The longest duration a scenario may write (a year): longer ones are refused rather than overflowing.
+    public static let longestDuration: Duration = .seconds(365 * 24 * 3600)
+
+    private var scalarText: String? {
+        if case .scalar(let scalar) = content { return scalar.string }
+        return nil
+    }
+
+    private func tooLong(_ text: String) -> ScenarioError {
+        .invalid(at: location, "the duration '\(text)' for \(context) is longer than the longest allowed (8760h, a year)")
     }
 
     /// The items of a list.
@@ -95,8 +120,17 @@ extension YAMLNode {
         }
     }
 
-    /// Parses `500ms`, `30s`, `2m`, `1h30m`, `1.5s`; `nil` when the text is not a duration.
+    /// Parses `500ms`, `30s`, `2m`, `1h30m`, `1.5s`; `nil` when the text is not a duration or is longer than
+    /// a year (``longestDuration``), so an absurd `10000000000000h` is refused rather than overflowing.
     public static func parseDuration(_ text: String) -> Duration? {
+        guard let milliseconds = durationMilliseconds(text), milliseconds <= longestMilliseconds else { return nil }
+        return .milliseconds(Int64(milliseconds))
+    }
+
+    private static let longestMilliseconds = Double(longestDuration.components.seconds) * 1000
+
+    /// The milliseconds `text` writes as a duration (any size, as a `Double`); `nil` when it is not one.
+    private static func durationMilliseconds(_ text: String) -> Double? {
         var total = 0.0
         var number = ""
         var index = text.startIndex
@@ -121,7 +155,8 @@ extension YAMLNode {
             sawUnit = true
             index = text.index(index, offsetBy: length)
         }
-        guard number.isEmpty, sawUnit else { return nil }
-        return .milliseconds(Int64((total * 1000).rounded()))
+        let milliseconds = (total * 1000).rounded()
+        guard number.isEmpty, sawUnit, !milliseconds.isNaN else { return nil }
+        return milliseconds
     }
 }

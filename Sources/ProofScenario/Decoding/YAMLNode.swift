@@ -74,6 +74,11 @@ public struct YAMLNode: Sendable {
         } catch {
             throw ScenarioError.invalid(at: SourceLocation(file: file, line: 0, column: 0), "\(error)")
         }
+        if let composed {
+            do { try YAML.checkLimits(composed, limits: .configuration, file: file) } catch {
+                throw ScenarioError.invalid(at: SourceLocation(file: file, line: error.line, column: error.column), error.message)
+            }
+        }
         let root = SourceLocation(file: file, line: 1, column: 1)
         guard let composed else {
             return YAMLNode(

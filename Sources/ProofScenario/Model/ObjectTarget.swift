@@ -48,6 +48,11 @@ public struct ObjectTarget: NodeDecodable, Hashable, CustomStringConvertible {
         namespace = try object.string("namespace", default: nil)
         name = try object.string("name", default: nil)
         labels = try object.string("labels", default: nil)
+        for key in ["name", "namespace"] {
+            if let pattern = try object.string(key, default: nil), let problem = Glob.problem(in: pattern) {
+                throw ScenarioError.invalid(at: try object.required(key).location, "\(problem) in \(object.node.context)")
+            }
+        }
         if let labels {
             do { _ = try LabelSelector(parsing: labels) } catch {
                 throw ScenarioError.invalid(at: try object.required("labels").location, "bad label selector '\(labels)': \(error)")

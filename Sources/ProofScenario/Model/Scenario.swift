@@ -1,4 +1,5 @@
 import Foundation
+import ProofCluster
 import ProofCore
 
 /// A scenario file (`apiVersion: proof.gitops/v1alpha1`, `kind: Scenario`), decoded and checked.
@@ -68,6 +69,22 @@ public struct Scenario: Sendable {
             Property("spec", .object(specSchema), required: true),
         ])
 
+    /// The places the scenario's steps (and `finally` steps) change that look like prod, known before the run
+    /// (``StepAction/changedPlaces``), each as `file:line:col: step N (kind) changes 'x-prod'`. `proof run`
+    /// refuses the scenario without `--allow-prod` when this is not empty; places only known at the step are
+    /// checked there.
+    public var prodPlaces: [String] {
+        var found: [String] = []
+        for (phase, list) in [("step", steps), ("finally step", finally)] {
+            for (index, step) in list.enumerated() {
+                for place in step.action.changedPlaces where ProdGuard.looksLikeProd(place) {
+                    found.append("\(step.location): \(phase) \(index + 1) (\(step.kind)) changes '\(place)', which looks like prod")
+                }
+            }
+        }
+        return found
+    }
+
     /// The JSON Schema printed by `proof schema`.
     public static func jsonSchema() -> JSON {
         Schema.object(objectSchema).jsonSchemaDocument(
@@ -76,8 +93,14 @@ public struct Scenario: Sendable {
 
     /// Reads and decodes a scenario file (and its includes); every problem is reported, located.
     public static func load(path: String) throws -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ScenarioError.invalid(at: SourceLocation(file: path, line: 0, column: 0), "cannot read the file (missing or not UTF-8)")
+        let data: Data
+        switch BoundedFile.read(path) {
+        case .success(let bytes): data = bytes
+        case .failure(let reason):
+            throw ScenarioError.invalid(at: SourceLocation(file: path, line: 0, column: 0), "cannot read the file: \(reason)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ScenarioError.invalid(at: SourceLocation(file: path, line: 0, column: 0), "cannot read the file: not UTF-8")
         }
         return try decode(text, file: path)
     }
@@ -114,8 +137,8 @@ public struct Scenario: Sendable {
             throw ScenarioError(code: .invalidInput, problems: problems)
         }
         let environment = attempt { try spec.enumValue("environment", as: Environment.self) } ?? nil
-        let timeout = attempt { try spec.duration("timeout") } ?? nil
-        let stepTimeout = attempt { try spec.duration("stepTimeout") } ?? nil
+        let timeout = attempt { try spec.positiveDuration("timeout") } ?? nil
+        let stepTimeout = attempt { try spec.positiveDuration("stepTimeout") } ?? nil
         let capture = attempt { try spec.decode("capture", as: CaptureSpec.self) } ?? nil
         var invariants: [InvariantSpec] = attempt {
             guard let node = spec.optional("invariants") else { return [] }
@@ -127,7 +150,7 @@ public struct Scenario: Sendable {
         for (index, relative) in include.enumerated() {
             let path = relative.hasPrefix("/") ? relative : base.appendingPathComponent(relative).path
             let location = (try? spec.required("include").sequence()[index].location) ?? root.location
-            guard let data = FileManager.default.contents(atPath: path), let included = String(data: data, encoding: .utf8) else {
+            guard case .success(let data) = BoundedFile.read(path), let included = String(data: data, encoding: .utf8) else {
                 problems.append(DecodingProblem(location: location, message: "cannot read included invariants file '\(relative)' (looked at \(path))"))
                 continue
             }
@@ -150,6 +173,17 @@ public struct Scenario: Sendable {
         for step in steps + finally {
             if let label = (step.action as? CaptureStep)?.label, reserved.contains(label) {
                 problems.append(DecodingProblem(location: step.location, message: "capture label '\(label)' is taken by the runner (\(reserved.joined(separator: ", ")) are reserved); choose another"))
+            }
+        }
+        // A capture label or a step name written twice makes `since:` and the proof ambiguous.
+        var labelsSeen: Set<String> = []
+        var namesSeen: Set<String> = []
+        for step in steps + finally {
+            if let label = (step.action as? CaptureStep)?.label, !labelsSeen.insert(label).inserted {
+                problems.append(DecodingProblem(location: step.location, message: "capture label '\(label)' is taken twice; each capture needs its own label"))
+            }
+            if let nameLocation = step.nameLocation, !namesSeen.insert(step.name).inserted {
+                problems.append(DecodingProblem(location: nameLocation, message: "step name '\(step.name)' is used twice; name each step differently"))
             }
         }
         let labels = Set(reserved + (steps + finally).compactMap { ($0.action as? CaptureStep)?.label })

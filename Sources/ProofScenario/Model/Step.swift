@@ -18,6 +18,8 @@ public struct Step: Sendable {
     public var action: any StepAction
     /// Where the step is written.
     public var location: SourceLocation
+    /// Where its `name` is written, when the scenario names it (names must then be unique).
+    public var nameLocation: SourceLocation? = nil
 
     /// The step's kind key (`wait`).
     public var kind: String { type(of: action).kind }
@@ -51,8 +53,9 @@ public struct Step: Sendable {
             ?? YAMLNode(content: .mapping([]), location: node.location, context: described.context, path: described.path)
         let action = try type.init(from: body)
         return Step(
-            name: try object.string("name", default: nil) ?? action.summary, timeout: try object.duration("timeout"),
-            continueOnError: try object.bool("continueOnError", default: false), action: action, location: node.location)
+            name: try object.string("name", default: nil) ?? action.summary, timeout: try object.positiveDuration("timeout"),
+            continueOnError: try object.bool("continueOnError", default: false), action: action, location: node.location,
+            nameLocation: object.optional("name")?.location)
     }
 
     private static func kindKey(of node: YAMLNode) -> String? {

@@ -41,12 +41,17 @@ public struct ScenarioRunner: Sendable {
         /// The longest any step may take, whatever the scenario says (`proof run --max-step-timeout`): a run
         /// against a fast cluster fails fast.
         public var maxStepTimeout: Duration?
+        /// Whether steps may change places that look like prod (`proof run --allow-prod`); without it a step
+        /// that would is refused before it changes anything (exit 2).
+        public var allowProd: Bool
 
         /// Options.
         public init(gitopsRepository: String? = nil, kubeconfigPath: String? = nil, cluster: String? = nil,
             command: String? = nil, reporter: ProgressReporter = ProgressReporter(mode: .silent), timeline: Bool = true,
-            variables: [String: String] = [:], recorder: CassetteRecorder? = nil, maxStepTimeout: Duration? = nil)
+            variables: [String: String] = [:], recorder: CassetteRecorder? = nil, maxStepTimeout: Duration? = nil,
+            allowProd: Bool = false)
         {
+            self.allowProd = allowProd
             self.recorder = recorder
             self.maxStepTimeout = maxStepTimeout
             self.gitopsRepository = gitopsRepository
@@ -212,7 +217,7 @@ public struct ScenarioRunner: Sendable {
         var building = StepContext(
             client: client, scenarioDirectory: URL(fileURLWithPath: scenario.file).deletingLastPathComponent().path,
             gitopsRepository: options.gitopsRepository, environment: scenario.environment, timeout: timeout,
-            stepNumber: number, session: session)
+            stepNumber: number, session: session, allowProd: options.allowProd)
         building.gitopsRemote = options.gitopsRemote
         let context = building
         let started = Date()

@@ -21,6 +21,8 @@ public struct StepContext: Sendable {
     public let stepNumber: Int
     /// The run: captures, invariants, variables, progress.
     public let session: RunSession
+    /// Whether the run may change places that look like prod (`proof run --allow-prod`).
+    public var allowProd: Bool = false
 
     /// The resource type of a target (by `apiVersion` + kind, or by kubectl name).
     public func resource(_ target: ObjectTarget) async throws -> ResourceType {
@@ -51,5 +53,27 @@ public struct StepContext: Sendable {
         return (type, list.items.filter { object in
             target.matches(object) && (target.nameIsGlob || target.name == nil || object[path: ["metadata", "name"]]?.stringValue == target.name)
         })
+    }
+}
+
+extension StepContext {
+    /// The prod guard at the step: throws a bad-input ``ScenarioError`` (exit 2) naming the first of `names`
+    /// that looks like prod (``ProdGuard``) unless the run allows prod. Steps call it with every namespace
+    /// they are about to change, once known (after `{{variables}}` are filled in and globs are listed),
+    /// before they change anything.
+    public func guardProd(_ names: [String?], what: String) throws {
+        guard !allowProd else { return }
+        for case let name? in names where ProdGuard.looksLikeProd(name) {
+            throw ScenarioError(
+                .invalidInput,
+                "\(what) would change '\(name)', which looks like prod; nothing was changed (pass --allow-prod to run it)")
+        }
+    }
+
+    /// The object's namespace, or its name for a Namespace (`kind` is the object's kind, which list items omit):
+    /// the place a change to it lands.
+    static func place(of object: JSON, kind: String? = nil) -> String? {
+        if (kind ?? object["kind"]?.stringValue) == "Namespace" { return object[path: ["metadata", "name"]]?.stringValue }
+        return object[path: ["metadata", "namespace"]]?.stringValue
     }
 }

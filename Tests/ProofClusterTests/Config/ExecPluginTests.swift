@@ -96,3 +96,53 @@ struct ExecPluginTests {
         #expect(try await client.json(path: "/needs-cert")["clientCN"] == "proof-user")
     }
 }
+
+/// Fewer logins: one plugin run per process while its credential is valid, whatever the concurrency.
+extension ExecPluginTests {
+    var log: String { temp.path + "/runs.log" }
+    /// How many times the plugin ran: lines of its append-only log (its counter file can lose concurrent runs).
+    func loggedRuns() -> Int {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").count
+    }
+
+    /// A plugin whose credential is valid for a long time (so only a 401 may force a refresh).
+    func longLivedPlugin() -> ExecPlugin {
+        ExecPlugin(
+            command: Fixtures.directory + "/exec-plugin.sh",
+            env: [HTTPHeader("COUNTER_FILE", counter), HTTPHeader("RUNS_LOG", log), HTTPHeader("INFO_FILE", temp.path + "/info.json"),
+                  HTTPHeader("EXPIRY", "2999-01-01T00:00:00Z"), HTTPHeader("MODE", "token")])
+    }
+
+    @Test func concurrentCallersShareOneRun() async throws {
+        let provider = ExecCredentialProvider(plugin: longLivedPlugin(), server: "https://x:6443")
+        let tokens = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<8 { group.addTask { try await provider.credential().token } }
+            return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
+        }
+        #expect(loggedRuns() == 1, "eight callers at once wait for the one refresh in flight")
+        #expect(tokens == ["exec-token-1"])
+    }
+
+    @Test func everyClientOfTheProcessSharesTheCredential() async throws {
+        let config = ClusterConfig(server: server.http, authentication: .exec(longLivedPlugin()))
+        let responses = try await withThrowingTaskGroup(of: JSON.self) { group in
+            for _ in 0..<7 { group.addTask { try await KubernetesClient(config: config).json(path: "/echo") } }
+            return try await group.reduce(into: [JSON]()) { $0.append($1) }
+        }
+        #expect(responses.allSatisfy { $0[path: ["headers", "authorization"]] == "Bearer exec-token-1" })
+        #expect(loggedRuns() == 1, "seven clients (as a capture makes requests) run the plugin once")
+    }
+
+    @Test func a401FromTheServerForcesOneRefresh() async throws {
+        let client = KubernetesClient(config: ClusterConfig(server: server.http, authentication: .exec(longLivedPlugin())))
+        // The loopback server takes only the second token: the first is refused (401), the client refreshes once.
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 { group.addTask { try await client.send(path: "/needs-token/exec-token-2").status } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 6))
+        #expect(loggedRuns() == 2, "a burst of 401s for one credential costs one refresh, not one per request")
+        #expect(try await client.send(path: "/needs-token/exec-token-2").status == 200)
+        #expect(loggedRuns() == 2, "the refreshed credential is kept")
+    }
+}

@@ -14,6 +14,7 @@ Prints "PORT <n>" once listening on 127.0.0.1:<n> (port 0 = any free port). Rout
   /stream-quiet              headers at once, one line 1.5 s later
   /stream-forever            256 KiB lines as fast as the client takes them; /count/forever counts them
   /needs-cert                401 without a verified client certificate
+  /needs-token/<token>       401 unless the request carries "Authorization: Bearer <token>"
 Absolute-URI requests (a forward proxy's traffic) are answered {"proxied": true, "target": ...}.
 Options: --tls CERT KEY CA (client certificates are verified against CA but optional).
 """
@@ -155,6 +156,10 @@ class Handler(BaseHTTPRequestHandler):
                 pass
             self.close_connection = True
             return
+        if parts[0] == "needs-token":
+            if self.headers.get("Authorization") != "Bearer " + parts[1]:
+                return self.status(401, "Unauthorized", "token refused")
+            return self.send_json(200, {"token": parts[1]})
         if parts[0] == "needs-cert":
             if self.client_cn() is None:
                 return self.status(401, "Unauthorized", "a client certificate is required")

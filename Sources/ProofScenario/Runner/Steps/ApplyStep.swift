@@ -49,7 +49,13 @@ public struct ApplyStep: StepAction {
     /// What it does.
     public var summary: String { file.map { "apply \($0)" } ?? "apply \(manifests.count) manifest(s)" }
 
-    /// Applies every object in order.
+    /// The namespaces (and Namespaces) its inline manifests and `namespace` name, for the prod guard.
+    public var changedPlaces: [String] {
+        let places = [namespace] + manifests.map { StepContext.place(of: $0) }
+        return places.compactMap { $0 }.filter(ProdGuard.isStatic)
+    }
+
+    /// Applies every object in order; refuses (before applying any) when one of them lands in a prod namespace.
     public func execute(in context: StepContext) async throws -> StepOutcome {
         var objects = manifests
         if let file {
@@ -59,12 +65,28 @@ public struct ApplyStep: StepAction {
             }
             objects = try YAML.decodeAll(text, file: path)
         }
+        try await Self.guardProd(objects, namespace: namespace, context: context, what: summary)
         var applied: [JSON] = []
         for object in objects {
             let result = try await Self.apply(object, namespace: namespace, client: context.client)
             applied.append(.string(result))
         }
         return .passed("applied \(objects.count) object(s)", detail: ["applied": .array(applied)])
+    }
+
+    /// The prod guard over manifests about to be applied: each object's namespace as ``apply(_:namespace:client:)``
+    /// resolves it (or its name, for a Namespace).
+    static func guardProd(_ objects: [JSON], namespace: String?, context: StepContext, what: String) async throws {
+        guard !context.allowProd else { return }
+        var places: [String?] = []
+        for object in objects {
+            let type = try await context.client.resource(for: object)
+            if type.kind == "Namespace" { places.append(object[path: ["metadata", "name"]]?.stringValue) }
+            if type.namespaced {
+                places.append(object[path: ["metadata", "namespace"]]?.stringValue ?? namespace ?? context.client.defaultNamespace)
+            }
+        }
+        try context.guardProd(places, what: what)
     }
 
     /// The annotation `kubectl apply` keeps the last applied manifest in.

@@ -29,7 +29,7 @@ public struct AttachStep: StepAction {
     /// Decodes the step.
     public init(from node: YAMLNode) throws {
         let object = try node.object(Self.objectSchema)
-        app = try object.string("app")
+        app = try ArgoApp.singleName(object, "app")
         namespace = try object.string("namespace", default: "argocd") ?? "argocd"
         manifest = try object.string("manifest", default: nil)
     }
@@ -37,8 +37,12 @@ public struct AttachStep: StepAction {
     /// What it does.
     public var summary: String { "attach \(app)" }
 
+    /// The Application (and its namespace) it changes, for the prod guard.
+    public var changedPlaces: [String] { [namespace, app].filter(ProdGuard.isStatic) }
+
     /// Finds the Application's manifest and applies it.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        try context.guardProd([namespace, app], what: "attach \(app)")
         guard let repository = context.gitopsRepository else {
             throw ScenarioError(.invalidInput, "attach needs the GitOps repository: pass --gitops-repo DIR")
         }

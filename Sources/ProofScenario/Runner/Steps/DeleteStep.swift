@@ -37,10 +37,15 @@ public struct DeleteStep: StepAction {
     /// What it does.
     public var summary: String { "delete \(target)" }
 
-    /// Deletes every matching object.
+    /// The namespace (or Namespace) it deletes in, for the prod guard.
+    public var changedPlaces: [String] { target.staticPlaces }
+
+    /// Deletes every matching object; refuses (before deleting any) when one of them is in a prod namespace.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        let target = await target.substituted(in: context)
         let (type, objects) = try await context.objects(target)
         if objects.isEmpty && mustExist { return .failed("nothing matches \(target)") }
+        try context.guardProd(objects.map { StepContext.place(of: $0, kind: type.kind) }, what: "delete \(target)")
         var deleted: [JSON] = []
         for object in objects {
             let name = object[path: ["metadata", "name"]]?.stringValue ?? ""

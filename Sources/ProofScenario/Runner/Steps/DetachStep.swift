@@ -24,15 +24,19 @@ public struct DetachStep: StepAction {
     /// Decodes the step.
     public init(from node: YAMLNode) throws {
         let object = try node.object(Self.objectSchema)
-        app = try object.string("app")
+        app = try ArgoApp.singleName(object, "app")
         namespace = try object.string("namespace", default: "argocd") ?? "argocd"
     }
 
     /// What it does.
     public var summary: String { "detach \(app)" }
 
+    /// The Application (and its namespace) it changes, for the prod guard.
+    public var changedPlaces: [String] { [namespace, app].filter(ProdGuard.isStatic) }
+
     /// Deletes the Application (foreground-free: the finalizer does the cascade).
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        try context.guardProd([namespace, app], what: "detach \(app)")
         let type = try await ArgoApp.type(context)
         do {
             try await context.client.delete(type, name: app, namespace: namespace)

@@ -47,10 +47,28 @@ public struct ExecStep: StepAction {
     /// What it does.
     public var summary: String { "exec \(command.joined(separator: " "))" }
 
+    /// The namespaces its arguments name (`-n X`, `--namespace X`, `--namespace=X`), for the prod guard; what
+    /// the command does otherwise is not inspected.
+    public var changedPlaces: [String] { Self.namespaces(in: command).filter(ProdGuard.isStatic) }
+
+    /// The values of `-n`/`--namespace` options among `arguments`.
+    static func namespaces(in arguments: [String]) -> [String] {
+        var found: [String] = []
+        for (index, argument) in arguments.enumerated() {
+            if argument == "-n" || argument == "--namespace", index + 1 < arguments.count {
+                found.append(arguments[index + 1])
+            } else if argument.hasPrefix("--namespace=") {
+                found.append(String(argument.dropFirst("--namespace=".count)))
+            }
+        }
+        return found
+    }
+
     /// Runs it.
     public func execute(in context: StepContext) async throws -> StepOutcome {
         var arguments: [String] = []
         for argument in command { arguments.append(await context.substitute(argument)) }
+        try context.guardProd(Self.namespaces(in: arguments), what: "exec \(arguments.first ?? "")")
         var environment = env
         if let kubeconfig = await context.session.kubeconfigPath, environment["KUBECONFIG"] == nil {
             environment["KUBECONFIG"] = kubeconfig

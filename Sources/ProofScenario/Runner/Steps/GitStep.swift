@@ -81,8 +81,12 @@ public struct GitStep: StepAction {
     /// What it does.
     public var summary: String { restore ? "git restore the run's starting tree \"\(message)\"" : "git commit \"\(message)\" (\(file))" }
 
+    /// The GitOps file it commits to (a path such as `core/envs/prod/…` looks like prod), for the prod guard.
+    public var changedPlaces: [String] { [file].filter(ProdGuard.isStatic) }
+
     /// Edits, commits, records the commit id.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        try context.guardProd([file], what: "git commit to \(file)")
         guard let repository = context.gitopsRepository else {
             throw ScenarioError(.invalidInput, "the git step needs the GitOps repository: pass --gitops-repo DIR")
         }
@@ -106,6 +110,7 @@ public struct GitStep: StepAction {
         }) else {
             throw ScenarioError(.cannotExecute, "\(file) has no document with kind \(documentKind ?? "any") and name \(documentName ?? "any")")
         }
+        try context.guardProd([StepContext.place(of: documents[index])], what: "git commit to \(file)")
         var changes: [String: JSON] = [:]
         // In place when every change replaces a one-line scalar (comments and layout kept, as a person would
         // edit); otherwise the file is rewritten from its values, which loses its comments (said in the outcome).

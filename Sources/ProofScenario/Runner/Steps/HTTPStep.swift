@@ -93,8 +93,12 @@ public struct HTTPStep: StepAction {
     /// What it does.
     public var summary: String { "\(method) \(namespace)/\(service):\(port)\(path)" }
 
+    /// The Service's namespace when the request may change something (any method but GET), for the prod guard.
+    public var changedPlaces: [String] { method == "GET" ? [] : [namespace].filter(ProdGuard.isStatic) }
+
     /// Sends the request (repeatedly with `eventually`) and checks the answer.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        if method != "GET" { try context.guardProd([namespace], what: "\(method) to \(namespace)/\(service)") }
         let resolvedPath = await context.substitute(path)
         var payload: [UInt8]?
         if let body {

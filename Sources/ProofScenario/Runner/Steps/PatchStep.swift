@@ -41,7 +41,7 @@ public struct PatchStep: StepAction {
         format = try object.enumValue("type", as: Format.self) ?? .merge
         patch = try object.required("patch").json()
         subresource = try object.string("subresource", default: nil)
-        if target.name == nil || target.nameIsGlob {
+        if target.name == nil || target.nameIsGlob || target.namespaceIsGlob {
             throw ScenarioError.invalid(at: node.location, "\(node.context): 'target.name' must name one object")
         }
     }
@@ -49,9 +49,16 @@ public struct PatchStep: StepAction {
     /// What it does.
     public var summary: String { "patch \(target)" }
 
+    /// The namespace (or Namespace) it changes, for the prod guard.
+    public var changedPlaces: [String] { target.staticPlaces }
+
     /// Sends the patch.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        let target = await target.substituted(in: context)
         let type = try await context.resource(target)
+        try context.guardProd(
+            [type.namespaced ? target.namespace ?? context.client.defaultNamespace : nil, target.isNamespaceKind ? target.name : nil],
+            what: "patch \(target)")
         let patchType: PatchType = switch format {
         case .merge: .merge
         case .json: .json

@@ -24,7 +24,7 @@ public struct RefreshStep: StepAction {
     /// Decodes the step.
     public init(from node: YAMLNode) throws {
         let object = try node.object(Self.objectSchema)
-        app = try object.string("app")
+        app = try ArgoApp.singleName(object, "app")
         namespace = try object.string("namespace", default: "argocd") ?? "argocd"
         hard = try object.bool("hard", default: false)
     }
@@ -32,8 +32,12 @@ public struct RefreshStep: StepAction {
     /// What it does.
     public var summary: String { "refresh \(app)" }
 
+    /// The Application (and its namespace) it changes, for the prod guard.
+    public var changedPlaces: [String] { [namespace, app].filter(ProdGuard.isStatic) }
+
     /// Annotates the app.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        try context.guardProd([namespace, app], what: "refresh \(app)")
         let type = try await ArgoApp.type(context)
         _ = try await context.client.patch(
             type, name: app, namespace: namespace,

@@ -32,7 +32,7 @@ public struct RestartStep: StepAction {
         let object = try node.object(Self.objectSchema)
         target = try ObjectTarget(from: object.required("target"))
         mode = try object.enumValue("mode", as: Mode.self) ?? .pods
-        guard target.name != nil, !target.nameIsGlob else {
+        guard target.name != nil, !target.nameIsGlob, !target.namespaceIsGlob else {
             throw ScenarioError.invalid(at: node.location, "\(node.context): 'target.name' must name one workload")
         }
     }
@@ -40,8 +40,13 @@ public struct RestartStep: StepAction {
     /// What it does.
     public var summary: String { "restart \(target) (\(mode.rawValue))" }
 
+    /// The namespace it changes, for the prod guard.
+    public var changedPlaces: [String] { target.staticPlaces }
+
     /// Restarts.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        let target = await target.substituted(in: context)
+        try context.guardProd([target.namespace ?? context.client.defaultNamespace], what: "restart \(target)")
         let type = try await context.resource(target)
         let workload = try await context.client.get(type, name: target.name!, namespace: target.namespace)
         switch mode {

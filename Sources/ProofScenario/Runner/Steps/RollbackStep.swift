@@ -29,7 +29,7 @@ public struct RollbackStep: StepAction {
     /// Decodes the step.
     public init(from node: YAMLNode) throws {
         let object = try node.object(Self.objectSchema)
-        app = try object.string("app")
+        app = try ArgoApp.singleName(object, "app")
         namespace = try object.string("namespace", default: "argocd") ?? "argocd"
         id = try object.int("id")
     }
@@ -37,8 +37,12 @@ public struct RollbackStep: StepAction {
     /// What it does.
     public var summary: String { "roll back \(app)" + (id.map { " to history \($0)" } ?? " to the previous revision") }
 
+    /// The Application (and its namespace) it changes, for the prod guard.
+    public var changedPlaces: [String] { [namespace, app].filter(ProdGuard.isStatic) }
+
     /// Finds the entry and requests a sync to its revision.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        try context.guardProd([namespace, app], what: "rollback \(app)")
         let type = try await ArgoApp.type(context)
         let application = try await context.client.get(type, name: app, namespace: namespace)
         let history = application[path: ["status", "history"]]?.arrayValue ?? []

@@ -27,14 +27,21 @@ public struct ScaleStep: StepAction {
         let object = try node.object(Self.objectSchema)
         target = try ObjectTarget(from: object.required("target"))
         replicas = try object.required("replicas").int()
-        guard target.name != nil else { throw ScenarioError.invalid(at: node.location, "\(node.context): 'target.name' is required") }
+        guard target.name != nil, !target.nameIsGlob, !target.namespaceIsGlob else {
+            throw ScenarioError.invalid(at: node.location, "\(node.context): 'target.name' and 'target.namespace' must name one workload (no glob)")
+        }
     }
 
     /// What it does.
     public var summary: String { "scale \(target) to \(replicas)" }
 
+    /// The namespace it changes, for the prod guard.
+    public var changedPlaces: [String] { target.staticPlaces }
+
     /// Patches `spec.replicas`.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        let target = await target.substituted(in: context)
+        try context.guardProd([target.namespace ?? context.client.defaultNamespace], what: "scale \(target)")
         let type = try await context.resource(target)
         _ = try await context.client.patch(type, name: target.name!, namespace: target.namespace, patch: ["spec": ["replicas": .int(Int64(replicas))]])
         return .passed("scaled \(target) to \(replicas)")

@@ -29,7 +29,7 @@ public struct SyncStep: StepAction {
     /// Decodes the step.
     public init(from node: YAMLNode) throws {
         let object = try node.object(Self.objectSchema)
-        app = try object.string("app")
+        app = try ArgoApp.singleName(object, "app")
         namespace = try object.string("namespace", default: "argocd") ?? "argocd"
         revision = try object.string("revision", default: nil)
         prune = try object.bool("prune", default: true)
@@ -38,8 +38,12 @@ public struct SyncStep: StepAction {
     /// What it does.
     public var summary: String { "sync \(app)" + (revision.map { " to \($0)" } ?? "") }
 
+    /// The Application (and its namespace) it changes, for the prod guard.
+    public var changedPlaces: [String] { [namespace, app].filter(ProdGuard.isStatic) }
+
     /// Patches the operation in.
     public func execute(in context: StepContext) async throws -> StepOutcome {
+        try context.guardProd([namespace, app], what: "sync \(app)")
         var sync: [String: JSON] = ["prune": .bool(prune), "syncStrategy": ["apply": [:]]]
         if let revision { sync["revision"] = .string(await context.substitute(revision)) }
         try await ArgoApp.requestOperation(.object(sync), app: app, namespace: namespace, context: context)

@@ -114,7 +114,7 @@ public struct WaitStep: StepAction {
                 namespace: try reader.string("namespace", default: nil) ?? "baseline-\(environment)",
                 service: try reader.string("service", default: nil) ?? "loki-\(environment)",
                 query: try reader.string("query"), minimum: try reader.optional("min")?.double() ?? 1,
-                interval: try reader.duration("interval") ?? .seconds(1))
+                interval: try reader.positiveDuration("interval") ?? .seconds(1))
         }
     }
 
