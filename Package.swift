@@ -97,7 +97,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // MARK: Fuzzing (scripts/fuzz.sh; docs/reliability-input.md)
+        // MARK: Fuzzing (scripts/fuzz.sh; docs/reliability.md)
         .target(
             name: "ProofFuzz", dependencies: ["ProofScenario", "ProofCluster"], path: "Fuzz/ProofFuzz",
             swiftSettings: swiftSettings

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fuzz campaign over the scenario and kubeconfig decoders (Fuzz/; figures in docs/reliability-input.md).
+# The fuzz campaign over the scenario and kubeconfig decoders (Fuzz/; figures in docs/reliability.md).
 # Not part of scripts/test.sh (the test suite runs a 500-input smoke of it).
 #
 #   scripts/fuzz.sh                      # 1,000,000 inputs, seed 1, one worker

@@ -26,13 +26,15 @@ if [[ -z "${PROOF:-}" ]]; then
   PROOF="$(swift build -c release --show-bin-path)/proof"
 fi
 work="$(mktemp -d)"; sim_pid=""; client_pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   for pid in "${client_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [[ -n "$sim_pid" ]] && kill -9 "$sim_pid" 2>/dev/null || true
+  if [[ -n "$sim_pid" ]]; then kill -9 "$sim_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+# shellcheck disable=SC2086  # SOAK_PLATFORM holds flags (e.g. "--platform none"): split on purpose
 "$PROOF" sim serve ${SOAK_PLATFORM:-} --kubeconfig-out "$work/kubeconfig" >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 300); do grep -q '^kubeconfig:' "$work/sim.log" 2>/dev/null && break; sleep 0.1; done

@@ -5,7 +5,7 @@ import ProofScenario
 /// The fuzz target: the scenario decoder and the kubeconfig decoder, fed the same bytes. A decoding error is
 /// the expected outcome for most inputs; a crash, a hang or runaway memory is a finding.
 ///
-/// Run it with `scripts/fuzz.sh` (docs/reliability-input.md has the figures); the test suite runs a short
+/// Run it with `scripts/fuzz.sh` (docs/reliability.md has the figures); the test suite runs a short
 /// seeded smoke of it.
 public enum FuzzTarget {
     /// What one input did.

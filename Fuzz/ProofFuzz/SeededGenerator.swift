@@ -6,7 +6,7 @@ import Foundation
 /// `(seed, index)`.
 ///
 /// Used instead of libFuzzer: linking the package's modules into an `-sanitize=fuzzer` binary needs an
-/// instrumented build of the whole dependency graph (docs/reliability-input.md).
+/// instrumented build of the whole dependency graph (docs/reliability.md).
 public struct SeededGenerator: Sendable {
     /// The seed corpus (file contents).
     public let corpus: [[UInt8]]

@@ -135,8 +135,11 @@ public struct SchemaValidator: Sendable {
         }
         let types = Self.typeNames(schema).filter { $0 != "null" }
         if !types.isEmpty, !types.contains(where: { Self.matches(value, type: $0) }) {
+            // The OpenAPI validator's wording, as a real server prints it for a CRD instance:
+            // `Invalid value: "string": spec.size in body must be of type integer: "string"`.
+            let found = Self.jsonTypeName(value)
             causes.append(FieldCause(reason: "FieldValueTypeInvalid",
-                message: "Invalid value: \"\(Self.jsonTypeName(value))\": expected \(types.joined(separator: " or "))", field: path))
+                message: "Invalid value: \"\(found)\": \(path) in body must be of type \(types.joined(separator: " or ")): \"\(found)\"", field: path))
             return value
         }
         if let options = schema["enum"]?.arrayValue, !options.isEmpty, !options.contains(value) {
