@@ -341,6 +341,10 @@ public struct Redactor: Sendable {
     /// error message shows them).
     private static func isRedactedAlready(at start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         if bytes[start] == UInt8(ascii: "[") { return hasPrefix(markerWord, at: start, in: bytes) }
+        // A marker as markdown escapes it (`\[REDACTED …\]`): already redacted, not a value to redact again.
+        if bytes[start] == UInt8(ascii: "\\"), start + 1 < bytes.count, bytes[start + 1] == UInt8(ascii: "[") {
+            return hasPrefix(markerWord, at: start + 1, in: bytes)
+        }
         if hasPrefix(redactedPlaceholder, at: start, in: bytes, ignoringCase: true) { return true }
         let end = start + redactedWord.count
         return hasPrefix(redactedWord, at: start, in: bytes, ignoringCase: true) && (end == bytes.count || !isWordByte(bytes[end]))

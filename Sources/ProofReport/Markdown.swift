@@ -1,3 +1,4 @@
+import ProofCore
 import Foundation
 
 /// The one way text from the cluster, the scenario or the command line goes into the markdown this module
@@ -31,7 +32,8 @@ public enum Markdown {
 
     /// `text` escaped for `context` (for the code contexts: the whole code span).
     public static func escape(_ text: String, as context: Context = .text) -> String {
-        let flat = flatten(text)
+        // Scrubbed before escaping: an escaped credential (`ghp\_…`) no longer has the shape a rule looks for.
+        let flat = flatten(Redactor.standard.scrub(text))
         switch context {
         case .text: return escapeText(flat.trimmingCharacters(in: .whitespaces))
         case .html: return escapeHTML(flat)

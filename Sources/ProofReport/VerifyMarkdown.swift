@@ -75,15 +75,21 @@ public enum VerifyMarkdown {
     }
 
     /// Whether the hex run at `start` follows `hmac-sha256` and a 16-hex salt id (each followed by `:` or a space).
+    /// A separator may be written `\:` (format 2 escapes colons for markdown).
     static func isMarkerHMAC(_ bytes: [UInt8], at start: Int) -> Bool {
         let prefix = Array("hmac-sha256".utf8)
-        let saltStart = start - 17
-        guard saltStart - 1 - prefix.count >= 0, [0x3A, 0x20].contains(bytes[start - 1]), [0x3A, 0x20].contains(bytes[saltStart - 1]) else {
-            return false
+        /// The index just before the separator that ends at `end` (exclusive), or `nil` when there is none.
+        func separator(endingAt end: Int) -> Int? {
+            guard end - 1 >= 0, [0x3A, 0x20].contains(bytes[end - 1]) else { return nil }
+            return end - 2 >= 0 && bytes[end - 2] == 0x5C ? end - 2 : end - 1
         }
-        let salt = bytes[saltStart..<(start - 1)]
-        guard salt.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else { return false }
-        return bytes[(saltStart - 1 - prefix.count)..<(saltStart - 1)].elementsEqual(prefix)
+        guard let saltEnd = separator(endingAt: start), saltEnd - 16 >= 0 else { return false }
+        let saltStart = saltEnd - 16
+        let salt = bytes[saltStart..<saltEnd]
+        guard salt.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }),
+            let prefixEnd = separator(endingAt: saltStart), prefixEnd - prefix.count >= 0
+        else { return false }
+        return bytes[(prefixEnd - prefix.count)..<prefixEnd].elementsEqual(prefix)
     }
 
     /// Run ids (26 Crockford base32 characters) named in `text`, in order of first appearance.
