@@ -26,8 +26,10 @@ struct ArgoCDFaultTests {
     @Test("slowSync: a deploy stays Running with the old image long after the commit; a second operation meanwhile is refused")
     func slowSync() async throws {
         try await ArgoFixture.withArgoCD { _, controller, client in
-            try controller.faults.apply(["slowSyncMilliseconds": 1500])
-            #expect(controller.faults.slowSync == .milliseconds(1500))
+            // Long enough that the checks below all happen while the operation runs, even on a loaded machine;
+            // the test reads the app's phase after the deployment to show they did.
+            try controller.faults.apply(["slowSyncMilliseconds": 5000])
+            #expect(controller.faults.slowSync == .milliseconds(5000))
             let text = try controller.repository.read("core/envs/dev/fastapi/fastapi.yaml")
             let commit = try controller.repository.commit(["core/envs/dev/fastapi/fastapi.yaml": text.replacingOccurrences(of: "mlp-fastapi:1.0.0", with: "mlp-fastapi:2.0.0")], message: "fastapi 2.0.0")
             let running = try await ArgoFixture.waitForApp(client, "fastapi-dev", timeout: 5) {
@@ -41,10 +43,11 @@ struct ArgoCDFaultTests {
             }
             #expect(refused[path: ["status", "conditions"]]?.arrayValue?.first { $0["type"] == "SyncError" }?["message"] == "Unable to sync: another operation is already in progress")
             #expect(refused[path: ["operation", "initiatedBy", "automated"]] == true)
-            try await Task.sleep(for: .milliseconds(500))
             let deployment = try JSON(parsing: try await client.runKubectl("get", "deployment", "fastapi", "-n", "fastapi-dev", "-o", "json").stdout)
+            let stillRunning = try await ArgoFixture.applications(client)["fastapi-dev"]?[path: ["status", "operationState", "phase"]]
+            #expect(stillRunning == "Running", "the deployment was read while the slow sync ran")
             #expect(deployment[path: ["spec", "template", "spec", "containers"]]?[0]?["image"] == "ghcr.io/example/mlp-fastapi:1.0.0")
-            let done = try await ArgoFixture.waitForApp(client, "fastapi-dev", timeout: 10) {
+            let done = try await ArgoFixture.waitForApp(client, "fastapi-dev", timeout: 20) {
                 $0[path: ["status", "operationState", "phase"]] == "Succeeded" && $0[path: ["status", "operationState", "syncResult", "revision"]]?.stringValue == commit
             }
             #expect(done["operation"] == nil)
