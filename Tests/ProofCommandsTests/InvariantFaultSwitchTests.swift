@@ -59,8 +59,10 @@ import Testing
 
     /// deploy with `skipApply ["fastapi-dev"]`: Argo CD reports the commit's sync Succeeded but applies nothing,
     /// a deploy wait times out, and at `failed-step` `fastapi-new-image` finds the old image 1.0.0 and
-    /// `fastapi-app-healthy` an OutOfSync app (also at `end`). Both deploy ids fail here, so the former hand-edit
-    /// deploy test (image set back by hand after `after-git-deploy`) was dropped.
+    /// `fastapi-app-healthy` an OutOfSync app. (At `end` the scenario's `finally` has committed the tree the run
+    /// started from, which matches what is live, so the app may be Synced again by then: `end` is not judged.)
+    /// Both deploy ids fail here, so the former hand-edit deploy test (image set back by hand after
+    /// `after-git-deploy`) was dropped.
     @Test func deploySkipApply() async throws {
         let outcome = try await FaultRun.run(
             "deploy", arguments: Self.arguments,
@@ -73,7 +75,6 @@ import Testing
         #expect(finding?.actual?["value"]?.stringValue == "ghcr.io/example/mlp-fastapi:1.0.0", "actual: \(finding?.actual?.canonicalString ?? "nil")")
         // The app compares OutOfSync with the commit it claims to have synced (`fastapi-app-healthy` has no `at:`).
         outcome.expectFinding("fastapi-app-healthy", at: "failed-step", about: "fastapi-dev")
-        outcome.expectFinding("fastapi-app-healthy", at: "end", about: "fastapi-dev")
         outcome.expectReportsShowFailed("fastapi-new-image")
         outcome.expectReportsShowFailed("fastapi-app-healthy")
     }
