@@ -52,13 +52,14 @@ public struct LokiSeries: Sendable, Equatable {
 
 /// A decoded query answer: the `data` object as sent plus its typed form.
 public struct LokiQueryResult: Sendable, Equatable {
-    /// `streams`, `matrix` or `vector`.
+    /// `streams`, `matrix`, `vector` or `scalar`.
     public var resultType: String
     /// Loki's `data` object, unchanged (what evidence stores).
     public var data: JSON
     /// The streams of a log query.
     public var streams: [LokiLogStream]
-    /// The series of a metric query (`matrix`, or `vector` with one point each).
+    /// The series of a metric query (`matrix`; `vector` with one point each; `scalar` as one series without
+    /// labels holding its one point).
     public var series: [LokiSeries]
 
     /// Total number of log lines in `streams`.
@@ -94,6 +95,10 @@ public struct LokiQueryResult: Sendable, Equatable {
             series = result.map { LokiSeries(labels: labels($0["metric"]), points: ($0["values"]?.arrayValue ?? []).compactMap(point)) }
         case "vector":
             series = result.map { LokiSeries(labels: labels($0["metric"]), points: $0["value"].flatMap(point).map { [$0] } ?? []) }
+        case "scalar":
+            // `result` is the point itself: `[1688879688.235, "5"]`.
+            guard let only = point(.array(result)) else { return nil }
+            series = [LokiSeries(labels: [:], points: [only])]
         default:
             return nil
         }

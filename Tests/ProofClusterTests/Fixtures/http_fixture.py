@@ -3,6 +3,7 @@
 
 Prints "PORT <n>" once listening on 127.0.0.1:<n> (port 0 = any free port). Routes:
   /echo                      method, path, headers, body, client port, client certificate CN (JSON)
+  /corpus/<code>/<folder>/<file>/...  Fixtures/corpus/<folder>/<file> verbatim with status <code>
   /status/<code>             a Kubernetes Status with that code (?retry-after=S adds Retry-After)
   /flaky/<key>/<n>/<code>    the first n hits of <key> answer <code> (with Retry-After: 0), then 200
   /flakydrop/<key>/<n>       the first n hits of <key> close the connection without answering, then 200
@@ -18,7 +19,7 @@ Prints "PORT <n>" once listening on 127.0.0.1:<n> (port 0 = any free port). Rout
 Absolute-URI requests (a forward proxy's traffic) are answered {"proxied": true, "target": ...}.
 Options: --tls CERT KEY CA (client certificates are verified against CA but optional).
 """
-import gzip, json, socket, ssl, sys, threading, time
+import gzip, json, os, socket, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 counts = {}
@@ -80,6 +81,18 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": self.path, "body": body.decode("utf-8", "replace"),
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "clientPort": self.client_address[1], "clientCN": self.client_cn()})
+        if parts[0] == "corpus":
+            # /corpus/<code>/<folder>/<file>/<anything>: the file under Fixtures/corpus verbatim with that status
+            # (text/plain for .txt, as Loki sends its errors); the rest of the path is the client's own.
+            name = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", parts[2], parts[3])
+            with open(name, "rb") as handle:
+                data = handle.read()
+            self.send_response(int(parts[1]))
+            self.send_header("Content-Type", "text/plain; charset=utf-8" if name.endswith(".txt") else "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if parts[0] == "status":
             code = int(parts[1])
             headers = []

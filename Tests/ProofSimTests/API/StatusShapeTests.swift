@@ -15,22 +15,8 @@ struct StatusShapeTests {
         try JSON(parsing: Array(try Data(contentsOf: corpus.appendingPathComponent(name))))
     }
 
-    /// Every key of `sample` (recursively; arrays by their first element) is in `actual` with the same JSON
-    /// type; returns the paths that differ.
-    static func shapeDifferences(_ sample: JSON, _ actual: JSON?, _ path: String = "") -> [String] {
-        guard let actual else { return ["\(path.isEmpty ? "." : path): missing"] }
-        switch (sample, actual) {
-        case (.object(let expected), .object(let got)):
-            return expected.keys.sorted().flatMap { shapeDifferences(expected[$0]!, got[$0], path + "." + $0) }
-        case (.array(let expected), .array(let got)):
-            guard let first = expected.first else { return [] }
-            return shapeDifferences(first, got.first, path + "[0]")
-        case (.string, .string), (.int, .int), (.bool, .bool), (.null, .null), (.double, .double), (.double, .int):
-            return []
-        default:
-            return ["\(path): \(sample) vs \(actual)"]
-        }
-    }
+    /// The paths where `actual` lacks a key of `sample` or has another JSON type (`JSON.shapeDifferences`).
+    static func shapeDifferences(_ sample: JSON, _ actual: JSON?) -> [String] { JSON.shapeDifferences(sample, actual) }
 
     @Test("404, 409 AlreadyExists (core and grouped), 409 Conflict and 422 Invalid with causes")
     func statusShapes() async throws {

@@ -70,12 +70,26 @@ public struct AppStatusInvariant: Invariant {
             guard !wrong.isEmpty else { continue }
             problems.append(
                 .failed(
-                    "Application \(app.nameValue) is \(wrong.joined(separator: ", ")); expected \(sync.joined(separator: "|"))/\(health.joined(separator: "|"))\(revision.map { " at \($0)" } ?? "")",
+                    "Application \(app.nameValue) is \(wrong.joined(separator: ", ")); expected \(sync.joined(separator: "|"))/\(health.joined(separator: "|"))\(revision.map { " at \($0)" } ?? "")\(Self.why(app))",
                     expected: expected, actual: ["sync": .string(s), "health": .string(h), "revision": r.map(JSON.string) ?? .null],
                     object: app.identityValue, evidence: context.digests([app])))
         }
         return InvariantEvaluation(
             problems: problems, summary: "\(apps.count) Application(s) \(name.pattern) \(sync.joined(separator: "|"))/\(health.joined(separator: "|"))",
             expected: expected, actual: ["count": .int(Int64(apps.count))])
+    }
+
+    /// What Argo CD says is wrong, for the failure message: its `status.conditions` (`ComparisonError: Failed
+    /// to load target state: …`, each cut to 200 characters) and a health message, or "" when it says nothing.
+    static func why(_ app: JSON) -> String {
+        var reasons = (app[path: "status", "conditions"]?.arrayValue ?? []).compactMap { condition -> String? in
+            guard let type = condition["type"]?.stringValue else { return nil }
+            let message = (condition["message"]?.stringValue ?? "").split(whereSeparator: \.isNewline).joined(separator: " ")
+            return message.isEmpty ? type : "\(type): \(message.count > 200 ? String(message.prefix(199)) + "…" : message)"
+        }
+        if let message = app[path: "status", "health", "message"]?.stringValue, !message.isEmpty {
+            reasons.append("health: \(message.count > 200 ? String(message.prefix(199)) + "…" : message)")
+        }
+        return reasons.isEmpty ? "" : " — " + reasons.joined(separator: "; ")
     }
 }
