@@ -82,7 +82,10 @@ extension EvidenceStore {
         }
         let taken = Timestamp.format(takenAt)
         let (newBodies, newBytes) = (page.newBodies, page.newBytes)
-        let (members, duplicates) = try Self.unique(page.members, label: label, path: path)
+        // Take the array out of `page` so the sort below works on the only reference (no copy of the membership).
+        var all: [SnapshotMember] = []
+        swap(&all, &page.members)
+        let (members, duplicates) = try Self.unique(consume all, label: label, path: path)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
             let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })

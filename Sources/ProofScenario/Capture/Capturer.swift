@@ -42,10 +42,10 @@ public struct Capturer: Sendable {
         var listing = try await listObjects()
         let samples = await loki
         // Hand the membership over rather than share it: the store sorts it in place.
-        let members = listing.members
-        listing.members = SnapshotMembers()
+        var members = SnapshotMembers()
+        swap(&members, &listing.members)
         let written = try await store.writeSnapshot(
-            run: run, label: label, members: members, errors: listing.errors, lokiSamples: samples,
+            run: run, label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
             step: step, takenAt: takenAt)
         return CaptureResult(
             snapshot: written.snapshot, newBodies: written.newBodies, newBytes: written.newBytes, counts: listing.counts,
