@@ -61,7 +61,7 @@ struct DryRunTests {
         }
     }
 
-    @Test("raw HTTP: dryRun=All in the query on POST, PUT, PATCH, DELETE, deletecollection, scale and finalize; in the DeleteOptions body; other values 400")
+    @Test("raw HTTP: dryRun=All in the query on POST, PUT, PATCH, DELETE, deletecollection, scale and finalize; in the DeleteOptions body; other values 422 Invalid")
     func rawDryRun() async throws {
         try await SimFixture.withCluster({ $0.timing.bookmarkInterval = .seconds(3600) }) { cluster, client in
             try await cluster.waitUntilSettled(timeout: .seconds(20))
@@ -100,8 +100,10 @@ struct DryRunTests {
             let deleteBody: JSON = ["kind": "DeleteOptions", "dryRun": ["Everything"]]
             for (method, path, body) in [("POST", configMaps + "?dryRun=Some", createBody), ("DELETE", configMaps + "/airflow-config", deleteBody)] {
                 let refused = try await client.request(method, path, body: body)
-                #expect(refused.status == 400)
-                #expect(refused.json["message"]?.stringValue?.contains("supported values: \"All\"") == true)
+                #expect(refused.status == 422)
+                #expect(refused.json["reason"] == "Invalid")
+                #expect(refused.json["message"]?.stringValue?.contains("dryRun: Unsupported value") == true)
+                #expect(refused.json[path: ["details", "causes"]]?[0]?["field"] == "dryRun")
             }
             #expect(try Self.fingerprint(cluster) == before)
         }

@@ -29,10 +29,17 @@ struct APIServer: HTTPResponder {
             guard method == "DELETE", !body.isEmpty, let options = try? JSON(parsing: body) else { return [] }
             return (options["dryRun"]?.arrayValue ?? []).map { $0.stringValue ?? $0.displayString }
         }
-        /// 400 for a `dryRun` value other than `All`, as the real server answers.
+        /// 422 `Invalid` for a `dryRun` value other than `All` on a write, as the real server answers: it
+        /// validates the verb's options (`CreateOptions`, `UpdateOptions`, `PatchOptions`, `DeleteOptions`)
+        /// before anything else. Reads have no `dryRun` option and ignore the parameter.
         func checkDryRun() throws(SimError) {
+            let kinds = ["POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions", "DELETE": "DeleteOptions"]
+            guard let kind = kinds[method] else { return }
             for value in (query["dryRun"].map { [$0] } ?? []) + bodyDryRun where value != "All" {
-                throw .badRequest("dryRun: Unsupported value: \"\(value)\": supported values: \"All\"")
+                let message = "Unsupported value: \"\(value)\": supported values: \"All\""
+                throw SimError(code: 422, reason: "Invalid", message: "\(kind).meta.k8s.io \"\" is invalid: dryRun: \(message)",
+                    details: ["group": "meta.k8s.io", "kind": .string(kind), "causes": [["reason": "FieldValueNotSupported",
+                        "message": .string(message), "field": "dryRun"]]])
             }
         }
         var isWatch: Bool { query["watch"] == "true" || query["watch"] == "1" }
