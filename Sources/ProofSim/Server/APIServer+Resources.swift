@@ -63,7 +63,7 @@ extension APIServer {
             return try render(call, resource, updated)
         case "PATCH":
             let patched = try patch(call, resource, namespace: namespace, name: name, subresource: nil)
-            return try render(call, resource, patched)
+            return try render(call, resource, patched.object, status: patched.created ? 201 : 200)
         case "DELETE":
             try SystemNamespaces.checkDeletable(resource, name: name)
             let options = deleteOptions(call)
@@ -95,27 +95,49 @@ extension APIServer {
             }
             return Self.json(try core.state.update(object, as: resource, subresource: "status", dryRun: call.dryRun))
         case "PATCH":
-            return Self.json(try patch(call, resource, namespace: namespace, name: name, subresource: "status"))
+            return Self.json(try patch(call, resource, namespace: namespace, name: name, subresource: "status").object)
         default:
             throw .methodNotAllowed("\(call.method) is not supported on the status subresource")
         }
     }
 
+    /// Applies a PATCH; `created` is true when a server-side apply created the object (answered 201, as a real
+    /// server does).
     func patch(_ call: Call, _ resource: ResourceType, namespace: String?, name: String, subresource: String?)
-        throws(SimError) -> JSON
+        throws(SimError) -> (object: JSON, created: Bool)
     {
+        let apply = call.contentType.hasPrefix("application/apply-patch")
+        try Self.checkPatchOptions(call, apply: apply)
         guard let type = PatchType(contentType: call.contentType) else {
-            if call.contentType.hasPrefix("application/apply-patch"), subresource == nil {
+            if apply, subresource == nil {
                 return try ServerSideApply.apply(Self.parseBody(call), as: resource, namespace: namespace, name: name,
                     manager: call.query["fieldManager"] ?? "", force: call.query["force"] == "true", dryRun: call.dryRun,
-                    state: core.state).object
+                    state: core.state)
             }
             throw SimError(code: 415, reason: "UnsupportedMediaType",
                 message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
         }
         let patch = try Self.parseBody(call)
-        return try core.state.patch(resource, namespace: namespace, name: name, type: type, patch: patch,
-            subresource: subresource, dryRun: call.dryRun)
+        return (try core.state.patch(resource, namespace: namespace, name: name, type: type, patch: patch,
+            subresource: subresource, dryRun: call.dryRun), false)
+    }
+
+    /// A real server validates `PatchOptions` before anything else (`ValidatePatchOptions`): `fieldManager` is
+    /// required for apply, `force` is forbidden on other patch types; both are 422 `Invalid`.
+    static func checkPatchOptions(_ call: Call, apply: Bool) throws(SimError) {
+        var causes: [(field: String, reason: String, message: String)] = []
+        if apply, (call.query["fieldManager"] ?? "").isEmpty {
+            causes.append(("fieldManager", "FieldValueRequired", "Required value: is required for apply patch"))
+        }
+        if !apply, call.query["force"] != nil {
+            causes.append(("force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch"))
+        }
+        guard !causes.isEmpty else { return }
+        let list = causes.map { "\($0.field): \($0.message)" }
+        throw SimError(code: 422, reason: "Invalid",
+            message: "PatchOptions.meta.k8s.io \"\" is invalid: " + (list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"),
+            details: ["group": "meta.k8s.io", "kind": "PatchOptions", "causes": .array(causes.map {
+                ["reason": .string($0.reason), "message": .string($0.message), "field": .string($0.field)] })])
     }
 
     func checkIdentity(_ object: inout JSON, _ resource: ResourceType, namespace: String?, name: String) throws(SimError) {
@@ -216,7 +238,10 @@ extension APIServer {
             let end = min(items.count, offset + limit)
             page = Array(items[min(offset, items.count)..<end])
             if end < items.count {
-                remaining = items.count - end
+                // A real server leaves remainingItemCount unset when selectors filter the list (the count is unknown).
+                if (call.query["labelSelector"] ?? "").isEmpty && (call.query["fieldSelector"] ?? "").isEmpty {
+                    remaining = items.count - end
+                }
                 if let snapshotID {
                     next = ContinueTokens.encode(id: snapshotID, offset: end, resourceVersion: resourceVersion)
                 } else {
