@@ -22,11 +22,22 @@ enum TypeRules {
             causes += podSpec(object["spec"] ?? [:], path: "spec")
             if let old { causes += podImmutable(object, old: old) }
         case ("", "services"):
-            if let old, let oldIP = old[path: ["spec", "clusterIP"]]?.stringValue, !oldIP.isEmpty,
-                let newIP = object[path: ["spec", "clusterIP"]]?.stringValue, newIP != oldIP
+            // As the real registry does (normalizeClusterIPs, then validateUpgradeDowngradeClusterIPs): a changed
+            // clusterIP with unchanged clusterIPs stands for clusterIPs [clusterIP]; the primary may not change.
+            if let old, let oldIPs = old[path: ["spec", "clusterIPs"]]?.arrayValue, let oldPrimary = oldIPs.first?.stringValue,
+                !oldPrimary.isEmpty, oldPrimary != "None"
             {
-                causes.append(FieldCause(reason: "FieldValueInvalid", message: "Invalid value: \"\(newIP)\": field is immutable",
-                    field: "spec.clusterIP"))
+                var newIPs = object[path: ["spec", "clusterIPs"]]?.arrayValue ?? oldIPs
+                if let newIP = object[path: ["spec", "clusterIP"]]?.stringValue, newIP != old[path: ["spec", "clusterIP"]]?.stringValue,
+                    newIPs == oldIPs
+                {
+                    newIPs = [.string(newIP)]
+                }
+                if let newPrimary = newIPs.first?.stringValue, newPrimary != oldPrimary {
+                    let quoted = newIPs.map { "\"\($0.stringValue ?? $0.displayString)\"" }.joined(separator: ", ")
+                    causes.append(FieldCause(reason: "FieldValueInvalid",
+                        message: "Invalid value: []string{\(quoted)}: may not change once set", field: "spec.clusterIPs[0]"))
+                }
             }
         case ("", "persistentvolumeclaims"):
             if let old, var oldSpec = old["spec"], var newSpec = object["spec"] {
