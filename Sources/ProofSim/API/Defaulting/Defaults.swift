@@ -1,3 +1,4 @@
+import Foundation
 import ProofCore
 
 /// The defaulting a real kube-apiserver applies before validation and storage (the `SetDefaults_*` functions
@@ -23,6 +24,13 @@ enum Defaults {
             setIfAbsent(&object, ["spec", "volumeMode"], "Filesystem")
         case ("", "secrets"):
             setIfAbsent(&object, ["type"], "Opaque")
+            foldStringData(&object)
+        case ("batch", "jobs"):
+            job(&object)
+        case ("storage.k8s.io", "storageclasses"):
+            // `SetDefaults_StorageClass`.
+            setIfAbsent(&object, ["reclaimPolicy"], "Delete")
+            setIfAbsent(&object, ["volumeBindingMode"], "Immediate")
         case ("apps", "deployments"):
             setIfAbsent(&object, ["spec", "replicas"], 1)
             setIfAbsent(&object, ["spec", "revisionHistoryLimit"], 10)
@@ -68,6 +76,34 @@ enum Defaults {
         default:
             break
         }
+    }
+
+    /// A Secret's write-only `stringData` goes into `data` (base64), winning over `data` for the same key, and is
+    /// never stored, as the real v1 → internal conversion does on every write.
+    static func foldStringData(_ object: inout JSON) {
+        guard let strings = object["stringData"]?.objectValue else { return }
+        var data = object["data"]?.objectValue ?? [:]
+        for (key, value) in strings {
+            data[key] = .string(Data((value.stringValue ?? value.displayString).utf8).base64EncodedString())
+        }
+        object["data"] = .object(data)
+        object["stringData"] = nil
+    }
+
+    /// `SetDefaults_Job` (batch/v1, 1.32 with its default feature gates) and the template's pod defaults.
+    static func job(_ object: inout JSON) {
+        if object[path: ["spec", "completions"]] == nil && object[path: ["spec", "parallelism"]] == nil {
+            object.set(1, at: ["spec", "completions"])
+        }
+        setIfAbsent(&object, ["spec", "parallelism"], 1)
+        setIfAbsent(&object, ["spec", "backoffLimit"], object[path: ["spec", "backoffLimitPerIndex"]] == nil ? 6 : .int(Int64(Int32.max)))
+        if let labels = object[path: ["spec", "template", "metadata", "labels"]], (object[path: ["metadata", "labels"]]?.objectValue ?? [:]).isEmpty {
+            object.set(labels, at: ["metadata", "labels"])
+        }
+        setIfAbsent(&object, ["spec", "completionMode"], "NonIndexed")
+        setIfAbsent(&object, ["spec", "suspend"], false)
+        setIfAbsent(&object, ["spec", "podReplacementPolicy"], object[path: ["spec", "podFailurePolicy"]] == nil ? "TerminatingOrFailed" : "Failed")
+        template(&object)
     }
 
     /// Sets `value` at `path` when nothing (or `null`) is there.
