@@ -71,8 +71,12 @@ extension APIServer {
                 gracePeriodSeconds: options.grace, preconditionUID: options.uid,
                 preconditionResourceVersion: options.resourceVersion, dryRun: call.dryRun)
             switch outcome {
-            case .deleted(let object): return Self.json(object)
-            case .pending(let object): return Self.json(object, status: resource.resource == "pods" || resource.resource == "namespaces" ? 200 : 202)
+            case .deleted(let object): return Self.json(Self.deletedAnswer(resource, object))
+            case .pending(let object):
+                // 202 only when the client asked for cascading with the old `orphanDependents: false`, as the
+                // real handler does; otherwise 200 with the object, now carrying its deletionTimestamp.
+                let body = (try? JSON(parsing: call.body)) ?? [:]
+                return Self.json(object, status: body["orphanDependents"] == false || call.query["orphanDependents"] == "false" ? 202 : 200)
             }
         default:
             throw .methodNotAllowed("\(call.method) is not supported on \(resource.objectPath(namespace: namespace, name: name))")
@@ -138,6 +142,20 @@ extension APIServer {
             message: "PatchOptions.meta.k8s.io \"\" is invalid: " + (list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"),
             details: ["group": "meta.k8s.io", "kind": "PatchOptions", "causes": .array(causes.map {
                 ["reason": .string($0.reason), "message": .string($0.message), "field": .string($0.field)] })])
+    }
+
+    /// Kinds whose registry returns the deleted object (`ReturnDeletedObject: true`); the others answer a
+    /// `Status` of `Success` naming the object (`details.kind` is the resource, as the real `finalizeDelete` sets).
+    static let returnsDeletedObject: Set<String> = ["pods", "services", "serviceaccounts", "persistentvolumes",
+        "persistentvolumeclaims", "namespaces", "podtemplates"]
+
+    /// What a real server answers for an object deleted at once.
+    static func deletedAnswer(_ resource: ResourceType, _ object: JSON) -> JSON {
+        if resource.group.isEmpty && returnsDeletedObject.contains(resource.resource) { return object }
+        var details: JSON = ["name": object[path: ["metadata", "name"]] ?? "", "kind": .string(resource.resource)]
+        if !resource.group.isEmpty { details["group"] = .string(resource.group) }
+        if let uid = object[path: ["metadata", "uid"]] { details["uid"] = uid }
+        return ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": details]
     }
 
     func checkIdentity(_ object: inout JSON, _ resource: ResourceType, namespace: String?, name: String) throws(SimError) {
