@@ -92,6 +92,9 @@ enum Protobuf {
             default: break
             }
         }
+        // Go's protobuf encoding writes empty strings (e.g. `generateName`); JSON's omitempty drops them, so a
+        // real server never shows `"generateName": ""`.
+        meta = meta.filter { $0.value != .string("") }
         if !labels.isEmpty { meta["labels"] = .object(labels) }
         if !annotations.isEmpty { meta["annotations"] = .object(annotations) }
         if !finalizers.isEmpty { meta["finalizers"] = .array(finalizers) }

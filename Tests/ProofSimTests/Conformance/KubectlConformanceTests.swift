@@ -48,7 +48,7 @@ struct KubectlConformanceTests {
         }
     }
 
-    @Test("apply of a stringData Secret stores data only; an immutable Secret refuses stringData; create job shows the Job defaults; a changed clusterIP is refused with the real message",
+    @Test("apply of a stringData Secret stores data only; an immutable Secret refuses stringData; create job shows the Job defaults; a changed clusterIP is refused with the real message; protobuf creates show no empty generateName",
         .tags(.kubectl))
     func secretsJobsAndServices() async throws {
         try await SimFixture.withCluster { _, client in
@@ -70,6 +70,11 @@ struct KubectlConformanceTests {
             #expect(job[path: ["spec", "completionMode"]] == "NonIndexed" && job[path: ["spec", "suspend"]] == false)
             #expect(job[path: ["spec", "podReplacementPolicy"]] == "TerminatingOrFailed")
             #expect(job[path: ["spec", "template", "spec", "dnsPolicy"]] == "ClusterFirst")
+
+            // kubectl create sends protobuf, whose empty strings must not come back as "generateName": "".
+            #expect(try await client.runKubectl("create", "configmap", "plain", "-n", "airflow-dev").status == 0)
+            let plain = try Self.json(try await client.runKubectl("get", "configmap", "plain", "-n", "airflow-dev", "-o", "json"))
+            #expect(plain[path: ["metadata", "generateName"]] == nil, "\(plain)")
 
             let service = try await client.runKubectl("patch", "service", "airflow-web", "-n", "airflow-dev", "--type=merge",
                 "-p", #"{"spec":{"clusterIP":"10.96.250.250"}}"#)
