@@ -258,6 +258,30 @@ def write_conflicts(k):
 
 
 @check
+def delete_answers(k):
+    # finalizeDelete: a Status of Success naming the object, unless the registry returns the deleted object
+    # (pods, services, service accounts, PVs, PVCs, namespaces); an object held by a finalizer comes back with
+    # its deletionTimestamp and HTTP 200 (202 only for the old orphanDependents=false).
+    uid = dig(json.loads(k.config_map("answered").data), "metadata", "uid")
+    r = k.call(k.core.delete_namespaced_config_map, "answered", k.namespace)
+    equal((r.status, dig(r.json, "kind"), dig(r.json, "status")), (200, "Status", "Success"), "deleting a ConfigMap")
+    equal(dig(r.json, "details"), {"name": "answered", "kind": "configmaps", "uid": uid}, "the Status details")
+    k.apps.create_namespaced_deployment(k.namespace, deployment("answered"), _preload_content=False)
+    r = k.call(k.apps.delete_namespaced_deployment, "answered", k.namespace)
+    equal((r.status, dig(r.json, "kind"), dig(r.json, "details", "group"), dig(r.json, "details", "kind")),
+          (200, "Status", "apps", "deployments"), "deleting a Deployment")
+    service = {"metadata": {"name": "answered"}, "spec": {"ports": [{"port": 80}]}}
+    k.core.create_namespaced_service(k.namespace, service, _preload_content=False)
+    r = k.call(k.core.delete_namespaced_service, "answered", k.namespace)
+    equal((r.status, dig(r.json, "kind"), dig(r.json, "metadata", "name")), (200, "Service", "answered"), "deleting a Service")
+    k.config_map("held-answer", finalizers=["example.com/hold"])
+    r = k.call(k.core.delete_namespaced_config_map, "held-answer", k.namespace)
+    equal((r.status, dig(r.json, "kind")), (200, "ConfigMap"), "deleting a ConfigMap held by a finalizer")
+    expect(dig(r.json, "metadata", "deletionTimestamp"), "the held object carries its deletionTimestamp")
+    k.core.patch_namespaced_config_map("held-answer", k.namespace, {"metadata": {"finalizers": None}}, _preload_content=False)
+
+
+@check
 def namespace_terminating_refuses_create(k):
     name = k.namespace + "-t"
     k.core.create_namespace({"metadata": {"name": name}}, _preload_content=False)
