@@ -143,12 +143,15 @@ struct Storage: Sendable {
             name = prefix + Self.randomSuffix()
         }
         guard !name.isEmpty else {
-            throw .invalid(type, "", "metadata.name: Required value: name or generateName is required")
+            throw Admission.invalidError(type, "", [FieldCause(reason: "FieldValueRequired",
+                message: "Required value: name or generateName is required", field: "metadata.name")])
         }
         guard name.count <= 253, name.allSatisfy({ ($0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "." || ($0 == ":" && type.kind == "Event") }),
             name.first?.isLetter == true || name.first?.isNumber == true
         else {
-            throw .invalid(type, name, "metadata.name: Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")
+            throw Admission.invalidError(type, name, [FieldCause(reason: "FieldValueInvalid",
+                message: "Invalid value: \"\(name)\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+                field: "metadata.name")])
         }
         metadata["name"] = .string(name)
         var namespace: String? = nil
