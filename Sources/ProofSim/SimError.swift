@@ -34,6 +34,8 @@ public struct SimError: Error, Sendable, Equatable, CustomStringConvertible {
             "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Failure",
             "message": .string(message), "reason": .string(reason), "code": .int(Int64(code)),
         ]
+        // A real Status omits an empty reason (StatusReasonUnknown), e.g. for a plain storage error.
+        if reason.isEmpty { status["reason"] = nil }
         if let details { status["details"] = details }
         return status
     }

@@ -14,6 +14,11 @@ extension APIServer {
             return try list(call, resource, filter: filter)
         case "POST":
             var object = try Self.parseBody(call)
+            // etcd3 store.Create refuses a create that carries a (numeric, non-zero) resourceVersion with a plain
+            // error, which the server answers as 500 without a reason.
+            if let version = object[path: ["metadata", "resourceVersion"]]?.stringValue, let number = UInt64(version), number != 0 {
+                throw SimError(code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
+            }
             if resource.namespaced, let namespace {
                 if let given = object[path: ["metadata", "namespace"]]?.stringValue, !given.isEmpty, given != namespace {
                     throw .badRequest("the namespace of the provided object (\(given)) does not match the namespace sent on the request (\(namespace))")

@@ -282,6 +282,24 @@ def delete_answers(k):
 
 
 @check
+def object_names_and_create_metadata(k):
+    # ValidateObjectMeta: 422 Invalid with details.causes on metadata.name.
+    r = k.call(k.core.create_namespaced_config_map, k.namespace, {"metadata": {"name": "Bad_Name"}})
+    expect_invalid(r, "metadata.name", "FieldValueInvalid", "a lowercase RFC 1123 subdomain must consist of")
+    expect("regex used for validation is" in (dig(r.json, "message") or ""), f"message: {dig(r.json, 'message')!r}")
+    r = k.call(k.core.create_namespaced_config_map, k.namespace, {"metadata": {}})
+    expect_invalid(r, "metadata.name", "FieldValueRequired", "name or generateName is required")
+    r = k.call(k.core.create_namespaced_config_map, k.namespace, {"metadata": {"generateName": "gen-"}})
+    name = dig(r.json, "metadata", "name") or ""
+    expect(r.status == 201 and name.startswith("gen-") and len(name) == 9, f"a generateName create: {r.status} {name!r}")
+    # etcd3 store.Create: a plain error, answered as 500 without a reason.
+    r = k.call(k.core.create_namespaced_config_map, k.namespace, {"metadata": {"name": "with-version", "resourceVersion": "5"}})
+    equal((r.status, dig(r.json, "message")), (500, "resourceVersion should not be set on objects to be created"),
+          "a create carrying a resourceVersion")
+    equal(k.read_config_map("with-version").status, 404, "nothing was created")
+
+
+@check
 def namespace_terminating_refuses_create(k):
     name = k.namespace + "-t"
     k.core.create_namespace({"metadata": {"name": name}}, _preload_content=False)
