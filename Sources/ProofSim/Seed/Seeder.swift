@@ -17,6 +17,12 @@ public enum Seeder {
         public var skipped: [String] = []
     }
 
+    /// A stable UUID-shaped string (8-4-4-4-12 hex) derived from `seed`.
+    static func uuid(from seed: String) -> String {
+        let hex = Array(Digest.sha256Hex(seed).prefix(32))
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(hex[$0]) }.joined(separator: "-")
+    }
+
     /// Creates the nodes and the namespaces every cluster has.
     public static func seedCluster(_ state: SimState) {
         for (index, name) in nodeNames.enumerated() {
@@ -36,7 +42,9 @@ public enum Seeder {
                     "allocatable": ["cpu": "8", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"],
                     "nodeInfo": ["kubeletVersion": "v1.32.0", "kubeProxyVersion": "v1.32.0", "containerRuntimeVersion": "containerd://1.7.18",
                         "osImage": "Debian GNU/Linux 12 (bookworm)", "operatingSystem": "linux", "architecture": "amd64",
-                        "kernelVersion": "6.1.0", "machineID": .string(Digest.sha256Hex(name).prefix(32).description)],
+                        "kernelVersion": "6.1.0", "machineID": .string(Digest.sha256Hex(name).prefix(32).description),
+                        // Required by the NodeSystemInfo schema: typed clients (e.g. the Python client) refuse a Node without them.
+                        "bootID": .string(Self.uuid(from: "boot-" + name)), "systemUUID": .string(Self.uuid(from: "system-" + name))],
                 ],
             ]
             _ = try? state.create(node, as: BuiltIn.nodes)

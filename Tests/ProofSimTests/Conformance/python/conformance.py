@@ -786,6 +786,37 @@ def api_groups_served(k):
 
 
 @check
+def typed_reads_deserialize(k):
+    # The client's typed models enforce the OpenAPI schema's required fields and types: every list the server
+    # serves must deserialize (a Node without status.nodeInfo.bootID/systemUUID, for instance, does not).
+    calls = [(client.CoreV1Api, ["list_node", "list_namespace", "list_persistent_volume", "get_api_resources",
+                                 "list_pod_for_all_namespaces", "list_service_for_all_namespaces",
+                                 "list_config_map_for_all_namespaces", "list_service_account_for_all_namespaces",
+                                 "list_event_for_all_namespaces", "list_persistent_volume_claim_for_all_namespaces",
+                                 "list_endpoints_for_all_namespaces", "list_secret_for_all_namespaces"]),
+             (client.AppsV1Api, ["list_deployment_for_all_namespaces", "list_replica_set_for_all_namespaces",
+                                 "list_stateful_set_for_all_namespaces", "list_daemon_set_for_all_namespaces",
+                                 "list_controller_revision_for_all_namespaces"]),
+             (client.BatchV1Api, ["list_job_for_all_namespaces", "list_cron_job_for_all_namespaces"]),
+             (client.ApiextensionsV1Api, ["list_custom_resource_definition"]),
+             (client.StorageV1Api, ["list_storage_class"]),
+             (client.CoreApi, ["get_api_versions"]), (client.ApisApi, ["get_api_versions"]), (client.VersionApi, ["get_code"])]
+    failures = []
+    for api_class, methods in calls:
+        api = api_class(k.api)
+        for method in methods:
+            try:
+                getattr(api, method)()
+            except ApiException as error:
+                failures.append(f"{method}: HTTP {error.status}")
+            except Exception as error:  # pydantic's ValidationError: the body does not fit the schema
+                failures.append(f"{api_class.__name__}.{method}: {str(error).splitlines()[0]} {str(error).splitlines()[1:2]}")
+    equal(failures, [], "typed reads that failed")
+    version = client.VersionApi(k.api).get_code()
+    equal((version.major, version.minor), ("1", "32"), "the served version")
+
+
+@check
 def namespace_defaults(k):
     until(lambda: k.call(k.core.read_namespaced_service_account, "default", k.namespace).status == 200,
           "the default ServiceAccount of a new namespace")
