@@ -95,6 +95,11 @@ public final class ResourceRegistry: Sendable {
             .init(group: "", version: "v1", resource: "persistentvolumes", kind: "PersistentVolume",
                 namespaced: false, shortNames: ["pv"], subresources: ["status"]),
             .init(group: "", version: "v1", resource: "events", kind: "Event", namespaced: true, shortNames: ["ev"]),
+            // Served by every real server; stored only here (no quota or limit enforcement).
+            .init(group: "", version: "v1", resource: "limitranges", kind: "LimitRange", namespaced: true, shortNames: ["limits"]),
+            .init(group: "", version: "v1", resource: "resourcequotas", kind: "ResourceQuota", namespaced: true,
+                shortNames: ["quota"], subresources: ["status"]),
+            .init(group: "", version: "v1", resource: "podtemplates", kind: "PodTemplate", namespaced: true),
             // apps/v1
             .init(group: "apps", version: "v1", resource: "deployments", kind: "Deployment", namespaced: true,
                 shortNames: ["deploy"], categories: ["all"], subresources: ["status", "scale"]),

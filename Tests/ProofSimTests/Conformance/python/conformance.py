@@ -774,6 +774,13 @@ def api_groups_served(k):
         r = k.raw("POST", f"{prefix}/namespaces/{ns}/{plural}", body)
         equal(r.status, 201, f"create {plural} ({dig(r.json, 'message')})")
         equal(k.raw("GET", f"{prefix}/namespaces/{ns}/{plural}/served").status, 200, f"read {plural}")
+    core = [("limitranges", {"kind": "LimitRange", "spec": {"limits": [{"type": "Container", "default": {"cpu": "100m"}}]}}),
+            ("resourcequotas", {"kind": "ResourceQuota", "spec": {"hard": {"pods": "10"}}}),
+            ("podtemplates", {"kind": "PodTemplate", "template": {"spec": {"containers": [{"name": "c", "image": "busybox"}]}}})]
+    for plural, body in core:
+        body = dict(body, apiVersion="v1", metadata={"name": "served"})
+        r = k.raw("POST", f"/api/v1/namespaces/{ns}/{plural}", body)
+        equal(r.status, 201, f"create {plural} ({dig(r.json, 'message')})")
     storage = {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": {"name": ns},
                "provisioner": "example.com/none"}
     r = k.raw("POST", "/apis/storage.k8s.io/v1/storageclasses", storage)
@@ -793,7 +800,9 @@ def typed_reads_deserialize(k):
                                  "list_pod_for_all_namespaces", "list_service_for_all_namespaces",
                                  "list_config_map_for_all_namespaces", "list_service_account_for_all_namespaces",
                                  "list_event_for_all_namespaces", "list_persistent_volume_claim_for_all_namespaces",
-                                 "list_endpoints_for_all_namespaces", "list_secret_for_all_namespaces"]),
+                                 "list_endpoints_for_all_namespaces", "list_secret_for_all_namespaces",
+                                 "list_limit_range_for_all_namespaces", "list_resource_quota_for_all_namespaces",
+                                 "list_pod_template_for_all_namespaces"]),
              (client.AppsV1Api, ["list_deployment_for_all_namespaces", "list_replica_set_for_all_namespaces",
                                  "list_stateful_set_for_all_namespaces", "list_daemon_set_for_all_namespaces",
                                  "list_controller_revision_for_all_namespaces"]),
