@@ -83,7 +83,8 @@ extension WorkloadControllers {
                 object["status"] = [
                     "phase": "Running", "conditions": .array(conditions), "hostIP": .string(Self.nodeIP(node)),
                     "hostIPs": [["ip": .string(Self.nodeIP(node))]], "podIP": .string(ip), "podIPs": [["ip": .string(ip)]],
-                    "startTime": .string(now), "containerStatuses": .array(statuses), "qosClass": "BestEffort",
+                    "startTime": .string(now), "containerStatuses": .array(statuses),
+                    "qosClass": .string(QualityOfService.podClass(object["spec"])),
                 ]
             }) else { return }
             for container in started[path: ["spec", "containers"]]?.arrayValue ?? [] {

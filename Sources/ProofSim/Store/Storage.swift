@@ -205,7 +205,7 @@ struct Storage: Sendable {
             object.set(["kubernetes"], at: ["spec", "finalizers"])
             object["status"] = ["phase": "Active"]
         case ("", "pods"):
-            object["status"] = ["phase": "Pending", "qosClass": "BestEffort"]
+            object["status"] = ["phase": "Pending", "qosClass": .string(QualityOfService.podClass(object["spec"]))]
             if object[path: ["spec", "restartPolicy"]] == nil { object.set("Always", at: ["spec", "restartPolicy"]) }
             if object[path: ["spec", "serviceAccountName"]] == nil { object.set("default", at: ["spec", "serviceAccountName"]) }
         case ("", "services"):

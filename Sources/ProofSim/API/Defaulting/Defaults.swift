@@ -15,6 +15,7 @@ enum Defaults {
         case ("", "pods"):
             if var spec = object["spec"] {
                 podSpec(&spec)
+                QualityOfService.requestsFromLimits(&spec)
                 if create { podAdmission(&spec) }
                 object["spec"] = spec
             }

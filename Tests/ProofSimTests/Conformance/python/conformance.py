@@ -537,6 +537,23 @@ def defaults_pod(k):
 
 
 @check
+def defaults_pod_resources_and_qos(k):
+    # SetDefaults_Pod: limits fill in missing requests; GetPodQOS: status.qosClass from cpu/memory.
+    def create(name, resources):
+        pod = {"metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": "busybox:1.36", "resources": resources}]}}
+        return json.loads(k.core.create_namespaced_pod(k.namespace, pod, _preload_content=False).data)
+    guaranteed = create("qos-guaranteed", {"limits": {"cpu": "500m", "memory": "128Mi"}})
+    equal(guaranteed["spec"]["containers"][0]["resources"].get("requests"), {"cpu": "500m", "memory": "128Mi"},
+          "requests defaulted from limits")
+    equal(dig(guaranteed, "status", "qosClass"), "Guaranteed", "qosClass with limits only")
+    equal(dig(create("qos-burstable", {"requests": {"cpu": "100m"}}), "status", "qosClass"), "Burstable", "qosClass with a request")
+    equal(dig(create("qos-besteffort", {}), "status", "qosClass"), "BestEffort", "qosClass without resources")
+    running = until(lambda: (p := json.loads(k.core.read_namespaced_pod("qos-guaranteed", k.namespace, _preload_content=False).data))
+                    ["status"].get("phase") == "Running" and p, "the pod to run")
+    equal(dig(running, "status", "qosClass"), "Guaranteed", "qosClass once the kubelet reported it running")
+
+
+@check
 def defaults_service(k):
     service = {"metadata": {"name": "defaults"}, "spec": {"selector": {"app": "x"}, "ports": [{"port": 80}]}}
     spec = json.loads(k.core.create_namespaced_service(k.namespace, service, _preload_content=False).data)["spec"]
