@@ -33,6 +33,7 @@ public struct DiffNoise: Sendable, Hashable {
         /// The revision `proof diff` and new proofs use.
         public static let latest: Rules = .serverChurn
 
+        /// Older revisions order first.
         public static func < (lhs: Rules, rhs: Rules) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 

@@ -32,6 +32,7 @@ public enum ProofFormat: Int, Sendable, Hashable, CaseIterable, Comparable {
         return .success(format)
     }
 
+    /// Older formats order first.
     public static func < (lhs: ProofFormat, rhs: ProofFormat) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// A format number this build does not know.
