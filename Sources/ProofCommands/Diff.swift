@@ -13,8 +13,9 @@ extension Proof {
             discussion: """
                 A and B are captures (a snapshot id, or RUN:label) or runs (full id, short id or unique prefix); \
                 two runs are compared label by label for every capture label both have. Noise is left out by \
-                the rules in docs/replay.md (resourceVersion, managedFields, generation, timestamps, generated \
-                name suffixes such as pod-template hashes; uid with --ignore-uid), and a pod re-created under a \
+                the rules in docs/replay.md (resourceVersion, managedFields, generation, timestamps, what the \
+                server rewrites on its own such as Argo CD's reconciledAt or an Event's count, generated name \
+                suffixes such as pod-template hashes; uid with --ignore-uid), and a pod re-created under a \
                 new random name is matched to its predecessor. Exit 0 when nothing differs, 1 when something \
                 does, 2 on bad input.
                 """

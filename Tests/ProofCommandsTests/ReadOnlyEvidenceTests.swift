@@ -96,15 +96,15 @@ import Testing
         #expect(relative.status == 0, "\(relative.output)")
     }
 
-    /// A store written before `run_closings` (the committed example store, schema 1) is read as it is, and
-    /// gets a closing record for each closed run when a writer migrates it.
+    /// A store written before `run_closings` (the schema-1 fixture, `Tests/Fixtures/stores/schema1.sqlite`) is
+    /// read as it is, and gets a closing record for each closed run when a writer migrates it.
     @Test func aSchemaOneStoreIsReadAsItIsAndBackfilledByAWriter() async throws {
         let directory = try RunTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let db = directory.appendingPathComponent("evidence.sqlite").path
-        try FileManager.default.copyItem(atPath: RunTests.path("docs/proof/evidence.sqlite"), toPath: db)
+        try FileManager.default.copyItem(atPath: RunTests.path("Tests/Fixtures/stores/schema1.sqlite"), toPath: db)
         let reader = try EvidenceStore.open(path: db, access: .readOnly)
-        try #require(try await reader.schemaVersion() == 1, "the committed store predates run_closings")
+        try #require(try await reader.schemaVersion() == 1, "the fixture predates run_closings")
         let runs = try await reader.runs()
         for run in runs { #expect(try await reader.verifyIntegrity(run: run.id).isEmpty) }
         let writer = try EvidenceStore.open(path: db)

@@ -41,23 +41,29 @@ import Testing
     }
 
     /// A proof is re-rendered in the format its header names: one written in format 1 (before findings were
-    /// grouped and text escaped) verifies; a proof whose `format=` was removed or is unknown does not.
+    /// grouped and text escaped) or format 2 (changes compared by the original noise rules) verifies; a proof
+    /// whose `format=` was removed, lowered or is unknown does not.
     @Test func eachProofIsReRenderedInTheFormatItNames() async throws {
         let c = try await Self.make()
         defer { try? FileManager.default.removeItem(at: c.directory) }
         let current = try String(contentsOfFile: c.proof, encoding: .utf8)
-        #expect(current.hasPrefix("<!-- proof: ") && current.components(separatedBy: "\n")[0].contains(" format=2 -->"))
+        let header = " format=\(ProofFormat.current.rawValue) -->"
+        #expect(current.hasPrefix("<!-- proof: ") && current.components(separatedBy: "\n")[0].contains(header))
         let store = try EvidenceStore.open(path: c.db)
         let input = try await ProofInput.load(from: store, run: c.run, databasePath: c.db)
         let old = c.directory.appendingPathComponent("old.md").path
         try ProofMarkdown.render(input, format: .v1).write(toFile: old, atomically: true, encoding: .utf8)
-        #expect(try await Self.verify([old, c.proof], db: c.db).isEmpty)
-        // Claiming format 1 for a format-2 page is an edit.
-        let stripped = c.directory.appendingPathComponent("stripped.md").path
-        try current.replacingOccurrences(of: " format=2 -->", with: " -->").write(toFile: stripped, atomically: true, encoding: .utf8)
-        #expect(try await !Self.verify([stripped], db: c.db).isEmpty)
+        let two = c.directory.appendingPathComponent("two.md").path
+        try ProofMarkdown.render(input, format: .v2).write(toFile: two, atomically: true, encoding: .utf8)
+        #expect(try await Self.verify([old, two, c.proof], db: c.db).isEmpty)
+        // Claiming format 1 or 2 for a page of the current format is an edit.
+        for claimed in [" -->", " format=2 -->"] {
+            let stripped = c.directory.appendingPathComponent("stripped.md").path
+            try current.replacingOccurrences(of: header, with: claimed).write(toFile: stripped, atomically: true, encoding: .utf8)
+            #expect(try await !Self.verify([stripped], db: c.db).isEmpty, "\(claimed)")
+        }
         let unknown = c.directory.appendingPathComponent("unknown.md").path
-        try current.replacingOccurrences(of: " format=2 -->", with: " format=9 -->").write(toFile: unknown, atomically: true, encoding: .utf8)
+        try current.replacingOccurrences(of: header, with: " format=9 -->").write(toFile: unknown, atomically: true, encoding: .utf8)
         let problems = try await Self.verify([unknown], db: c.db)
         #expect(problems.contains { $0.location == "\(unknown):1" && $0.message.contains("names proof format 9") }, "\(problems)")
     }

@@ -58,8 +58,19 @@ struct ProofReportTests {
         #expect(markdown == (try String(contentsOf: url, encoding: .utf8)))
         #expect(!markdown.hasPrefix("<!-- proof: scenario=optional-toggle run=01KB0000000000000000ABCDEF started=2026-11-18T11:06:40.000Z verdict=FAILED format="))
         #expect(try ProofFormat.of(markdown).get() == .v1)
-        #expect(try ProofFormat.of(ProofMarkdown.render(try await fixture.input())).get() == .v2)
+        #expect(try ProofFormat.of(ProofMarkdown.render(try await fixture.input())).get() == .current)
         #expect(throws: ProofFormat.UnknownFormat.self) { try ProofFormat.of("<!-- proof: run=X format=9 -->\n").get() }
+    }
+
+    @Test("format 2 still renders byte for byte as proofs written before format 3, changes compared by the original noise rules")
+    func formatTwo() async throws {
+        let fixture = try await ProofFixtureRun.make()
+        let markdown = ProofMarkdown.render(try await fixture.input(), format: .v2)
+        // Recorded by the renderer as it was before format 3 existed; never re-recorded.
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots/Proof-optional-toggle-v2.md")
+        #expect(markdown == (try String(contentsOf: url, encoding: .utf8)))
+        #expect(try ProofFormat.of(markdown).get() == .v2)
+        #expect(ProofFormat.v2.diffRules == .original && ProofFormat.v3.diffRules == .serverChurn)
     }
 
     @Test("JUnit snapshot; one testcase per invariant × capture; escaping")

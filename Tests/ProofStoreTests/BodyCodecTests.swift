@@ -66,10 +66,10 @@ struct BodyCodecTests {
         #expect(throws: BodyCodecError.self) { try BodyCodec.inflate([0x78, 0x01, 0xff, 0x00], size: nil) }
     }
 
-    @Test("a store written before compression (the committed example store) migrates, verifies and reads")
-    func committedStoreFromBeforeCompression() async throws {
+    @Test("a store written before compression (the schema-1 fixture) migrates, verifies and reads")
+    func schemaOneStoreFromBeforeCompression() async throws {
         let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("docs/proof/evidence.sqlite").path
+            .appendingPathComponent("Fixtures/stores/schema1.sqlite").path
         let directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: (directory.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: committed, toPath: directory.database)
@@ -77,7 +77,7 @@ struct BodyCodecTests {
         let oldVersion = try await before.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") }
         let blobs = try await before.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects WHERE typeof(body) = 'blob'") }
         try before.close()
-        try #require(oldVersion == "1" && blobs == 0, "the committed store is a schema-1 store with text bodies")
+        try #require(oldVersion == "1" && blobs == 0, "the fixture is a schema-1 store with text bodies")
 
         let store = try EvidenceStore.open(path: directory.database)
         #expect(try await store.schemaVersion() == 3)

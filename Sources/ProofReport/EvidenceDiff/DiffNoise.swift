@@ -15,8 +15,32 @@ import ProofCore
 ///    hash labels themselves are dropped. So `web-7d9f8-abcde` and `web-6c5b4-xyz12` are both the logical pod
 ///    `web-*-*`. The pod token volume `kube-api-access-xxxxx` (added by the API server's admission) is
 ///    `kube-api-access-*`.
+/// 5. What a server rewrites on its own (``ServerChurn``: Argo CD's `status.reconciledAt`/`observedAt`, an
+///    Event's `count`/`lastTimestamp`/`series`, a Lease's `renewTime`, the endpoints controller's trigger-time
+///    annotation) is dropped with the bookkeeping, from rules revision ``Rules/serverChurn`` on.
+///
+/// The rules have revisions (``Rules``): a proof re-renders its changes with the revision of its format, so
+/// `proof verify` keeps matching proofs written before a rule was added; `proof diff` uses the latest.
 public struct DiffNoise: Sendable, Hashable {
-    /// Drop resourceVersion, managedFields, generation, creationTimestamp and observedGeneration.
+    /// A revision of the rules.
+    public enum Rules: Int, Sendable, Hashable, Comparable {
+        /// Rules 1–4 as first written (proof formats 1 and 2).
+        case original = 1
+        /// Adds rule 5 (server churn), and masks the random suffix of a pod named after its owner also when
+        /// the owner's name holds a pod-template hash (proof format 3 on).
+        case serverChurn = 2
+
+        /// The revision `proof diff` and new proofs use.
+        public static let latest: Rules = .serverChurn
+
+        /// Older revisions order first.
+        public static func < (lhs: Rules, rhs: Rules) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    /// The revision of the rules applied.
+    public var rules: Rules
+    /// Drop resourceVersion, managedFields, generation, creationTimestamp and observedGeneration (and, from
+    /// ``Rules/serverChurn`` on, what ``ServerChurn`` lists).
     public var dropBookkeeping: Bool
     /// Drop RFC 3339 values of members named `…Time` / `…Timestamp`.
     public var dropTimestamps: Bool
@@ -25,8 +49,12 @@ public struct DiffNoise: Sendable, Hashable {
     /// Mask generated name parts (hashes, random suffixes) with `*`.
     public var maskGeneratedNames: Bool
 
-    /// The default rules: everything but ``ignoreUID``.
-    public init(dropBookkeeping: Bool = true, dropTimestamps: Bool = true, ignoreUID: Bool = false, maskGeneratedNames: Bool = true) {
+    /// The default rules: everything but ``ignoreUID``, in the latest revision.
+    public init(
+        dropBookkeeping: Bool = true, dropTimestamps: Bool = true, ignoreUID: Bool = false, maskGeneratedNames: Bool = true,
+        rules: Rules = .latest
+    ) {
+        self.rules = rules
         self.dropBookkeeping = dropBookkeeping
         self.dropTimestamps = dropTimestamps
         self.ignoreUID = ignoreUID
@@ -56,10 +84,11 @@ public struct DiffNoise: Sendable, Hashable {
             let maskedPrefix = hashes(of: object).reduce(generate) { $0.replacingOccurrences(of: $1, with: "*") }
             let suffix = String(name.dropFirst(generate.count))
             result = result.replacingOccurrences(of: maskedPrefix + suffix, with: maskedPrefix + "*")
-        } else if object["kind"]?.stringValue == "Pod", result == name, let owner = ownerName(object),
+        } else if object["kind"]?.stringValue == "Pod", rules >= .serverChurn ? text == name : result == name, let owner = ownerName(object),
             name.hasPrefix(owner + "-"), Self.isRandomSuffix(name.dropFirst(owner.count + 1))
         {
-            // A pod without generateName but named after its owner plus a random suffix.
+            // A pod without generateName but named after its owner plus a random suffix. The original rules
+            // compared the hash-masked name, so a pod whose owner name holds its pod-template hash kept its suffix.
             result = mask(owner, in: object) + "-*"
         }
         return result
@@ -98,6 +127,7 @@ public struct DiffNoise: Sendable, Hashable {
     public func normalize(_ object: JSON) -> JSON {
         var result = object
         if dropBookkeeping {
+            if rules >= .serverChurn { result = ServerChurn.strip(result) }
             for key in ["resourceVersion", "managedFields", "generation", "creationTimestamp"] {
                 result.set(nil, at: ["metadata", key])
             }

@@ -40,6 +40,7 @@ extension EvidenceDiff {
     public var summary: String {
         var rules: [String] = []
         if noise.dropBookkeeping { rules.append("resourceVersion/managedFields/generation") }
+        if noise.dropBookkeeping, noise.rules >= .serverChurn { rules.append("server heartbeats") }
         if noise.dropTimestamps { rules.append("timestamps") }
         if noise.ignoreUID { rules.append("uid") }
         if noise.maskGeneratedNames { rules.append("generated name suffixes") }

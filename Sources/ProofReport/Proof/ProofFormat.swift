@@ -3,16 +3,24 @@ import ProofCore
 /// The layout a markdown proof was written in, named in its first line (`<!-- proof: … format=2 -->`; a proof
 /// without `format=` is format 1). `proof verify` re-renders a proof in the format it names, so proofs committed
 /// before a layout change keep verifying byte for byte; new proofs are always written in ``current``.
-public enum ProofFormat: Int, Sendable, Hashable, CaseIterable {
+public enum ProofFormat: Int, Sendable, Hashable, CaseIterable, Comparable {
     /// The first layout: a findings table with one row per result (expected and actual as JSON), and only
     /// pipes and newlines escaped.
     case v1 = 1
     /// Verdict in words, findings grouped by invariant, object and problem with the captures where each
     /// happened, every text escaped with ``Markdown/escape(_:as:)``, home directories written as `~`.
     case v2 = 2
+    /// Format 2's layout, with the changes between captures compared by the noise rules of revision
+    /// ``DiffNoise/Rules/serverChurn``: what a server rewrites on its own (Argo CD's `reconciledAt`, Event
+    /// counts, Lease renewals) is no change, and a pod named after its owner plus a random suffix is matched
+    /// to its successor.
+    case v3 = 3
 
     /// The format new proofs are written in.
-    public static let current: ProofFormat = .v2
+    public static let current: ProofFormat = .v3
+
+    /// The revision of the diff noise rules the changes between captures are compared with in this format.
+    public var diffRules: DiffNoise.Rules { self >= .v3 ? .serverChurn : .original }
 
     /// What a proof's header line says: `.success` with its format, or `.failure` with the number it names
     /// when this build does not know it (a proof written by a newer `proof`).
@@ -23,6 +31,9 @@ public enum ProofFormat: Int, Sendable, Hashable, CaseIterable {
         guard let number = Int(value), let format = ProofFormat(rawValue: number) else { return .failure(UnknownFormat(value: value)) }
         return .success(format)
     }
+
+    /// Older formats order first.
+    public static func < (lhs: ProofFormat, rhs: ProofFormat) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// A format number this build does not know.
     public struct UnknownFormat: Error, Sendable, Hashable {

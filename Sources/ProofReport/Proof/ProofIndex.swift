@@ -98,7 +98,7 @@ public enum ProofIndex {
         "3. **Invariants**: one row per invariant, one column per capture — ✅ held, ❌ n findings, ⚠️ could not be evaluated, – not evaluated there.",
         "4. **Steps** with status and duration, and a Mermaid gantt timeline.",
         "5. **Captures** (folded): the Argo CD app tree with sync/health, namespaces, workloads (ready/desired), PVCs, Loki volumes, kinds not listed.",
-        "6. **Changes between captures** (folded): objects added, removed and changed with field-level changes; resourceVersion, managedFields, generation, observedGeneration, timestamps, generated name suffixes and Events left out.",
+        "6. **Changes between captures** (folded): objects added, removed and changed with field-level changes; resourceVersion, managedFields, generation, observedGeneration, timestamps, generated name suffixes, what the server rewrites on its own (Argo CD `reconciledAt`, Event counts, Lease renewals) and Events left out.",
         "7. **Evidence digests** (folded): each capture's snapshot and chain digest, the run's genesis and seal.",
         "8. **Re-check**: the `proof verify` and `proof replay` commands for this run.",
         "",

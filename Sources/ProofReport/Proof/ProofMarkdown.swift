@@ -27,7 +27,7 @@ public enum ProofMarkdown {
             out.append("<!-- proof: scenario=\(run.info.scenario) run=\(run.id) started=\(Timestamp.format(run.startedAt)) verdict=\(verdict.rawValue) -->")
             out.append("# Proof: \(run.info.scenario) — \(verdict.badge)")
             out += ["", "**\(summary(input))**", ""]
-        case .v2:
+        case .v2, .v3:
             out.append("<!-- proof: scenario=\(ProofFormat.headerValue(run.info.scenario)) run=\(run.id) started=\(Timestamp.format(run.startedAt)) verdict=\(verdict.rawValue) format=\(format.rawValue) -->")
             out.append("# Proof: \(writer.text(run.info.scenario)) — \(verdict.badge)")
             out += ["", verdictLine(input), ""]
@@ -43,7 +43,7 @@ public enum ProofMarkdown {
         case .v1:
             out += invariantTable(input, writer)
             out += legacyFindingsSection(input)
-        case .v2:
+        case .v2, .v3:
             out += findingsSection(input)
             out += invariantTable(input, writer)
         }
@@ -51,7 +51,7 @@ public enum ProofMarkdown {
         for capture in input.captures {
             out += captureSection(capture, writer)
         }
-        out += changesSection(input, writer)
+        out += changesSection(input, writer, noise: DiffNoise(rules: format.diffRules))
         out += digestsSection(input, writer)
         out += recheckSection(input, writer)
         // The markdown's choke point: what the store holds is redacted already; this also covers stores written
@@ -177,13 +177,13 @@ public enum ProofMarkdown {
         return out + ["</details>", ""]
     }
 
-    static func changesSection(_ input: ProofInput, _ writer: Writer) -> [String] {
+    static func changesSection(_ input: ProofInput, _ writer: Writer, noise: DiffNoise) -> [String] {
         guard input.captures.count > 1 else { return [] }
         var out = ["## Changes between captures", ""]
         for (before, after) in zip(input.captures, input.captures.dropFirst()) {
             let diff = EvidenceDiff.compare(
                 before.objects.filter { !diffIgnoredKinds.contains($0["kind"]?.stringValue ?? "") },
-                after.objects.filter { !diffIgnoredKinds.contains($0["kind"]?.stringValue ?? "") })
+                after.objects.filter { !diffIgnoredKinds.contains($0["kind"]?.stringValue ?? "") }, noise: noise)
             out.append("<details><summary><b>\(writer.html(before.record.label)) → \(writer.html(after.record.label))</b>: \(diff.added.count) added, \(diff.removed.count) removed, \(diff.changed.count) changed</summary>")
             out.append("")
             if diff.isEmpty { out += ["No changes.", "", "</details>", ""]; continue }
@@ -196,8 +196,9 @@ public enum ProofMarkdown {
             if diff.entries.count > diffLimit { out.append("| … | \(diff.entries.count - diffLimit) more | `proof diff` shows all |") }
             out += ["", "</details>", ""]
         }
+        let heartbeats = noise.rules >= .serverChurn ? ", what the server rewrites on its own (Argo CD `reconciledAt`, Event counts, Lease renewals)" : ""
         out += [
-            "Left out as noise: `resourceVersion`, `managedFields`, `generation`, `observedGeneration`, `creationTimestamp`, timestamps, generated name suffixes (pod-template hashes, random pod suffixes); kinds \(diffIgnoredKinds.sorted().joined(separator: ", ")).",
+            "Left out as noise: `resourceVersion`, `managedFields`, `generation`, `observedGeneration`, `creationTimestamp`, timestamps, generated name suffixes (pod-template hashes, random pod suffixes)\(heartbeats); kinds \(diffIgnoredKinds.sorted().joined(separator: ", ")).",
             "",
         ]
         return out

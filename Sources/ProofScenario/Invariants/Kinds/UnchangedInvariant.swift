@@ -42,8 +42,12 @@ public struct UnchangedInvariant: Invariant {
         self.init(match: try fields.match(), since: try fields.string("since"), compare: aspects.isEmpty ? [.uid, .spec] : aspects)
     }
 
-    /// The digest `unchanged` compares: of `spec`, else `data`, else the body without metadata and status.
+    /// The digest `unchanged` compares: of `spec`, else `data`, else the body without metadata and status;
+    /// in each case without what the server rewrites on its own (``ServerChurn``: a Lease's `renewTime`, an
+    /// Event's count and last time), so a heartbeat is not a change. `managedFields`, `resourceVersion`,
+    /// `generation` and status churn never enter it (metadata and status are not compared).
     public static func specDigest(_ object: JSON) -> String {
+        let object = ServerChurn.strip(object)
         if let spec = object["spec"] { return spec.digest }
         if let data = object["data"] { return data.digest }
         var body = object
