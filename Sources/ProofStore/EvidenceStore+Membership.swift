@@ -2,8 +2,13 @@ import Foundation
 import GRDB
 import ProofCore
 
-/// One membership page (schema 4): the sorted members of one kind in one namespace of a snapshot, stored once
-/// under the SHA-256 of its bytes in `membership_pages`, however many snapshots reference it.
+/// One membership page (schema 4): a run of the sorted members of one kind in one namespace of a snapshot,
+/// stored once under the SHA-256 of its bytes in `membership_pages`, however many snapshots reference it.
+///
+/// A kind in a namespace is one page, or several (`part` 0, 1, … in `snapshot_pages`) when it is large: the
+/// sorted members are cut after each member whose name hashes to a boundary (``isBoundary(_:)``, about one in
+/// ``averagePart``, and at most ``maxPart`` members a page). The cuts depend only on the names, so one changed,
+/// added or removed object rewrites only its own page (a few KB), not its kind's whole namespace.
 ///
 /// The page's bytes are the canonical JSON
 /// `{"v":1, "apiVersion", "kind", "namespace", "members": [[name, uid|null, resourceVersion|null, objectDigest], …]}`
@@ -27,6 +32,22 @@ struct MembershipPage: Sendable {
         }
     }
 
+    /// About how many members a page holds when its kind in its namespace needs several.
+    static let averagePart: UInt64 = 64
+    /// The most members one page holds.
+    static let maxPart = 512
+
+    /// Whether a page ends after the member named `name`: FNV-1a (64 bit) of the name's bytes is a multiple
+    /// of ``averagePart``. Fixed forever: a different rule would give unchanged clusters new pages.
+    static func isBoundary(_ name: String) -> Bool {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash % averagePart == 0
+    }
+
     /// Whose members these are.
     var group: Group
     /// The members, ordered by the bytes of their names.
@@ -48,15 +69,22 @@ struct MembershipPage: Sendable {
 
     /// A page ready to write: its digest, its stored value and its canonical length.
     struct Encoded: Sendable {
+        /// Whose members the page holds.
         var group: Group
+        /// The page's place among its group's pages (0 when the group fits in one).
+        var part: Int
+        /// SHA-256 of the page's canonical bytes: its address in `membership_pages`.
         var digest: String
+        /// The bytes as `membership_pages.body` keeps them (``BodyCodec``).
         var stored: DatabaseValue
+        /// Length of the canonical bytes.
         var size: Int
+        /// Members in the page.
         var count: Int
     }
 
-    /// `members` (sorted by identity, duplicates dropped) cut into one encoded page per kind and namespace,
-    /// in group order.
+    /// `members` (sorted by identity, duplicates dropped) cut into encoded pages, one or more per kind and
+    /// namespace, in group and part order.
     static func pages(of members: [SnapshotMember]) -> [Encoded] {
         var groups: [Group: [StoredObject]] = [:]
         for member in members {
@@ -66,12 +94,21 @@ struct MembershipPage: Sendable {
             groups[group, default: []].append(
                 StoredObject(identity: identity, uid: member.uid, resourceVersion: member.resourceVersion, digest: member.digest))
         }
-        return groups.sorted { Group.precedes($0.key, $1.key) }.map { group, members in
-            let bytes = MembershipPage(group: group, members: members).canonicalData
-            return Encoded(
-                group: group, digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count,
-                count: members.count)
+        var pages: [Encoded] = []
+        for (group, members) in groups.sorted(by: { Group.precedes($0.key, $1.key) }) {
+            var start = 0
+            for index in members.indices {
+                let end = index + 1
+                guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
+                let bytes = MembershipPage(group: group, members: Array(members[start..<end])).canonicalData
+                pages.append(
+                    Encoded(
+                        group: group, part: pages.last?.group == group ? pages[pages.count - 1].part + 1 : 0,
+                        digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count, count: end - start))
+                start = end
+            }
         }
+        return pages
     }
 
     /// Decodes a page's canonical bytes; `nil` when they are not a page.
@@ -103,6 +140,7 @@ struct MembershipPage: Sendable {
 /// Decoded pages by digest, kept for the length of one read (consecutive snapshots of a run share most pages,
 /// so each is inflated and parsed once). Used inside one `read` closure only, never shared between threads.
 final class MembershipPageCache {
+    /// Pages decoded so far, by digest (each one checked against its digest when it was read).
     var pages: [String: MembershipPage] = [:]
 }
 
@@ -115,14 +153,14 @@ extension EvidenceStore {
         let insertPage = try db.cachedStatement(sql: "INSERT OR IGNORE INTO membership_pages (digest, body, size) VALUES (?, ?, ?)")
         let insertReference = try db.cachedStatement(
             sql: """
-                INSERT INTO snapshot_pages (snapshot_id, api_version, kind, namespace, page_digest, member_count)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO snapshot_pages (snapshot_id, api_version, kind, namespace, part, page_digest, member_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
         for page in pages {
             insertPage.setUncheckedArguments([page.digest, page.stored, page.size])
             try insertPage.execute()
             insertReference.setUncheckedArguments([
-                snapshotID, page.group.apiVersion, page.group.kind, page.group.namespace, page.digest, page.count,
+                snapshotID, page.group.apiVersion, page.group.kind, page.group.namespace, page.part, page.digest, page.count,
             ])
             try insertReference.execute()
         }
@@ -159,22 +197,30 @@ extension EvidenceStore {
             }
         }
         guard !pages.isEmpty else { return rows }
-        pages.sort { MembershipPage.Group.precedes($0.group, $1.group) }
-        let paged = pages.flatMap(\.members)
-        guard !rows.isEmpty else { return paged }
-        // Both forms in one snapshot (only a hand-made file has that): merge them into identity order.
-        return (rows + paged).sorted { left, right in
-            let l = MembershipPage.Group(apiVersion: left.identity.apiVersion, kind: left.identity.kind, namespace: left.identity.namespace)
-            let r = MembershipPage.Group(apiVersion: right.identity.apiVersion, kind: right.identity.kind, namespace: right.identity.namespace)
-            if l != r { return MembershipPage.Group.precedes(l, r) }
-            return left.identity.name.utf8.lexicographicallyPrecedes(right.identity.name.utf8)
+        // References come in (group, part) order, so this is identity order unless the file was edited (or holds
+        // both forms in one snapshot, which only a hand-made file has): then sort.
+        var all = rows + pages.flatMap(\.members)
+        if !all.indices.dropFirst().allSatisfy({ !identityPrecedes(all[$0], all[$0 - 1]) }) {
+            all.sort(by: identityPrecedes)
         }
+        return all
+    }
+
+    /// Identity order as the schema-3 reader's `ORDER BY api_version, kind, namespace, name` (bytes).
+    private static func identityPrecedes(_ left: StoredObject, _ right: StoredObject) -> Bool {
+        let l = MembershipPage.Group(apiVersion: left.identity.apiVersion, kind: left.identity.kind, namespace: left.identity.namespace)
+        let r = MembershipPage.Group(apiVersion: right.identity.apiVersion, kind: right.identity.kind, namespace: right.identity.namespace)
+        if l != r { return MembershipPage.Group.precedes(l, r) }
+        return left.identity.name.utf8.lexicographicallyPrecedes(right.identity.name.utf8)
     }
 
     /// One `snapshot_pages` row.
     struct PageReference: Sendable {
+        /// The kind and namespace the reference claims.
         var group: MembershipPage.Group
+        /// `page_digest`.
         var digest: String
+        /// `member_count`.
         var count: Int
     }
 
@@ -182,7 +228,7 @@ extension EvidenceStore {
     static func pageReferences(_ db: Database, snapshot: Int64) throws -> [PageReference] {
         guard try db.tableExists("snapshot_pages") else { return [] }
         return try Row.fetchAll(
-            db, sql: "SELECT api_version, kind, namespace, page_digest, member_count FROM snapshot_pages WHERE snapshot_id = ? ORDER BY api_version, kind, namespace",
+            db, sql: "SELECT api_version, kind, namespace, page_digest, member_count FROM snapshot_pages WHERE snapshot_id = ? ORDER BY api_version, kind, namespace, part",
             arguments: [snapshot]
         ).map { row in
             PageReference(group: MembershipPage.Group(apiVersion: row[0], kind: row[1], namespace: row[2]), digest: row[3], count: row[4])
@@ -191,8 +237,11 @@ extension EvidenceStore {
 
     /// A page as read.
     enum PageRead {
+        /// Read, hashed to its digest and decoded.
         case page(MembershipPage)
+        /// No `membership_pages` row under the digest.
         case missing
+        /// Present but not a page this store wrote (why, as a sentence fragment).
         case unreadable(String)
     }
 
@@ -220,13 +269,14 @@ extension EvidenceStore {
     /// references' counts (``verifyMembership(_:snapshot:cache:)`` checks those counts against the pages).
     static func memberCounts(_ db: Database, snapshot: Int64) throws -> [String: [String: Int]] {
         var counts: [String: [String: Int]] = [:]
-        var sql = "SELECT kind, namespace, COUNT(*) FROM snapshot_objects WHERE snapshot_id = ? GROUP BY kind, namespace"
+        var queries = ["SELECT kind, namespace, COUNT(*) FROM snapshot_objects WHERE snapshot_id = ? GROUP BY kind, namespace"]
         if try db.tableExists("snapshot_pages") {
-            sql += " UNION ALL SELECT kind, namespace, SUM(member_count) FROM snapshot_pages WHERE snapshot_id = ? GROUP BY kind, namespace"
+            queries.append("SELECT kind, namespace, SUM(member_count) FROM snapshot_pages WHERE snapshot_id = ? GROUP BY kind, namespace")
         }
-        let arguments: StatementArguments = sql.contains("UNION") ? [snapshot, snapshot] : [snapshot]
-        for row in try Row.fetchAll(db, sql: sql, arguments: arguments) {
-            counts[row[0], default: [:]][row[1], default: 0] += row[2] as Int
+        for sql in queries {
+            for row in try Row.fetchAll(db, sql: sql, arguments: [snapshot]) {
+                counts[row[0], default: [:]][row[1], default: 0] += row[2] as Int
+            }
         }
         return counts
     }
@@ -292,7 +342,7 @@ extension EvidenceStore {
                 SELECT digest, body, size FROM source.membership_pages
                 WHERE digest IN (SELECT page_digest FROM source.snapshot_pages WHERE \(selected))
                 """)
-        let references = "api_version, kind, namespace, page_digest, member_count"
+        let references = "api_version, kind, namespace, part, page_digest, member_count"
         try db.execute(
             sql: "INSERT INTO main.snapshot_pages (snapshot_id, \(references)) SELECT \(remapped), \(references) FROM source.snapshot_pages WHERE \(selected)")
     }

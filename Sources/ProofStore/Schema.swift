@@ -96,7 +96,8 @@ enum Schema {
 
     /// `membership_pages`: one page per distinct membership of one kind in one namespace, under the SHA-256 of
     /// its canonical bytes, kept as ``BodyCodec`` keeps bodies; `snapshot_pages`: a snapshot's pages, one row
-    /// per kind and namespace, with the page's member count (for summaries without decoding).
+    /// per page (`part` orders a kind's pages in one namespace), with the page's member count (for summaries
+    /// without decoding).
     private static let v4MembershipPages = """
         CREATE TABLE membership_pages (
           digest TEXT PRIMARY KEY NOT NULL,
@@ -109,9 +110,10 @@ enum Schema {
           api_version  TEXT NOT NULL,
           kind         TEXT NOT NULL,
           namespace    TEXT NOT NULL,
+          part         INTEGER NOT NULL,
           page_digest  TEXT NOT NULL REFERENCES membership_pages(digest),
           member_count INTEGER NOT NULL,
-          PRIMARY KEY (snapshot_id, api_version, kind, namespace)
+          PRIMARY KEY (snapshot_id, api_version, kind, namespace, part)
         ) WITHOUT ROWID;
         """
 

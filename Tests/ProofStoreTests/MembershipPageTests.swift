@@ -63,6 +63,37 @@ import Testing
         #expect(try await store.verifyIntegrity(run: run).isEmpty)
     }
 
+    @Test("a large kind in one namespace is several pages cut by name, so one changed object rewrites one page")
+    func largeGroupsAreCutIntoPagesByName() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(Fixtures.info)
+        let pods = (0..<600).map { Fixtures.pod($0) }
+        let first = try await store.writeSnapshot(run: run, label: "one", objects: pods)
+        let parts = try await store.read { db in
+            try Row.fetchAll(db, sql: "SELECT part, member_count FROM snapshot_pages WHERE snapshot_id = ? ORDER BY part", arguments: [first.snapshot.id.rawValue])
+                .map { (part: $0[0] as Int, count: $0[1] as Int) }
+        }
+        #expect(parts.count > 2 && parts.map(\.part) == Array(0..<parts.count), "600 Pods in one namespace are cut into numbered pages")
+        #expect(parts.map(\.count).reduce(0, +) == 600 && parts.allSatisfy { $0.count <= MembershipPage.maxPart })
+        let pages = try await Self.count(store, "membership_pages")
+
+        var changed = pods
+        changed[300] = Fixtures.pod(300, resourceVersion: "2")
+        let second = try await store.writeSnapshot(run: run, label: "two", objects: changed)
+        #expect(try await Self.count(store, "membership_pages") == pages + 1, "only the changed Pod's page is new")
+        changed.append(Fixtures.pod(600))
+        let third = try await store.writeSnapshot(run: run, label: "three", objects: changed)
+        #expect(try await Self.count(store, "membership_pages") <= pages + 3, "an added Pod rewrites its page (or splits it in two)")
+
+        for written in [first, second, third] {
+            let members = try await store.objects(snapshot: written.snapshot.id, bodies: false)
+            #expect(members.map(\.identity) == members.map(\.identity).sorted { EvidenceDigest.memberKey($0).lexicographicallyPrecedes(EvidenceDigest.memberKey($1)) })
+            #expect(EvidenceDigest.members(members.map { ($0.identity, $0.digest) }) == written.snapshot.digest)
+        }
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
     @Test("the committed schema-3 store opens read-only as it is, then migrates to 4 and still reads and verifies")
     func schemaThreeStoreKeepsWorking() async throws {
         let directory = try TemporaryDirectory()
