@@ -134,11 +134,7 @@ extension EvidenceStore {
                     }
                 }
             }
-            var start = 0
-            while start < memberDigests.count {
-                let batch = Array(memberDigests[start..<min(start + 500, memberDigests.count)])
-                start += batch.count
-                let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
+            try Self.inBatches(memberDigests) { marks, batch in
                 try check(try Row.fetchCursor(db, sql: "SELECT digest, body, size FROM objects WHERE digest IN (\(marks))", arguments: StatementArguments(batch)))
             }
             try check(try Row.fetchCursor(

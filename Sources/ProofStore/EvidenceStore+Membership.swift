@@ -310,11 +310,7 @@ extension EvidenceStore {
     static func bodies(_ db: Database, digests: [String], path: String) throws -> [String: JSON] {
         var result: [String: JSON] = [:]
         result.reserveCapacity(digests.count)
-        var start = 0
-        while start < digests.count {
-            let batch = Array(digests[start..<min(start + 500, digests.count)])
-            start += batch.count
-            let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
+        try inBatches(digests) { marks, batch in
             let cursor = try Row.fetchCursor(
                 db, sql: "SELECT digest, proof_body(body) FROM objects WHERE digest IN (\(marks))", arguments: StatementArguments(batch))
             while let row = try cursor.next() {
@@ -323,6 +319,16 @@ extension EvidenceStore {
             }
         }
         return result
+    }
+
+    /// Calls `body` for each run of at most 500 of `digests`, with that many `?` placeholders (`?,?,…`).
+    static func inBatches(_ digests: [String], _ body: (_ marks: String, _ batch: [String]) throws -> Void) rethrows {
+        var start = 0
+        while start < digests.count {
+            let batch = Array(digests[start..<min(start + 500, digests.count)])
+            start += batch.count
+            try body(Array(repeating: "?", count: batch.count).joined(separator: ","), batch)
+        }
     }
 
     // MARK: - Merging
