@@ -47,6 +47,9 @@ INSERT INTO snapshots (run_id, seq, label, step_seq, taken_at, object_count, err
 INSERT INTO snapshot_objects (snapshot_id, api_version, kind, namespace, name, uid, resource_version, object_digest)
   SELECT n.id, m.api_version, m.kind, m.namespace, m.name, m.uid, m.resource_version, m.object_digest
   FROM snapshot_objects m JOIN snapshots o ON o.id = m.snapshot_id JOIN snapshots n ON n.run_id = '$new' AND n.seq = o.seq WHERE o.run_id = '$orig';
+INSERT INTO snapshot_pages (snapshot_id, api_version, kind, namespace, part, page_digest, member_count)
+  SELECT n.id, m.api_version, m.kind, m.namespace, m.part, m.page_digest, m.member_count
+  FROM snapshot_pages m JOIN snapshots o ON o.id = m.snapshot_id JOIN snapshots n ON n.run_id = '$new' AND n.seq = o.seq WHERE o.run_id = '$orig';
 INSERT INTO snapshot_errors (snapshot_id, seq, api_version, kind, namespace, message)
   SELECT n.id, m.seq, m.api_version, m.kind, m.namespace, m.message
   FROM snapshot_errors m JOIN snapshots o ON o.id = m.snapshot_id JOIN snapshots n ON n.run_id = '$new' AND n.seq = o.seq WHERE o.run_id = '$orig';
@@ -62,6 +65,7 @@ SQL
 } | sqlite3 "$db"
 fi
 objects=$(sqlite3 "$db" "SELECT count(*) FROM snapshot_objects")
+objects=$((objects + $(sqlite3 "$db" "SELECT COALESCE(SUM(member_count), 0) FROM snapshot_pages")))
 echo "$(sqlite3 "$db" "SELECT count(*) FROM runs") runs, $(sqlite3 "$db" "SELECT count(*) FROM snapshots") captures, $objects captured objects, $(sqlite3 "$db" "SELECT count(*) FROM objects") distinct bodies"
 now() { date +%s.%N; }
 bases=(); replays=()

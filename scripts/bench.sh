@@ -4,22 +4,24 @@
 # capture: starts `proof sim serve --scale N` (N=34 gives about 10,000 objects, N=150 about 41,000, with
 # scenarios/platform), then, in the same invocation against the same server and alternately: a cold
 # `proof capture` into a new store, the floor (curl --parallel fetching the same lists to /dev/null) and
-# `kubectl get <the same kinds> -A -o json >/dev/null`. Prints every timing, the medians, the ratios
+# `kubectl get <the same kinds> -A -o json >/dev/null`. `--gap S` idles S seconds before the re-capture. Prints every timing, the medians, the ratios
 # proof/floor (target <= 2.0) and proof/kubectl, proof's peak RSS (/usr/bin/time -v; target <= 100 MB), the
 # store's bytes after one capture / the raw JSON listed (target <= 1.0) and what a second capture of the
-# unchanged cluster adds (target <= 2 %). See docs/capture.md.
+# unchanged cluster adds (target <= 2 %), broken down by table and index, with the kinds of the new bodies (the
+# cluster's own churn), and the same for the kinds without churn. See docs/capture.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 what="${1:-}"; shift || true
 [[ "$what" == "replay" ]] && exec bash scripts/bench-replay.sh "$@"
-[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR]" >&2; exit 2; }
-scale=34; runs=5; keep=""
+[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS]" >&2; exit 2; }
+scale=34; runs=5; keep=""; gap=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
+    --gap) gap="$2"; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -91,9 +93,36 @@ done
 # unchanged cluster into the same store: what it adds.
 sqlite3 "$work/evidence.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 first=$(stat -c %s "$work/evidence.sqlite")
+# Bytes per table and index (dbstat) and the last body's rowid, to break down what the re-capture adds.
+tables() { sqlite3 "$1" "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name UNION ALL SELECT '(free pages)', freelist_count * page_size FROM pragma_freelist_count, pragma_page_size" | sort; }
+tables "$work/evidence.sqlite" >"$work/tables.before"
+last_body=$(sqlite3 "$work/evidence.sqlite" 'SELECT COALESCE(MAX(rowid), 0) FROM objects')
+# --gap: let the cluster idle that long before the re-capture (its heartbeats and events then show as churn).
+sleep "$gap"
 "$PROOF" capture --kubeconfig "$work/kubeconfig" --db "$work/evidence.sqlite" --out "$work/captures" --label again >"$work/again.log"
+wal=$(stat -c %s "$work/evidence.sqlite-wal" 2>/dev/null || echo 0)
 sqlite3 "$work/evidence.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 second=$(stat -c %s "$work/evidence.sqlite")
+tables "$work/evidence.sqlite" >"$work/tables.after"
+# The kinds of the bodies the re-capture added (the cluster's own churn): bodies are text or zlib (BodyCodec).
+churn=$(python3 - "$work/evidence.sqlite" "$last_body" <<'PY'
+import collections, json, sqlite3, sys, zlib
+db = sqlite3.connect(sys.argv[1])
+kinds = collections.Counter()
+for (body,) in db.execute("SELECT body FROM objects WHERE rowid > ?", (int(sys.argv[2]),)):
+    kinds[json.loads(zlib.decompress(body) if isinstance(body, bytes) else body)["kind"]] += 1
+print(", ".join(f"{kind} {n}" for kind, n in kinds.most_common()) or "none")
+PY
+)
+# The same two captures of the kinds the embedded cluster does not keep changing (no status heartbeats,
+# reconciledAt, new Events), into their own store.
+stable="${KINDS//nodes,/}"; stable="${stable//pods,/}"; stable="${stable//events,/}"; stable="${stable//,applications.argoproj.io/}"
+for label in stable-1 stable-2; do
+  "$PROOF" capture --kubeconfig "$work/kubeconfig" --db "$work/stable.sqlite" --out "$work/captures" --kinds "$stable" --label "$label" >"$work/$label.log"
+  sqlite3 "$work/stable.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+  [[ "$label" == stable-1 ]] && stable_first=$(stat -c %s "$work/stable.sqlite")
+done
+stable_second=$(stat -c %s "$work/stable.sqlite")
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 mp=$(median "${proof_times[@]}"); mk=$(median "${kubectl_times[@]}"); mf=$(median "${floor_times[@]}")
 printf 'median: proof capture %.3f s, curl floor %.3f s, kubectl %.3f s\n' "$mp" "$mf" "$mk"
@@ -102,3 +131,8 @@ printf 'peak RSS of proof capture: %d MB (target <= 100 MB)\n' $((peak / 1024))
 printf 'store after one capture: %d bytes = %.2f x the raw JSON listed (target <= 1.0)\n' "$first" "$(echo "$first / $raw" | bc -l)"
 printf 're-capture of the unchanged cluster added %d bytes = %.1f %% of the first capture (target <= 2 %%); %s\n' \
   "$((second - first))" "$(echo "100 * ($second - $first) / $first" | bc -l)" "$(head -1 "$work/again.log")"
+echo "  by table and index (bytes added; WAL before the checkpoint: $wal bytes):"
+join -a 2 -e 0 -o 0,1.2,2.2 -t '|' "$work/tables.before" "$work/tables.after" | awk -F'|' '$3 != $2 {printf "    %-40s %+d\n", $1, $3 - $2}'
+echo "  new bodies by kind (the embedded cluster's own churn between the two captures, --gap $gap s): $churn"
+printf 're-capture without the churning kinds (no nodes, pods, events, applications) added %d bytes = %.1f %% of its first capture (%d bytes); %s\n' \
+  "$((stable_second - stable_first))" "$(echo "100 * ($stable_second - $stable_first) / $stable_first" | bc -l)" "$stable_first" "$(head -1 "$work/stable-2.log")"

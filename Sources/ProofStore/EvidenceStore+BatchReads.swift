@@ -9,19 +9,16 @@ extension EvidenceStore {
     /// ``objects(snapshot:bodies:)`` (apiVersion, kind, namespace, name). Snapshots in `skipping` are left out
     /// (a reader that already holds a capture with the same member digest needs no member rows for it).
     public func memberDigests(run: RunID, skipping: Set<SnapshotID> = []) async throws -> [SnapshotID: [String]] {
-        try await read { db in
+        let path = path
+        return try await read { db in
             var result: [SnapshotID: [String]] = [:]
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT m.snapshot_id, m.object_digest FROM snapshots s JOIN snapshot_objects m ON m.snapshot_id = s.id
-                    WHERE s.run_id = ? ORDER BY s.seq, m.api_version, m.kind, m.namespace, m.name
-                    """,
-                arguments: [run.rawValue])
-            while let row = try cursor.next() {
-                let id = SnapshotID(row[0])
-                if skipping.contains(id) { continue }
-                result[id, default: []].append(row[1])
+            // One cache for the run: its captures share most pages, each is decoded once.
+            let cache = MembershipPageCache()
+            for id in try Int64.fetchAll(db, sql: "SELECT id FROM snapshots WHERE run_id = ? ORDER BY seq", arguments: [run.rawValue]) {
+                let snapshot = SnapshotID(id)
+                if skipping.contains(snapshot) { continue }
+                let digests = try Self.members(db, snapshot: id, cache: cache, path: path).map(\.digest)
+                if !digests.isEmpty { result[snapshot] = digests }
             }
             return result
         }
@@ -31,23 +28,7 @@ extension EvidenceStore {
     public func bodies(digests: [String]) async throws -> [String: JSON] {
         guard !digests.isEmpty else { return [:] }
         let path = path
-        return try await read { db in
-            var result: [String: JSON] = [:]
-            result.reserveCapacity(digests.count)
-            var start = 0
-            while start < digests.count {
-                let batch = Array(digests[start..<min(start + 500, digests.count)])
-                start += batch.count
-                let marks = Array(repeating: "?", count: batch.count).joined(separator: ",")
-                let cursor = try Row.fetchCursor(
-                    db, sql: "SELECT digest, proof_body(body) FROM objects WHERE digest IN (\(marks))", arguments: StatementArguments(batch))
-                while let row = try cursor.next() {
-                    let digest: String = row[0]
-                    result[digest] = try Self.decodeJSON(row[1], path: path, what: "object \(digest)")
-                }
-            }
-            return result
-        }
+        return try await read { db in try Self.bodies(db, digests: digests, path: path) }
     }
 
     /// The Loki samples of every snapshot of a run, by snapshot (``lokiSamples(snapshot:)`` for each, in one read).

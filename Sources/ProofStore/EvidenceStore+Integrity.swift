@@ -67,6 +67,8 @@ extension EvidenceStore {
             problems.append(IntegrityProblem(location: runLocation, message: "genesis digest is \(run.genesisDigest) but the run's fields give \(genesis): the run row was edited"))
         }
         var previous = run.genesisDigest
+        // Every body digest the run's snapshots reference (from rows or pages), checked below.
+        var referenced: Set<String> = []
         for (position, snapshot) in snapshots.enumerated() {
             let location = "snapshot \(id)#\(snapshot.sequence) '\(snapshot.label)'"
             if snapshot.sequence != position + 1 {
@@ -75,13 +77,24 @@ extension EvidenceStore {
             if snapshot.previousDigest != previous {
                 problems.append(IntegrityProblem(location: location, message: "previous digest is \(snapshot.previousDigest) but the chain before it ends in \(previous)"))
             }
-            let members = try await objects(snapshot: snapshot.id, bodies: false)
-            let digest = EvidenceDigest.members(members.map { ($0.identity, $0.digest) })
-            if digest != snapshot.digest {
-                problems.append(IntegrityProblem(location: location, message: "member digest is \(snapshot.digest) but its \(members.count) members give \(digest): membership was edited"))
+            let path = path
+            let snapshotID = snapshot.id.rawValue
+            let (pageProblems, members) = try await read { db -> ([String], [StoredObject]?) in
+                let cache = MembershipPageCache()
+                let problems = try Self.verifyMembership(db, snapshot: snapshotID, cache: cache)
+                if !problems.isEmpty { return (problems, nil) }
+                return ([], try Self.members(db, snapshot: snapshotID, cache: cache, path: path))
             }
-            if members.count != snapshot.objectCount {
-                problems.append(IntegrityProblem(location: location, message: "object count is \(snapshot.objectCount) but \(members.count) members are stored"))
+            problems += pageProblems.map { IntegrityProblem(location: location, message: $0) }
+            if let members {
+                let digest = EvidenceDigest.members(members.map { ($0.identity, $0.digest) })
+                if digest != snapshot.digest {
+                    problems.append(IntegrityProblem(location: location, message: "member digest is \(snapshot.digest) but its \(members.count) members give \(digest): membership was edited"))
+                }
+                if members.count != snapshot.objectCount {
+                    problems.append(IntegrityProblem(location: location, message: "object count is \(snapshot.objectCount) but \(members.count) members are stored"))
+                }
+                referenced.formUnion(members.map(\.digest))
             }
             let errors = try await listingErrors(snapshot: snapshot.id)
             if EvidenceDigest.errors(errors) != snapshot.errorsDigest || errors.count != snapshot.errorCount {
@@ -98,39 +111,40 @@ extension EvidenceStore {
             previous = snapshot.chainDigest
         }
         // Every body the run references must hash to its address.
+        let memberDigests = Array(referenced)
         let bodyProblems = try await read { db in
             var found: [IntegrityProblem] = []
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT o.digest, o.body, o.size FROM objects o WHERE o.digest IN (
-                      SELECT m.object_digest FROM snapshot_objects m JOIN snapshots s ON s.id = m.snapshot_id WHERE s.run_id = ?
-                      UNION SELECT object_digest FROM watch_events WHERE run_id = ? AND object_digest IS NOT NULL)
-                    """,
-                arguments: [id.rawValue, id.rawValue])
-            while let row = try cursor.next() {
-                let digest: String = row[0]
-                let body: [UInt8]
-                do throws(BodyCodecError) {
-                    body = try BodyCodec.decode(row[1], size: row[2])
-                } catch {
-                    found.append(IntegrityProblem(location: "object \(digest)", message: "\(error.message): the body was edited"))
-                    continue
-                }
-                let actual = Digest.sha256Hex(body)
-                if actual != digest {
-                    found.append(IntegrityProblem(location: "object \(digest)", message: "body hashes to \(actual): the body was edited"))
-                } else if body.count != (row[2] as Int) {
-                    found.append(IntegrityProblem(location: "object \(digest)", message: "size is \(row[2] as Int) but the body has \(body.count) bytes"))
+            var seen: Set<String> = []
+            func check(_ cursor: RowCursor) throws {
+                while let row = try cursor.next() {
+                    let digest: String = row[0]
+                    guard seen.insert(digest).inserted else { continue }
+                    let body: [UInt8]
+                    do throws(BodyCodecError) {
+                        body = try BodyCodec.decode(row[1], size: row[2])
+                    } catch {
+                        found.append(IntegrityProblem(location: "object \(digest)", message: "\(error.message): the body was edited"))
+                        continue
+                    }
+                    let actual = Digest.sha256Hex(body)
+                    if actual != digest {
+                        found.append(IntegrityProblem(location: "object \(digest)", message: "body hashes to \(actual): the body was edited"))
+                    } else if body.count != (row[2] as Int) {
+                        found.append(IntegrityProblem(location: "object \(digest)", message: "size is \(row[2] as Int) but the body has \(body.count) bytes"))
+                    }
                 }
             }
-            let missing = try String.fetchAll(
+            try Self.inBatches(memberDigests) { marks, batch in
+                try check(try Row.fetchCursor(db, sql: "SELECT digest, body, size FROM objects WHERE digest IN (\(marks))", arguments: StatementArguments(batch)))
+            }
+            try check(try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT DISTINCT m.object_digest FROM snapshot_objects m JOIN snapshots s ON s.id = m.snapshot_id
-                    LEFT JOIN objects o ON o.digest = m.object_digest WHERE s.run_id = ? AND o.digest IS NULL
+                    SELECT o.digest, o.body, o.size FROM objects o
+                    WHERE o.digest IN (SELECT object_digest FROM watch_events WHERE run_id = ? AND object_digest IS NOT NULL)
                     """,
-                arguments: [id.rawValue])
+                arguments: [id.rawValue]))
+            let missing = memberDigests.filter { !seen.contains($0) }.sorted()
             found += missing.map { IntegrityProblem(location: "object \($0)", message: "referenced by run \(id) but missing from objects") }
             return found
         }

@@ -5,7 +5,7 @@ import ProofCore
 extension EvidenceStore {
     /// Copies every run of the store at `path` that this store does not hold yet — with its steps, snapshots,
     /// members, listing errors, Loki samples, watch events, findings, diagnostics and HTTP exchanges — in one
-    /// transaction, adding only the object bodies this store lacks (`proof merge A B --into C`).
+    /// transaction, adding only the object bodies and membership pages this store lacks (`proof merge A B --into C`).
     ///
     /// Runs keep their ids, digests and seals (chain and seal digests name snapshots by run and sequence, never
     /// by store-local id), so `verifyIntegrity` holds for them after the merge. Snapshots get new local ids.
@@ -55,8 +55,8 @@ extension EvidenceStore {
                             sql: "INSERT INTO temp.merge_snapshots (old, new) VALUES (?, ?)", arguments: [row["id"] as Int64, db.lastInsertedRowID])
                     }
                     let remapped = "(SELECT new FROM temp.merge_snapshots WHERE old = snapshot_id)"
+                    try Self.mergeMembership(db)
                     let memberTables = [
-                        ("snapshot_objects", "api_version, kind, namespace, name, uid, resource_version, object_digest"),
                         ("snapshot_errors", "seq, api_version, kind, namespace, message"),
                         ("loki_samples", "seq, name, query, range_start, range_end, status, result, error"),
                     ]

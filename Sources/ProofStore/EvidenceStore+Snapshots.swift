@@ -86,6 +86,8 @@ extension EvidenceStore {
         var all: [SnapshotMember] = []
         swap(&all, &page.members)
         let (members, duplicates) = try Self.unique(consume all, label: label, path: path)
+        // Encoded before the transaction: the write holds only inserts.
+        let pages = MembershipPage.pages(of: members)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
             let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
@@ -112,18 +114,7 @@ extension EvidenceStore {
                     errorsDigest, lokiDigest, previous, chain,
                 ])
             let snapshotID = db.lastInsertedRowID
-            let insertMember = try db.cachedStatement(
-                sql: """
-                    INSERT INTO snapshot_objects (snapshot_id, api_version, kind, namespace, name, uid, resource_version, object_digest)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for member in members {
-                insertMember.setUncheckedArguments([
-                    snapshotID, member.identity.apiVersion, member.identity.kind, member.identity.namespace,
-                    member.identity.name, member.uid, member.resourceVersion, member.digest,
-                ])
-                try insertMember.execute()
-            }
+            try Self.writeMembership(db, snapshot: snapshotID, pages: pages)
             for (index, error) in errors.enumerated() {
                 try db.execute(
                     sql: "INSERT INTO snapshot_errors (snapshot_id, seq, api_version, kind, namespace, message) VALUES (?, ?, ?, ?, ?, ?)",
@@ -273,42 +264,19 @@ extension EvidenceStore {
     public func objects(snapshot: SnapshotID, bodies: Bool = true) async throws -> [StoredObject] {
         let path = path
         return try await read { db in
-            let sql =
-                bodies
-                ? """
-                SELECT m.api_version, m.kind, m.namespace, m.name, m.uid, m.resource_version, m.object_digest, proof_body(o.body)
-                FROM snapshot_objects m JOIN objects o ON o.digest = m.object_digest
-                WHERE m.snapshot_id = ? ORDER BY m.api_version, m.kind, m.namespace, m.name
-                """
-                : """
-                SELECT api_version, kind, namespace, name, uid, resource_version, object_digest, NULL AS body
-                FROM snapshot_objects WHERE snapshot_id = ? ORDER BY api_version, kind, namespace, name
-                """
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: [snapshot.rawValue])
-            var out: [StoredObject] = []
-            while let row = try cursor.next() {
-                let identity = ObjectIdentity(apiVersion: row[0], kind: row[1], namespace: row[2], name: row[3])
-                out.append(
-                    StoredObject(
-                        identity: identity, uid: row[4], resourceVersion: row[5], digest: row[6],
-                        body: try Self.decodeJSON(row[7], path: path, what: "the body of \(identity)")))
-            }
-            return out
+            var members = try Self.members(db, snapshot: snapshot.rawValue, cache: MembershipPageCache(), path: path)
+            guard bodies else { return members }
+            let stored = try Self.bodies(db, digests: Array(Set(members.map(\.digest))), path: path)
+            // A member whose body is missing is left out, as the schema-3 join did (`proof verify` reports it).
+            members.removeAll { stored[$0.digest] == nil }
+            for index in members.indices { members[index].body = stored[members[index].digest] }
+            return members
         }
     }
 
     /// How many members a snapshot holds per kind and namespace (`""` for cluster-scoped), for summaries.
     public func memberCounts(snapshot: SnapshotID) async throws -> [String: [String: Int]] {
-        try await read { db in
-            var counts: [String: [String: Int]] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT kind, namespace, COUNT(*) FROM snapshot_objects WHERE snapshot_id = ? GROUP BY kind, namespace",
-                arguments: [snapshot.rawValue])
-            {
-                counts[row[0], default: [:]][row[1]] = row[2]
-            }
-            return counts
-        }
+        try await read { db in try Self.memberCounts(db, snapshot: snapshot.rawValue) }
     }
 
     /// A stored body by its digest.

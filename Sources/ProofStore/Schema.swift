@@ -9,7 +9,7 @@ import GRDB
 /// edited.
 enum Schema {
     /// The schema version written to `meta.schema_version` by the newest migration.
-    static let version = 3
+    static let version = 4
 
     /// Tables whose rows can never be updated or deleted (`runs` has its own, narrower rule).
     static let appendOnlyTables = [
@@ -47,6 +47,20 @@ enum Schema {
         migrator.registerMigration("v3-compressed-bodies") { db in
             try setVersion(3, db)
         }
+        // v4: membership as content-addressed pages (`membership_pages`, `snapshot_pages`; see MembershipPage).
+        // Snapshots written before keep their `snapshot_objects` rows, which every reader still reads.
+        migrator.registerMigration("v4-membership-pages") { db in
+            try db.execute(sql: v4MembershipPages)
+            for table in ["membership_pages", "snapshot_pages"] {
+                try db.execute(sql: """
+                    CREATE TRIGGER \(table)_append_only_update BEFORE UPDATE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of \(table) cannot be updated'); END;
+                    CREATE TRIGGER \(table)_append_only_delete BEFORE DELETE ON \(table)
+                    BEGIN SELECT RAISE(ABORT, 'evidence is append-only: rows of \(table) cannot be deleted'); END;
+                    """)
+            }
+            try setVersion(4, db)
+        }
         return migrator
     }
 
@@ -78,6 +92,29 @@ enum Schema {
         INSERT INTO run_closings (run_id, status, exit_code, finished_at, seal_digest)
           SELECT id, status, exit_code, finished_at, seal_digest FROM runs
           WHERE status <> 'running' AND finished_at IS NOT NULL AND seal_digest IS NOT NULL;
+        """
+
+    /// `membership_pages`: one page per distinct membership of one kind in one namespace, under the SHA-256 of
+    /// its canonical bytes, kept as ``BodyCodec`` keeps bodies; `snapshot_pages`: a snapshot's pages, one row
+    /// per page (`part` orders a kind's pages in one namespace), with the page's member count (for summaries
+    /// without decoding).
+    private static let v4MembershipPages = """
+        CREATE TABLE membership_pages (
+          digest TEXT PRIMARY KEY NOT NULL,
+          body   BLOB NOT NULL,
+          size   INTEGER NOT NULL
+        );
+
+        CREATE TABLE snapshot_pages (
+          snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),
+          api_version  TEXT NOT NULL,
+          kind         TEXT NOT NULL,
+          namespace    TEXT NOT NULL,
+          part         INTEGER NOT NULL,
+          page_digest  TEXT NOT NULL REFERENCES membership_pages(digest),
+          member_count INTEGER NOT NULL,
+          PRIMARY KEY (snapshot_id, api_version, kind, namespace, part)
+        ) WITHOUT ROWID;
         """
 
     private static let v1 = """

@@ -31,6 +31,56 @@ import Testing
         #expect(try await Proof.Verify.verify(targets: [], store: merged).problems.isEmpty)
     }
 
+    /// `proof merge` across the membership change (schema 4): the committed schema-3 store
+    /// (`Tests/Fixtures/stores/schema3.sqlite`, per-object rows) into a schema-4 store (pages), and that
+    /// store back into another copy of the schema-3 one; every run verifies and reads the same members after
+    /// both, and the old run still replays.
+    @Test func aSchemaThreeStoreMergesIntoASchemaFourStoreAndBack() async throws {
+        let directory = try EvidenceFixture.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/stores/schema3.sqlite").path
+        let old = directory.appendingPathComponent("old.sqlite").path
+        let oldAgain = directory.appendingPathComponent("old-again.sqlite").path
+        try FileManager.default.copyItem(atPath: fixture, toPath: old)
+        try FileManager.default.copyItem(atPath: fixture, toPath: oldAgain)
+        let reader = try EvidenceStore.open(path: old, access: .readOnly)
+        try #require(try await reader.schemaVersion() == 3)
+        var members: [String: [StoredObject]] = [:]
+        for run in try await reader.runs() {
+            for snapshot in try await reader.snapshots(run: run.id) {
+                members["\(run.id)#\(snapshot.sequence)"] = try await reader.objects(snapshot: snapshot.id)
+            }
+        }
+        let oldRuns = Set(try await reader.runs().map(\.id))
+        let new = directory.appendingPathComponent("new.sqlite").path
+        let newRun = try await EvidenceFixture.record(into: try EvidenceStore.open(path: new), scenarioFile: directory.appendingPathComponent("fixture.yaml").path)
+        let newStore = try EvidenceStore.open(path: new)
+        for snapshot in try await newStore.snapshots(run: newRun) {
+            members["\(newRun)#\(snapshot.sequence)"] = try await newStore.objects(snapshot: snapshot.id)
+        }
+
+        try await Proof.Merge.parse([old, "--into", new]).run()
+        try await Proof.Merge.parse([new, "--into", oldAgain]).run()
+        for path in [new, oldAgain] {
+            let store = try EvidenceStore.open(path: path)
+            #expect(try await store.schemaVersion() == 4)
+            #expect(Set(try await store.runs().map(\.id)) == oldRuns.union([newRun]))
+            #expect(try await Proof.Verify.verify(targets: [], store: store).problems.isEmpty, "\(path) verifies")
+            var read: [String: [StoredObject]] = [:]
+            for run in try await store.runs() {
+                for snapshot in try await store.snapshots(run: run.id) {
+                    read["\(run.id)#\(snapshot.sequence)"] = try await store.objects(snapshot: snapshot.id)
+                }
+            }
+            #expect(read == members, "\(path): every snapshot reads the members it was written with")
+        }
+        // The schema-3 scenario run (the other old run is a bare capture, with nothing to re-judge) and the new run.
+        for run in ["01M941WPNJM3DT8TVS8ZRS8DQF", newRun.rawValue] {
+            #expect(try await Proof.Replay.parse([run, "--db", new, "--quiet"]).execute() == 0, "run \(run) replays to its recorded verdict")
+        }
+    }
+
     @Test func badInputExitsTwo() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -107,9 +107,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: c.directory) }
         try EvidenceFixture.sqlite(c.db, """
             DROP TRIGGER snapshots_append_only_update;
-            DROP TRIGGER snapshot_objects_append_only_delete;
+            DROP TRIGGER snapshot_pages_append_only_delete;
             UPDATE snapshots SET label = 'renamed' WHERE seq = 1;
-            DELETE FROM snapshot_objects WHERE kind = 'Pod' AND snapshot_id = (SELECT id FROM snapshots WHERE seq = 2);
+            DELETE FROM snapshot_pages WHERE kind = 'Pod' AND snapshot_id = (SELECT id FROM snapshots WHERE seq = 2);
             """)
         let problems = try await Self.verify([c.run.rawValue], db: c.db)
         #expect(problems.contains { $0.location.hasPrefix("\(c.db): snapshots run=\(c.run) seq=1") && $0.message.contains("chain digest") })
@@ -133,6 +133,33 @@ import Testing
         let line = proofText.components(separatedBy: "\n").firstIndex { $0.contains(last.chainDigest) }! + 1
         #expect(problems.contains { $0.location == "\(c.proof):\(line)" && $0.message.contains("a capture is missing") })
         #expect(problems.contains { $0.location == "\(c.db): runs id=\(c.run)" && $0.message.contains("seal") })
+    }
+
+    /// Schema 4 keeps membership in content-addressed pages: a page edited in place (same members, other
+    /// bytes), a reference pointing elsewhere or miscounting, and a missing page are all reported at their
+    /// snapshot by `proof verify --db` (none of them changes the members the page decodes to).
+    @Test(arguments: ["bytes", "namespace", "count", "missing"])
+    func anEditedMembershipPageOrReferenceIsReported(_ edit: String) async throws {
+        let c = try await Self.make()
+        defer { try? FileManager.default.removeItem(at: c.directory) }
+        let page = "(SELECT page_digest FROM snapshot_pages WHERE kind = 'Pod' AND snapshot_id = (SELECT id FROM snapshots WHERE seq = 2))"
+        let sql = [
+            "bytes": "DROP TRIGGER membership_pages_append_only_update; UPDATE membership_pages SET body = body || ' ' WHERE digest = \(page);",
+            "namespace": "DROP TRIGGER snapshot_pages_append_only_update; UPDATE snapshot_pages SET namespace = 'elsewhere' WHERE kind = 'Pod' AND snapshot_id = (SELECT id FROM snapshots WHERE seq = 2);",
+            "count": "DROP TRIGGER snapshot_pages_append_only_update; UPDATE snapshot_pages SET member_count = member_count + 1 WHERE kind = 'Pod' AND snapshot_id = (SELECT id FROM snapshots WHERE seq = 2);",
+            "missing": "DROP TRIGGER membership_pages_append_only_delete; DELETE FROM membership_pages WHERE digest = \(page);",
+        ][edit]!
+        try EvidenceFixture.sqlite(c.db, sql)
+        let expected = [
+            "bytes": "the page was edited", "namespace": "the reference was edited", "count": "the reference was edited",
+            "missing": "missing from membership_pages",
+        ][edit]!
+        let problems = try await Self.verify([], db: c.db)
+        #expect(
+            problems.contains { $0.location.hasPrefix("\(c.db): snapshots run=\(c.run) seq=2") && $0.message.contains(expected) },
+            "\(edit): \(problems)")
+        let result = try await ProofProcess.run(["verify", "--db", c.db], in: c.directory)
+        #expect(result.status == 1, "\(edit): exit \(String(describing: result.status)) \(result.output) \(result.errors)")
     }
 
     @Test func badInputExitsTwo() async throws {

@@ -80,7 +80,7 @@ struct BodyCodecTests {
         try #require(oldVersion == "1" && blobs == 0, "the fixture is a schema-1 store with text bodies")
 
         let store = try EvidenceStore.open(path: directory.database)
-        #expect(try await store.schemaVersion() == 3)
+        #expect(try await store.schemaVersion() == 4)
         let runs = try await store.runs()
         #expect(!runs.isEmpty)
         for run in runs {

@@ -1,0 +1,355 @@
+import Foundation
+import GRDB
+import ProofCore
+
+/// One membership page (schema 4): a run of the sorted members of one kind in one namespace of a snapshot,
+/// stored once under the SHA-256 of its bytes in `membership_pages`, however many snapshots reference it.
+///
+/// A kind in a namespace is one page, or several (`part` 0, 1, … in `snapshot_pages`) when it is large: the
+/// sorted members are cut after each member whose name hashes to a boundary (``isBoundary(_:)``, about one in
+/// ``averagePart``, and at most ``maxPart`` members a page). The cuts depend only on the names, so one changed,
+/// added or removed object rewrites only its own page (a few KB), not its kind's whole namespace.
+///
+/// The page's bytes are the canonical JSON
+/// `{"v":1, "apiVersion", "kind", "namespace", "members": [[name, uid|null, resourceVersion|null, objectDigest], …]}`
+/// with the members ordered by the UTF-8 bytes of their names; they are kept as ``BodyCodec`` keeps object
+/// bodies (text below its threshold, a zlib BLOB above). A snapshot references its pages in `snapshot_pages`
+/// (one row per kind and namespace), so a snapshot of an unchanged cluster costs one small row per page. The
+/// snapshot digest and the chain are computed from the members exactly as before: pages change how membership
+/// is stored, never what it hashes to. This file is the only encoder and decoder of pages.
+struct MembershipPage: Sendable {
+    /// apiVersion, kind and namespace (`""` when cluster-scoped) shared by every member of the page.
+    struct Group: Sendable, Hashable {
+        var apiVersion: String
+        var kind: String
+        var namespace: String
+
+        /// Byte order of (apiVersion, kind, namespace), as SQLite's BINARY collation orders those columns.
+        static func precedes(_ left: Group, _ right: Group) -> Bool {
+            if left.apiVersion != right.apiVersion { return left.apiVersion.utf8.lexicographicallyPrecedes(right.apiVersion.utf8) }
+            if left.kind != right.kind { return left.kind.utf8.lexicographicallyPrecedes(right.kind.utf8) }
+            return left.namespace.utf8.lexicographicallyPrecedes(right.namespace.utf8)
+        }
+    }
+
+    /// About how many members a page holds when its kind in its namespace needs several.
+    static let averagePart: UInt64 = 64
+    /// The most members one page holds.
+    static let maxPart = 512
+
+    /// Whether a page ends after the member named `name`: FNV-1a (64 bit) of the name's bytes is a multiple
+    /// of ``averagePart``. Fixed forever: a different rule would give unchanged clusters new pages.
+    static func isBoundary(_ name: String) -> Bool {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in name.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash % averagePart == 0
+    }
+
+    /// Whose members these are.
+    var group: Group
+    /// The members, ordered by the bytes of their names.
+    var members: [StoredObject]
+
+    /// The page's canonical bytes (what its digest hashes).
+    var canonicalData: [UInt8] {
+        let rows: [JSON] = members.map { member in
+            .array([
+                .string(member.identity.name), member.uid.map(JSON.string) ?? .null,
+                member.resourceVersion.map(JSON.string) ?? .null, .string(member.digest),
+            ])
+        }
+        return JSON.object([
+            "v": 1, "apiVersion": .string(group.apiVersion), "kind": .string(group.kind),
+            "namespace": .string(group.namespace), "members": .array(rows),
+        ]).canonicalData
+    }
+
+    /// A page ready to write: its digest, its stored value and its canonical length.
+    struct Encoded: Sendable {
+        /// Whose members the page holds.
+        var group: Group
+        /// The page's place among its group's pages (0 when the group fits in one).
+        var part: Int
+        /// SHA-256 of the page's canonical bytes: its address in `membership_pages`.
+        var digest: String
+        /// The bytes as `membership_pages.body` keeps them (``BodyCodec``).
+        var stored: DatabaseValue
+        /// Length of the canonical bytes.
+        var size: Int
+        /// Members in the page.
+        var count: Int
+    }
+
+    /// `members` (sorted by identity, duplicates dropped) cut into encoded pages, one or more per kind and
+    /// namespace, in group and part order.
+    static func pages(of members: [SnapshotMember]) -> [Encoded] {
+        var groups: [Group: [StoredObject]] = [:]
+        for member in members {
+            let identity = member.identity
+            let group = Group(apiVersion: identity.apiVersion, kind: identity.kind, namespace: identity.namespace)
+            // The members arrive sorted by their full key, so within one group they are in name order already.
+            groups[group, default: []].append(
+                StoredObject(identity: identity, uid: member.uid, resourceVersion: member.resourceVersion, digest: member.digest))
+        }
+        var pages: [Encoded] = []
+        for (group, members) in groups.sorted(by: { Group.precedes($0.key, $1.key) }) {
+            var start = 0
+            for index in members.indices {
+                let end = index + 1
+                guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
+                let bytes = MembershipPage(group: group, members: Array(members[start..<end])).canonicalData
+                pages.append(
+                    Encoded(
+                        group: group, part: pages.last?.group == group ? pages[pages.count - 1].part + 1 : 0,
+                        digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count, count: end - start))
+                start = end
+            }
+        }
+        return pages
+    }
+
+    /// Decodes a page's canonical bytes; `nil` when they are not a page.
+    static func decode(_ bytes: [UInt8]) -> MembershipPage? {
+        guard case .object(let top)? = try? JSON(parsing: bytes), top["v"] == 1,
+            let apiVersion = top["apiVersion"]?.stringValue, let kind = top["kind"]?.stringValue,
+            let namespace = top["namespace"]?.stringValue, let rows = top["members"]?.arrayValue
+        else { return nil }
+        var members: [StoredObject] = []
+        members.reserveCapacity(rows.count)
+        for row in rows {
+            guard case .array(let fields) = row, fields.count == 4, let name = fields[0].stringValue,
+                let digest = fields[3].stringValue
+            else { return nil }
+            func optional(_ value: JSON) -> String?? {
+                if value == .null { return .some(nil) }
+                return value.stringValue.map { .some($0) }
+            }
+            guard let uid = optional(fields[1]), let resourceVersion = optional(fields[2]) else { return nil }
+            members.append(
+                StoredObject(
+                    identity: ObjectIdentity(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name), uid: uid,
+                    resourceVersion: resourceVersion, digest: digest))
+        }
+        return MembershipPage(group: Group(apiVersion: apiVersion, kind: kind, namespace: namespace), members: members)
+    }
+}
+
+/// Decoded pages by digest, kept for the length of one read (consecutive snapshots of a run share most pages,
+/// so each is inflated and parsed once). Used inside one `read` closure only, never shared between threads.
+final class MembershipPageCache {
+    /// Pages decoded so far, by digest (each one checked against its digest when it was read).
+    var pages: [String: MembershipPage] = [:]
+}
+
+extension EvidenceStore {
+    // MARK: - Writing
+
+    /// Writes the membership of snapshot `snapshotID`: the pages the store lacks, then one `snapshot_pages` row
+    /// per page. Runs inside the snapshot's write transaction; the pages were encoded before it.
+    static func writeMembership(_ db: Database, snapshot snapshotID: Int64, pages: [MembershipPage.Encoded]) throws {
+        let insertPage = try db.cachedStatement(sql: "INSERT OR IGNORE INTO membership_pages (digest, body, size) VALUES (?, ?, ?)")
+        let insertReference = try db.cachedStatement(
+            sql: """
+                INSERT INTO snapshot_pages (snapshot_id, api_version, kind, namespace, part, page_digest, member_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+        for page in pages {
+            insertPage.setUncheckedArguments([page.digest, page.stored, page.size])
+            try insertPage.execute()
+            insertReference.setUncheckedArguments([
+                snapshotID, page.group.apiVersion, page.group.kind, page.group.namespace, page.part, page.digest, page.count,
+            ])
+            try insertReference.execute()
+        }
+    }
+
+    // MARK: - Reading (every reader of membership goes through here)
+
+    /// The members of one snapshot, without bodies, ordered by apiVersion, kind, namespace and name: the
+    /// `snapshot_objects` rows of a schema-3 snapshot and the pages of a schema-4 one. Throws
+    /// ``StoreError`` (`corrupt`) for a referenced page that is missing or does not decode.
+    static func members(_ db: Database, snapshot: Int64, cache: MembershipPageCache, path: String) throws -> [StoredObject] {
+        var rows: [StoredObject] = []
+        let legacy = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT api_version, kind, namespace, name, uid, resource_version, object_digest
+                FROM snapshot_objects WHERE snapshot_id = ? ORDER BY api_version, kind, namespace, name
+                """,
+            arguments: [snapshot])
+        while let row = try legacy.next() {
+            rows.append(
+                StoredObject(
+                    identity: ObjectIdentity(apiVersion: row[0], kind: row[1], namespace: row[2], name: row[3]), uid: row[4],
+                    resourceVersion: row[5], digest: row[6]))
+        }
+        var pages: [MembershipPage] = []
+        for reference in try pageReferences(db, snapshot: snapshot) {
+            switch try page(db, digest: reference.digest, cache: cache) {
+            case .page(let page): pages.append(page)
+            case .missing:
+                throw StoreError(.corrupt, "evidence store \(path): snapshot \(snapshot) references membership page \(reference.digest), which is not in the store; the file was edited or damaged")
+            case .unreadable(let why):
+                throw StoreError(.corrupt, "evidence store \(path): membership page \(reference.digest) of snapshot \(snapshot) \(why); the file was edited or damaged")
+            }
+        }
+        guard !pages.isEmpty else { return rows }
+        // References come in (group, part) order, so this is identity order unless the file was edited (or holds
+        // both forms in one snapshot, which only a hand-made file has): then sort.
+        var all = rows + pages.flatMap(\.members)
+        if !all.indices.dropFirst().allSatisfy({ !identityPrecedes(all[$0], all[$0 - 1]) }) {
+            all.sort(by: identityPrecedes)
+        }
+        return all
+    }
+
+    /// Identity order as the schema-3 reader's `ORDER BY api_version, kind, namespace, name` (bytes).
+    private static func identityPrecedes(_ left: StoredObject, _ right: StoredObject) -> Bool {
+        let l = MembershipPage.Group(apiVersion: left.identity.apiVersion, kind: left.identity.kind, namespace: left.identity.namespace)
+        let r = MembershipPage.Group(apiVersion: right.identity.apiVersion, kind: right.identity.kind, namespace: right.identity.namespace)
+        if l != r { return MembershipPage.Group.precedes(l, r) }
+        return left.identity.name.utf8.lexicographicallyPrecedes(right.identity.name.utf8)
+    }
+
+    /// One `snapshot_pages` row.
+    struct PageReference: Sendable {
+        /// The kind and namespace the reference claims.
+        var group: MembershipPage.Group
+        /// `page_digest`.
+        var digest: String
+        /// `member_count`.
+        var count: Int
+    }
+
+    /// The page references of a snapshot (none for a schema-3 snapshot, or a store from before schema 4).
+    static func pageReferences(_ db: Database, snapshot: Int64) throws -> [PageReference] {
+        guard try db.tableExists("snapshot_pages") else { return [] }
+        return try Row.fetchAll(
+            db, sql: "SELECT api_version, kind, namespace, page_digest, member_count FROM snapshot_pages WHERE snapshot_id = ? ORDER BY api_version, kind, namespace, part",
+            arguments: [snapshot]
+        ).map { row in
+            PageReference(group: MembershipPage.Group(apiVersion: row[0], kind: row[1], namespace: row[2]), digest: row[3], count: row[4])
+        }
+    }
+
+    /// A page as read.
+    enum PageRead {
+        /// Read, hashed to its digest and decoded.
+        case page(MembershipPage)
+        /// No `membership_pages` row under the digest.
+        case missing
+        /// Present but not a page this store wrote (why, as a sentence fragment).
+        case unreadable(String)
+    }
+
+    /// The page stored under `digest`, decoded (once per `cache`). A page whose bytes do not hash to its
+    /// digest is `unreadable`: the reader never trusts a page it cannot check.
+    static func page(_ db: Database, digest: String, cache: MembershipPageCache) throws -> PageRead {
+        if let page = cache.pages[digest] { return .page(page) }
+        guard let row = try Row.fetchOne(db, sql: "SELECT body, size FROM membership_pages WHERE digest = ?", arguments: [digest]) else {
+            return .missing
+        }
+        let bytes: [UInt8]
+        do throws(BodyCodecError) {
+            bytes = try BodyCodec.decode(row[0], size: row[1])
+        } catch {
+            return .unreadable("cannot be read (\(error.message))")
+        }
+        let actual = Digest.sha256Hex(bytes)
+        guard actual == digest else { return .unreadable("hashes to \(actual)") }
+        guard let page = MembershipPage.decode(bytes) else { return .unreadable("is not a membership page") }
+        cache.pages[digest] = page
+        return .page(page)
+    }
+
+    /// How many members a snapshot holds per kind and namespace, from the `snapshot_objects` rows and the page
+    /// references' counts (``verifyMembership(_:snapshot:cache:)`` checks those counts against the pages).
+    static func memberCounts(_ db: Database, snapshot: Int64) throws -> [String: [String: Int]] {
+        var counts: [String: [String: Int]] = [:]
+        var queries = ["SELECT kind, namespace, COUNT(*) FROM snapshot_objects WHERE snapshot_id = ? GROUP BY kind, namespace"]
+        if try db.tableExists("snapshot_pages") {
+            queries.append("SELECT kind, namespace, SUM(member_count) FROM snapshot_pages WHERE snapshot_id = ? GROUP BY kind, namespace")
+        }
+        for sql in queries {
+            for row in try Row.fetchAll(db, sql: sql, arguments: [snapshot]) {
+                counts[row[0], default: [:]][row[1], default: 0] += row[2] as Int
+            }
+        }
+        return counts
+    }
+
+    /// Every problem with the page references of one snapshot: a page missing, unreadable, not hashing to its
+    /// address, or disagreeing with its reference row (kind, namespace, member count). Empty for a schema-3
+    /// snapshot. `proof verify --db` reports these before comparing the member digest.
+    static func verifyMembership(_ db: Database, snapshot: Int64, cache: MembershipPageCache) throws -> [String] {
+        var problems: [String] = []
+        for reference in try pageReferences(db, snapshot: snapshot) {
+            let name = "membership page \(reference.digest) (\(reference.group.kind) in '\(reference.group.namespace)')"
+            switch try page(db, digest: reference.digest, cache: cache) {
+            case .missing:
+                problems.append("\(name) is referenced but missing from membership_pages")
+            case .unreadable(let why):
+                problems.append("\(name) \(why): the page was edited")
+            case .page(let page):
+                if page.group != reference.group {
+                    problems.append(
+                        "\(name) holds \(page.group.kind) \(page.group.apiVersion) in '\(page.group.namespace)' but its reference says \(reference.group.kind) \(reference.group.apiVersion) in '\(reference.group.namespace)': the reference was edited")
+                }
+                if page.members.count != reference.count {
+                    problems.append("\(name) holds \(page.members.count) members but its reference counts \(reference.count): the reference was edited")
+                }
+            }
+        }
+        return problems
+    }
+
+    /// The stored bodies of `digests` (unknown digests are absent from the answer), read in batches of 500.
+    static func bodies(_ db: Database, digests: [String], path: String) throws -> [String: JSON] {
+        var result: [String: JSON] = [:]
+        result.reserveCapacity(digests.count)
+        try inBatches(digests) { marks, batch in
+            let cursor = try Row.fetchCursor(
+                db, sql: "SELECT digest, proof_body(body) FROM objects WHERE digest IN (\(marks))", arguments: StatementArguments(batch))
+            while let row = try cursor.next() {
+                let digest: String = row[0]
+                result[digest] = try Self.decodeJSON(row[1], path: path, what: "object \(digest)")
+            }
+        }
+        return result
+    }
+
+    /// Calls `body` for each run of at most 500 of `digests`, with that many `?` placeholders (`?,?,…`).
+    static func inBatches(_ digests: [String], _ body: (_ marks: String, _ batch: [String]) throws -> Void) rethrows {
+        var start = 0
+        while start < digests.count {
+            let batch = Array(digests[start..<min(start + 500, digests.count)])
+            start += batch.count
+            try body(Array(repeating: "?", count: batch.count).joined(separator: ","), batch)
+        }
+    }
+
+    // MARK: - Merging
+
+    /// Copies the membership of the snapshots in `temp.merge_snapshots` (old id → new id) from the attached
+    /// `source` store: `snapshot_objects` rows as they are, pages the target lacks, and the page references.
+    /// Both sides are at this build's schema (opening migrates them).
+    static func mergeMembership(_ db: Database) throws {
+        let remapped = "(SELECT new FROM temp.merge_snapshots WHERE old = snapshot_id)"
+        let selected = "snapshot_id IN (SELECT old FROM temp.merge_snapshots)"
+        let columns = "api_version, kind, namespace, name, uid, resource_version, object_digest"
+        try db.execute(
+            sql: "INSERT INTO main.snapshot_objects (snapshot_id, \(columns)) SELECT \(remapped), \(columns) FROM source.snapshot_objects WHERE \(selected)")
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO main.membership_pages (digest, body, size)
+                SELECT digest, body, size FROM source.membership_pages
+                WHERE digest IN (SELECT page_digest FROM source.snapshot_pages WHERE \(selected))
+                """)
+        let references = "api_version, kind, namespace, part, page_digest, member_count"
+        try db.execute(
+            sql: "INSERT INTO main.snapshot_pages (snapshot_id, \(references)) SELECT \(remapped), \(references) FROM source.snapshot_pages WHERE \(selected)")
+    }
+}

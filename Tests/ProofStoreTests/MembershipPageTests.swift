@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import ProofCore
+import Testing
+
+@testable import ProofStore
+
+/// Schema 4: membership as content-addressed pages per kind and namespace, shared between snapshots; and the
+/// schema-3 store committed under `Tests/Fixtures/stores/` (made by main before pages existed) still reads.
+@Suite struct MembershipPageTests {
+    static let schema3 = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/stores/schema3.sqlite").path
+
+    /// A copy of the committed schema-3 store at `directory.database`.
+    static func copySchema3(into directory: TemporaryDirectory) throws -> String {
+        try FileManager.default.createDirectory(atPath: (directory.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: schema3, toPath: directory.database)
+        return directory.database
+    }
+
+    static func count(_ store: EvidenceStore, _ table: String) async throws -> Int {
+        try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? -1 }
+    }
+
+    static let cluster: [JSON] =
+        [Fixtures.namespace("airflow-dev"), Fixtures.namespace("mlflow-dev")]
+        + (0..<6).map { Fixtures.pod($0, namespace: "airflow-dev") } + (6..<9).map { Fixtures.pod($0, namespace: "mlflow-dev") }
+
+    @Test("a snapshot of unchanged objects adds no page, only one reference per kind and namespace")
+    func unchangedMembershipIsShared() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(Fixtures.info)
+        let first = try await store.writeSnapshot(run: run, label: "one", objects: Self.cluster)
+        // Namespaces (cluster-scoped), Pods in airflow-dev, Pods in mlflow-dev.
+        #expect(try await Self.count(store, "membership_pages") == 3)
+        #expect(try await Self.count(store, "snapshot_pages") == 3)
+        #expect(try await Self.count(store, "snapshot_objects") == 0, "schema 4 writes no per-object membership rows")
+
+        let second = try await store.writeSnapshot(run: run, label: "two", objects: Self.cluster.reversed())
+        #expect(try await Self.count(store, "membership_pages") == 3, "an unchanged cluster shares every page")
+        #expect(try await Self.count(store, "snapshot_pages") == 6)
+        #expect(second.snapshot.digest == first.snapshot.digest)
+
+        // One Pod in mlflow-dev changes: one new page, the other two are shared.
+        var changed = Self.cluster
+        changed[changed.count - 1] = Fixtures.pod(8, namespace: "mlflow-dev", resourceVersion: "2")
+        let third = try await store.writeSnapshot(run: run, label: "three", objects: changed)
+        #expect(try await Self.count(store, "membership_pages") == 4)
+        #expect(third.snapshot.digest != first.snapshot.digest)
+
+        // Read back in identity order, with uid, resourceVersion and bodies; the digest is the one defined
+        // over the members, whatever the storage.
+        let members = try await store.objects(snapshot: third.snapshot.id)
+        #expect(members.map(\.identity) == Self.cluster.compactMap { ObjectIdentity(object: $0) }.sorted())
+        #expect(members.allSatisfy { $0.body?.digest == $0.digest && $0.uid != nil })
+        #expect(members.last?.resourceVersion == "2")
+        #expect(EvidenceDigest.members(members.map { ($0.identity, $0.digest) }) == third.snapshot.digest)
+        #expect(try await store.memberCounts(snapshot: third.snapshot.id) == ["Namespace": ["": 2], "Pod": ["airflow-dev": 6, "mlflow-dev": 3]])
+        let digests = try await store.memberDigests(run: run)
+        #expect(digests[first.snapshot.id] == (try await store.objects(snapshot: first.snapshot.id, bodies: false)).map(\.digest))
+        #expect(digests[third.snapshot.id] == members.map(\.digest))
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
+    @Test("a large kind in one namespace is several pages cut by name, so one changed object rewrites one page")
+    func largeGroupsAreCutIntoPagesByName() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(Fixtures.info)
+        let pods = (0..<600).map { Fixtures.pod($0) }
+        let first = try await store.writeSnapshot(run: run, label: "one", objects: pods)
+        let parts = try await store.read { db in
+            try Row.fetchAll(db, sql: "SELECT part, member_count FROM snapshot_pages WHERE snapshot_id = ? ORDER BY part", arguments: [first.snapshot.id.rawValue])
+                .map { (part: $0[0] as Int, count: $0[1] as Int) }
+        }
+        #expect(parts.count > 2 && parts.map(\.part) == Array(0..<parts.count), "600 Pods in one namespace are cut into numbered pages")
+        #expect(parts.map(\.count).reduce(0, +) == 600 && parts.allSatisfy { $0.count <= MembershipPage.maxPart })
+        let pages = try await Self.count(store, "membership_pages")
+
+        var changed = pods
+        changed[300] = Fixtures.pod(300, resourceVersion: "2")
+        let second = try await store.writeSnapshot(run: run, label: "two", objects: changed)
+        #expect(try await Self.count(store, "membership_pages") == pages + 1, "only the changed Pod's page is new")
+        changed.append(Fixtures.pod(600))
+        let third = try await store.writeSnapshot(run: run, label: "three", objects: changed)
+        #expect(try await Self.count(store, "membership_pages") <= pages + 3, "an added Pod rewrites its page (or splits it in two)")
+
+        for written in [first, second, third] {
+            let members = try await store.objects(snapshot: written.snapshot.id, bodies: false)
+            #expect(members.map(\.identity) == members.map(\.identity).sorted { EvidenceDigest.memberKey($0).lexicographicallyPrecedes(EvidenceDigest.memberKey($1)) })
+            #expect(EvidenceDigest.members(members.map { ($0.identity, $0.digest) }) == written.snapshot.digest)
+        }
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
+    @Test("the committed schema-3 store opens read-only as it is, then migrates to 4 and still reads and verifies")
+    func schemaThreeStoreKeepsWorking() async throws {
+        let directory = try TemporaryDirectory()
+        let path = try Self.copySchema3(into: directory)
+        let reader = try EvidenceStore.open(path: path, access: .readOnly)
+        try #require(try await reader.schemaVersion() == 3, "the fixture is a schema-3 store")
+        let runs = try await reader.runs()
+        try #require(runs.count == 2)
+        var before: [SnapshotID: [StoredObject]] = [:]
+        for run in runs {
+            #expect(try await reader.verifyIntegrity(run: run.id).isEmpty)
+            for snapshot in try await reader.snapshots(run: run.id) {
+                let objects = try await reader.objects(snapshot: snapshot.id)
+                #expect(objects.count == snapshot.objectCount && objects.allSatisfy { $0.body?.digest == $0.digest })
+                #expect(try await reader.memberCounts(snapshot: snapshot.id).values.flatMap(\.values).reduce(0, +) == snapshot.objectCount)
+                before[snapshot.id] = objects
+            }
+        }
+
+        let store = try EvidenceStore.open(path: path)
+        #expect(try await store.schemaVersion() == 4)
+        for run in runs {
+            #expect(try await store.verifyIntegrity(run: run.id).isEmpty, "run \(run.id) verifies after the migration")
+            let digests = try await store.memberDigests(run: run.id)
+            for snapshot in try await store.snapshots(run: run.id) {
+                #expect(try await store.objects(snapshot: snapshot.id) == before[snapshot.id])
+                #expect(digests[snapshot.id] == before[snapshot.id]?.map(\.digest))
+            }
+        }
+        // The same membership written as pages hashes to the same snapshot digest as its schema-3 rows.
+        let old = try #require(try await store.snapshots(run: runs[1].id).first)
+        let bodies = try #require(before[old.id]).compactMap(\.body)
+        let run = try await store.beginRun(Fixtures.info)
+        let written = try await store.writeSnapshot(run: run, label: "again", objects: bodies)
+        #expect(written.snapshot.digest == old.digest && written.snapshot.objectCount == old.objectCount)
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
+    @Test("a page whose bytes or reference were edited is reported by verifyIntegrity, not trusted by readers")
+    func editedPagesAreReported() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(Fixtures.info)
+        let snapshot = try await store.writeSnapshot(run: run, label: "one", objects: Self.cluster).snapshot
+        // The same members, not in canonical form: the page no longer hashes to its address.
+        try await store.pool.writeWithoutTransaction { db in
+            try db.execute(sql: """
+                DROP TRIGGER membership_pages_append_only_update;
+                UPDATE membership_pages SET body = ' ' || body
+                WHERE digest = (SELECT page_digest FROM snapshot_pages WHERE kind = 'Namespace');
+                """)
+        }
+        let problems = try await store.verifyIntegrity(run: run)
+        #expect(problems.contains { $0.message.contains("(Namespace in '') hashes to") && $0.message.contains("the page was edited") })
+        await #expect(throws: StoreError.self) { try await store.objects(snapshot: snapshot.id) }
+    }
+}
