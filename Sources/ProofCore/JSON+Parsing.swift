@@ -31,6 +31,46 @@ extension JSON {
     public init(parsing text: String) throws(JSONParseError) {
         try self.init(parsing: Array(text.utf8))
     }
+
+    /// Parses the JSON document at `range` of `bytes` in place (no copy of the bytes): one item of a list
+    /// page found by ``scanList(_:)``. Offsets in an error are relative to `range.lowerBound`.
+    public init(parsing bytes: [UInt8], range: Range<Int>) throws(JSONParseError) {
+        let result: Result<JSON, JSONParseError> = bytes.withUnsafeBufferPointer { whole in
+            var parser = JSONByteParser(UnsafeBufferPointer(rebasing: whole[range]))
+            do throws(JSONParseError) {
+                return .success(try parser.parseDocument())
+            } catch {
+                return .failure(error)
+            }
+        }
+        self = try result.get()
+    }
+
+    /// Reads a Kubernetes list answer (`{"metadata": …, "items": [ … ]}`) without building its items: the
+    /// whole text is checked exactly as ``init(parsing:)-([UInt8])`` checks it (same grammar, same depth limit),
+    /// `metadata` is parsed, and each element of `items` is returned as its byte range, to be parsed one at a
+    /// time (``init(parsing:range:)``) and let go. A duplicated member counts once, the last one, as when parsing.
+    public static func scanList(_ bytes: [UInt8]) throws(JSONParseError) -> JSONListScan {
+        let result: Result<JSONListScan, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONByteParser(buffer)
+            do throws(JSONParseError) {
+                return .success(try parser.scanListDocument())
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// What ``JSON/scanList(_:)`` found in a list answer.
+public struct JSONListScan: Sendable, Equatable {
+    /// The list's `metadata` (`resourceVersion`, `continue`), or `nil` when it has none or is not an object.
+    public var metadata: JSON?
+    /// The byte range of each element of `items`, in order; `nil` when `items` is missing, `null` or not an array.
+    public var items: [Range<Int>]?
+    /// Whether `items` is present but neither an array nor `null` (a protocol violation for a list).
+    public var itemsMalformed = false
 }
 
 /// A recursive-descent parser over a byte buffer; kept small and allocation-light because captures parse
@@ -49,6 +89,220 @@ struct JSONByteParser {
         skipWhitespace()
         if index != bytes.count { throw error("unexpected data after the JSON value") }
         return value
+    }
+
+    /// ``JSON/scanList(_:)``: the top-level object's `items` as ranges, its `metadata` parsed, the rest skipped.
+    mutating func scanListDocument() throws(JSONParseError) -> JSONListScan {
+        var scan = JSONListScan()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
+            try skipValue()
+            skipWhitespace()
+            if index != bytes.count { throw error("unexpected data after the JSON value") }
+            return scan
+        }
+        try enter()
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+        } else {
+            members: while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                let key = try parseString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+                skipWhitespace()
+                switch key {
+                case "items":
+                    guard index < bytes.count else { throw error("unexpected end of input") }
+                    if bytes[index] == UInt8(ascii: "[") {
+                        scan.items = try itemRanges()
+                        scan.itemsMalformed = false
+                    } else {
+                        let start = index
+                        try skipValue()
+                        let isNull = index - start == 4 && bytes[start] == UInt8(ascii: "n")
+                        scan.items = nil
+                        scan.itemsMalformed = !isNull
+                    }
+                case "metadata":
+                    let value = try parseValue()
+                    if case .object = value { scan.metadata = value } else { scan.metadata = nil }
+                default:
+                    try skipValue()
+                }
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    break members
+                } else {
+                    throw error("expected ',' or '}'")
+                }
+            }
+        }
+        depth -= 1
+        skipWhitespace()
+        if index != bytes.count { throw error("unexpected data after the JSON value") }
+        return scan
+    }
+
+    /// The byte ranges of an array's elements (each checked, none built).
+    private mutating func itemRanges() throws(JSONParseError) -> [Range<Int>] {
+        try enter()
+        defer { depth -= 1 }
+        index += 1
+        var ranges: [Range<Int>] = []
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return ranges
+        }
+        while true {
+            skipWhitespace()
+            let start = index
+            try skipValue()
+            ranges.append(start..<index)
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return ranges
+            } else {
+                throw error("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// Checks one value exactly as ``parseValue()`` would and moves past it, building nothing.
+    private mutating func skipValue() throws(JSONParseError) {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            try enter()
+            defer { depth -= 1 }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                try skipString()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+                index += 1
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "}") {
+                    index += 1
+                    return
+                } else {
+                    throw error("expected ',' or '}'")
+                }
+            }
+        case UInt8(ascii: "["):
+            try enter()
+            defer { depth -= 1 }
+            index += 1
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == UInt8(ascii: "]") {
+                    index += 1
+                    return
+                } else {
+                    throw error("expected ',' or ']'")
+                }
+            }
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try skipNumber()
+        default: throw error("unexpected character '\(Character(Unicode.Scalar(bytes[index])))'")
+        }
+    }
+
+    /// Checks one string exactly as ``parseString()`` would (escapes, surrogate pairs, control characters)
+    /// and moves past it.
+    private mutating func skipString() throws(JSONParseError) {
+        index += 1  // opening quote
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                return
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { throw error("unexpected end of input") }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"):
+                    try checkUnicodeEscape()
+                default:
+                    throw error("invalid escape")
+                }
+            default:
+                if byte < 0x20 { throw error("control character in string") }
+                index += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
+    /// Checks one number exactly as ``parseNumber()`` would (its grammar; any such text is a valid Double) and
+    /// moves past it.
+    private mutating func skipNumber() throws(JSONParseError) {
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) else {
+            throw error("invalid number")
+        }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let digitsStart = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            if index == digitsStart { throw error("invalid number") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            let digitsStart = index
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+            if index == digitsStart { throw error("invalid number") }
+        }
     }
 
     private func error(_ message: String) -> JSONParseError {
@@ -198,19 +452,7 @@ struct JSONByteParser {
                 case UInt8(ascii: "r"): scratch.append(0x0D)
                 case UInt8(ascii: "t"): scratch.append(0x09)
                 case UInt8(ascii: "u"):
-                    var scalar = try parseHex4()
-                    if (0xD800..<0xDC00).contains(scalar) {
-                        // A high surrogate must be followed by an escaped low surrogate.
-                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                        else { throw error("unpaired surrogate") }
-                        index += 2
-                        let low = try parseHex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("invalid low surrogate") }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00..<0xE000).contains(scalar) {
-                        throw error("unpaired surrogate")
-                    }
-                    guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid unicode escape") }
+                    let unicode = try checkUnicodeEscape()
                     scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default:
                     throw error("invalid escape")
@@ -222,6 +464,25 @@ struct JSONByteParser {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// The scalar of a `\\u` escape (after the `u`), with its low surrogate when it is a high one.
+    @discardableResult
+    private mutating func checkUnicodeEscape() throws(JSONParseError) -> Unicode.Scalar {
+        var scalar = try parseHex4()
+        if (0xD800..<0xDC00).contains(scalar) {
+            // A high surrogate must be followed by an escaped low surrogate.
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else { throw error("unpaired surrogate") }
+            index += 2
+            let low = try parseHex4()
+            guard (0xDC00..<0xE000).contains(low) else { throw error("invalid low surrogate") }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00..<0xE000).contains(scalar) {
+            throw error("unpaired surrogate")
+        }
+        guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid unicode escape") }
+        return unicode
     }
 
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
