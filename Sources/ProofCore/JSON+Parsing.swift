@@ -80,6 +80,8 @@ struct JSONByteParser {
     private var index = 0
     private var depth = 0
     private static let maxDepth = 512
+    /// The members of the objects being parsed, innermost last (see `parseObject`).
+    private var pending: [(String, JSON)] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -361,12 +363,15 @@ struct JSONByteParser {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var members: [String: JSON] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
+        // Members gather on a stack shared by every nesting level, then go into a dictionary made at its final
+        // size: no rehashing as it grows. Inserted in order, so a repeated key keeps its last value.
+        let base = pending.count
+        defer { pending.removeSubrange(base...) }
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
@@ -375,13 +380,16 @@ struct JSONByteParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue()
+            let value = try parseValue()
+            pending.append((key, value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
+                var members = [String: JSON](minimumCapacity: pending.count - base)
+                for position in base..<pending.count { members[pending[position].0] = pending[position].1 }
                 return .object(members)
             } else {
                 throw error("expected ',' or '}'")

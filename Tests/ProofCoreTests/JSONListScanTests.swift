@@ -140,3 +140,57 @@ struct JSONListScanTests {
         #expect(throws: JSONParseError.self) { try JSON.scanList(deep) }
     }
 }
+
+@Suite("Canonical encoding and parsing fast paths")
+struct CanonicalFastPathTests {
+    /// The canonical encoding written the plain way (keys sorted with `lexicographicallyPrecedes`, looked up
+    /// again, every string escaped byte by byte): what the fast paths must reproduce byte for byte.
+    static func reference(_ value: JSON, into out: inout [UInt8]) {
+        switch value {
+        case .string(let text): JSON.writeEscapedString(text, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (position, item) in items.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                reference(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (position, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeEscapedString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                reference(members[key]!, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        default: value.writeCanonical(into: &out)
+        }
+    }
+
+    @Test("a generated corpus encodes to the same bytes as the plain encoder, non-ASCII and escaped keys included")
+    func canonicalMatchesReference() throws {
+        var generator = JSONTextGenerator(random: SeededGenerator(state: 2026))
+        for _ in 0..<2_000 {
+            let value = try JSON(parsing: generator.object(depth: 0))
+            var expected: [UInt8] = []
+            Self.reference(value, into: &expected)
+            #expect(value.canonicalData == expected)
+        }
+        // Keys whose UTF-8 order differs from String's order, a bridged (non-contiguous) string, escapes.
+        let keys = ["é", "z", "e\u{301}", "Z", "a\"b", "a\\b", "a\nb", "", "\u{7f}", "😀", "ﬀ"]
+        var object: [String: JSON] = [:]
+        for (index, key) in keys.enumerated() { object[key] = .string(key + String(index)) }
+        var expected: [UInt8] = []
+        Self.reference(.object(object), into: &expected)
+        #expect(JSON.object(object).canonicalData == expected)
+    }
+
+    @Test("a repeated member keeps its last value, nested objects parse whole, and errors inside objects unwind")
+    func objectParsing() throws {
+        let parsed = try JSON(parsing: #"{"a":1,"b":{"c":[{"d":2,"d":3}],"e":{}},"a":4}"#)
+        #expect(parsed == ["a": 4, "b": ["c": [["d": 3]], "e": [:]]])
+        #expect(try JSON(parsing: #"{"x":{"y":1},"z":[{},{"w":null,"v":[]}],"u":"t"}"#) == ["x": ["y": 1], "z": [[:], ["w": nil, "v": []]], "u": "t"])
+        #expect(throws: JSONParseError.self) { try JSON(parsing: #"{"a":{"b":1,"c":}}"#) }
+    }
+}
