@@ -63,6 +63,54 @@ extension JSON {
     }
 }
 
+extension JSON {
+    /// The members of the object at `range` of `bytes` that identify it and its version (`apiVersion`, `kind`,
+    /// `metadata.name`, `namespace`, `uid`, `resourceVersion`) without building anything else, exactly as
+    /// parsing the object and reading them would give (the last of a repeated member counts; a member that is
+    /// not a string reads as `nil`). `nil` when the text there is not a valid JSON object.
+    public static func scanHead(_ bytes: [UInt8], range: Range<Int>) -> JSONObjectHead? {
+        bytes.withUnsafeBufferPointer { whole in
+            var parser = JSONByteParser(UnsafeBufferPointer(rebasing: whole[range]))
+            return try? parser.scanHeadDocument()
+        }
+    }
+}
+
+/// What ``JSON/scanHead(_:range:)`` read from an object.
+public struct JSONObjectHead: Sendable, Equatable {
+    /// Whether the object has an `apiVersion` member (of any type).
+    public var hasAPIVersion = false
+    /// Whether the object has a `kind` member (of any type).
+    public var hasKind = false
+    /// `apiVersion`, when it is a string.
+    public var apiVersion: String?
+    /// `kind`, when it is a string.
+    public var kind: String?
+    /// `metadata.name`, when it is a string.
+    public var name: String?
+    /// `metadata.namespace`, when it is a string.
+    public var namespace: String?
+    /// `metadata.uid`, when it is a string.
+    public var uid: String?
+    /// `metadata.resourceVersion`, when it is a string.
+    public var resourceVersion: String?
+
+    /// A head with the given members (all absent by default).
+    public init(
+        hasAPIVersion: Bool = false, hasKind: Bool = false, apiVersion: String? = nil, kind: String? = nil, name: String? = nil,
+        namespace: String? = nil, uid: String? = nil, resourceVersion: String? = nil
+    ) {
+        self.hasAPIVersion = hasAPIVersion
+        self.hasKind = hasKind
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+        self.uid = uid
+        self.resourceVersion = resourceVersion
+    }
+}
+
 /// What ``JSON/scanList(_:)`` found in a list answer.
 public struct JSONListScan: Sendable, Equatable {
     /// The list's `metadata` (`resourceVersion`, `continue`), or `nil` when it has none or is not an object.
@@ -76,8 +124,8 @@ public struct JSONListScan: Sendable, Equatable {
 /// A recursive-descent parser over a byte buffer; kept small and allocation-light because captures parse
 /// tens of thousands of objects.
 struct JSONByteParser {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
+    fileprivate let bytes: UnsafeBufferPointer<UInt8>
+    fileprivate var index = 0
     private var depth = 0
     private static let maxDepth = 512
     /// The members of the objects being parsed, innermost last (see `parseObject`).
@@ -103,80 +151,150 @@ struct JSONByteParser {
             if index != bytes.count { throw error("unexpected data after the JSON value") }
             return scan
         }
-        try enter()
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-        } else {
-            members: while true {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                let key = try parseString()
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                index += 1
-                skipWhitespace()
-                switch key {
-                case "items":
-                    guard index < bytes.count else { throw error("unexpected end of input") }
-                    if bytes[index] == UInt8(ascii: "[") {
-                        scan.items = try itemRanges()
-                        scan.itemsMalformed = false
-                    } else {
-                        let start = index
-                        try skipValue()
-                        let isNull = index - start == 4 && bytes[start] == UInt8(ascii: "n")
-                        scan.items = nil
-                        scan.itemsMalformed = !isNull
-                    }
-                case "metadata":
-                    let value = try parseValue()
-                    if case .object = value { scan.metadata = value } else { scan.metadata = nil }
-                default:
-                    try skipValue()
-                }
-                skipWhitespace()
-                guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    break members
+        try members { parser, key throws(JSONParseError) in
+            switch key {
+            case "items":
+                guard parser.index < parser.bytes.count else { throw parser.error("unexpected end of input") }
+                if parser.bytes[parser.index] == UInt8(ascii: "[") {
+                    scan.items = try parser.itemRanges()
+                    scan.itemsMalformed = false
                 } else {
-                    throw error("expected ',' or '}'")
+                    let start = parser.index
+                    try parser.skipValue()
+                    let isNull = parser.index - start == 4 && parser.bytes[start] == UInt8(ascii: "n")
+                    scan.items = nil
+                    scan.itemsMalformed = !isNull
                 }
+            case "metadata":
+                let value = try parser.parseValue()
+                if case .object = value { scan.metadata = value } else { scan.metadata = nil }
+            default:
+                try parser.skipValue()
             }
         }
-        depth -= 1
         skipWhitespace()
         if index != bytes.count { throw error("unexpected data after the JSON value") }
         return scan
     }
 
-    /// The byte ranges of an array's elements (each checked, none built).
-    private mutating func itemRanges() throws(JSONParseError) -> [Range<Int>] {
+    /// ``JSON/scanHead(_:range:)``: a whole object document, reading only its identifying members.
+    mutating func scanHeadDocument() throws(JSONParseError) -> JSONObjectHead {
+        var head = JSONObjectHead()
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { throw error("not an object") }
+        try members { parser, key throws(JSONParseError) in
+            switch key {
+            case "apiVersion":
+                head.hasAPIVersion = true
+                head.apiVersion = try parser.stringOrSkip()
+            case "kind":
+                head.hasKind = true
+                head.kind = try parser.stringOrSkip()
+            case "metadata":
+                // A later `metadata` replaces an earlier one whole.
+                (head.name, head.namespace, head.uid, head.resourceVersion) = (nil, nil, nil, nil)
+                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "{") else {
+                    try parser.skipValue()
+                    return
+                }
+                try parser.members { parser, key throws(JSONParseError) in
+                    switch key {
+                    case "name": head.name = try parser.stringOrSkip()
+                    case "namespace": head.namespace = try parser.stringOrSkip()
+                    case "uid": head.uid = try parser.stringOrSkip()
+                    case "resourceVersion": head.resourceVersion = try parser.stringOrSkip()
+                    default: try parser.skipValue()
+                    }
+                }
+            default:
+                try parser.skipValue()
+            }
+        }
+        skipWhitespace()
+        if index != bytes.count { throw error("unexpected data after the JSON value") }
+        return head
+    }
+
+    /// Walks the object at `index`, handing each member's key to `member`, which must consume the value; with
+    /// `decodingKeys` false keys are only checked, and `member` gets `""`.
+    private mutating func members(
+        decodingKeys: Bool = true, _ member: (inout JSONByteParser, String) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
         try enter()
         defer { depth -= 1 }
         index += 1
-        var ranges: [Range<Int>] = []
         skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return ranges
+            return
         }
         while true {
             skipWhitespace()
-            let start = index
-            try skipValue()
-            ranges.append(start..<index)
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let key: String
+            if decodingKeys {
+                key = try parseString()
+            } else {
+                try skipString()
+                key = ""
+            }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            index += 1
+            skipWhitespace()
+            try member(&self, key)
+            skipWhitespace()
+            guard index < bytes.count else { throw error("unexpected end of input") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return
+            } else {
+                throw error("expected ',' or '}'")
+            }
+        }
+    }
+
+    /// The string value at `index`, or `nil` after skipping a value of another type.
+    private mutating func stringOrSkip() throws(JSONParseError) -> String? {
+        guard index < bytes.count else { throw error("unexpected end of input") }
+        if bytes[index] == UInt8(ascii: "\"") { return try parseString() }
+        try skipValue()
+        return nil
+    }
+
+    /// The byte ranges of an array's elements (each checked, none built).
+    private mutating func itemRanges() throws(JSONParseError) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        try elements { parser throws(JSONParseError) in
+            let start = parser.index
+            try parser.skipValue()
+            ranges.append(start..<parser.index)
+        }
+        return ranges
+    }
+
+    /// Walks the array at `index`, calling `element` at each element (whitespace skipped), which must consume it.
+    private mutating func elements(_ element: (inout JSONByteParser) throws(JSONParseError) -> Void) throws(JSONParseError) {
+        try enter()
+        defer { depth -= 1 }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try element(&self)
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return ranges
+                return
             } else {
                 throw error("expected ',' or ']'")
             }
@@ -187,58 +305,8 @@ struct JSONByteParser {
     private mutating func skipValue() throws(JSONParseError) {
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
-        case UInt8(ascii: "{"):
-            try enter()
-            defer { depth -= 1 }
-            index += 1
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-                index += 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                try skipString()
-                skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-                index += 1
-                skipWhitespace()
-                try skipValue()
-                skipWhitespace()
-                guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "}") {
-                    index += 1
-                    return
-                } else {
-                    throw error("expected ',' or '}'")
-                }
-            }
-        case UInt8(ascii: "["):
-            try enter()
-            defer { depth -= 1 }
-            index += 1
-            skipWhitespace()
-            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-                index += 1
-                return
-            }
-            while true {
-                skipWhitespace()
-                try skipValue()
-                skipWhitespace()
-                guard index < bytes.count else { throw error("unexpected end of input") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == UInt8(ascii: "]") {
-                    index += 1
-                    return
-                } else {
-                    throw error("expected ',' or ']'")
-                }
-            }
+        case UInt8(ascii: "{"): try members(decodingKeys: false) { parser, _ throws(JSONParseError) in try parser.skipValue() }
+        case UInt8(ascii: "["): try elements { parser throws(JSONParseError) in try parser.skipValue() }
         case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
@@ -307,7 +375,7 @@ struct JSONByteParser {
         }
     }
 
-    private func error(_ message: String) -> JSONParseError {
+    fileprivate func error(_ message: String) -> JSONParseError {
         var line = 1
         var column = 1
         for position in 0..<min(index, bytes.count) {

@@ -40,15 +40,21 @@ extension EvidenceStore {
     /// page's bytes, say), each called once, from several threads at once, and let go as soon as it is encoded,
     /// so no more than a few decoded objects are in memory at a time. `object` returning `nil` leaves that one
     /// out (a filter). An error it throws is thrown (the first by index) and nothing is written.
+    ///
+    /// With `fromServer`, `version`, when given, reads an object's identity, uid and resourceVersion without
+    /// making it (``ObjectVersion``): a version this handle stored before is then not even made. It must agree
+    /// with `object` (the same identity, uid and resourceVersion as the object made), and is only for objects
+    /// `object` would not leave out.
     public func storeBodies(
-        count: Int, label: String, fromServer: Bool = false, object: @escaping @Sendable (Int) throws -> JSON?
+        count: Int, label: String, fromServer: Bool = false, version: (@Sendable (Int) -> ObjectVersion?)? = nil,
+        object: @escaping @Sendable (Int) throws -> JSON?
     ) async throws -> SnapshotMembers {
         guard count > 0 else { return SnapshotMembers() }
         let redaction = redaction
         let path = path
         let known = fromServer ? knownVersions : nil
         let prepared = try await Self.offCooperativePool {
-            try Self.prepare(count: count, object: object, label: label, redaction: redaction, known: known, path: path)
+            try Self.prepare(count: count, version: version, object: object, label: label, redaction: redaction, known: known, path: path)
         }
         let page = try await write { db in
             var page = SnapshotMembers()
@@ -185,9 +191,10 @@ extension EvidenceStore {
     /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
     /// capture's CPU time). `object(index)` is called once per index, on the worker that encodes it.
     private static func prepare(
-        count: Int, object: @Sendable (Int) throws -> JSON?, label: String, redaction: Redaction, known: KnownVersions?,
-        path: String
+        count: Int, version: (@Sendable (Int) -> ObjectVersion?)?, object: @Sendable (Int) throws -> JSON?, label: String,
+        redaction: Redaction, known: KnownVersions?, path: String
     ) throws -> [PreparedMember] {
+        let peek = known == nil ? nil : version
         var slots = [Result<PreparedMember?, any Error>?](repeating: nil, count: count)
         let chunk = 64
         let chunks = (count + chunk - 1) / chunk
@@ -197,6 +204,20 @@ extension EvidenceStore {
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { part in
                 for index in (part * chunk)..<min(count, (part + 1) * chunk) {
+                    if let peek, let known, let version = peek(index) {
+                        let key = KnownVersions.Key(
+                            uid: version.uid, resourceVersion: version.resourceVersion, apiVersion: version.identity.apiVersion,
+                            kind: version.identity.kind)
+                        if let digest = known.digest(for: key) {
+                            slots[index] = .success(
+                                PreparedMember(
+                                    member: SnapshotMember(
+                                        key: EvidenceDigest.memberKey(version.identity), identity: version.identity, uid: version.uid,
+                                        resourceVersion: version.resourceVersion, digest: digest),
+                                    stored: nil, size: 0, version: key))
+                            continue
+                        }
+                    }
                     slots[index] = Result { try object(index).map { try prepare($0, index: index, label: label, redaction: redaction, known: known, path: path) } }
                 }
             }

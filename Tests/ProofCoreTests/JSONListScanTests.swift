@@ -194,3 +194,42 @@ struct CanonicalFastPathTests {
         #expect(throws: JSONParseError.self) { try JSON(parsing: #"{"a":{"b":1,"c":}}"#) }
     }
 }
+
+@Suite("Object heads read without decoding")
+struct JSONObjectHeadTests {
+    /// The slow path: parse the object and read the members.
+    static func parsedHead(_ object: JSON) -> JSONObjectHead? {
+        guard case .object(let members) = object else { return nil }
+        return JSONObjectHead(
+            hasAPIVersion: members["apiVersion"] != nil, hasKind: members["kind"] != nil,
+            apiVersion: object["apiVersion"]?.stringValue, kind: object["kind"]?.stringValue,
+            name: object[path: ["metadata", "name"]]?.stringValue, namespace: object[path: ["metadata", "namespace"]]?.stringValue,
+            uid: object[path: ["metadata", "uid"]]?.stringValue, resourceVersion: object[path: ["metadata", "resourceVersion"]]?.stringValue)
+    }
+
+    @Test("a generated corpus of objects: the head read from bytes equals the members of the parsed object")
+    func headMatchesParse() throws {
+        var generator = JSONTextGenerator(random: SeededGenerator(state: 99))
+        let heads = [
+            #""apiVersion":"v1""#, #""apiVersion":1"#, #""kind":"Pod""#, #""kind":null"#, #""kind":"Secret""#,
+            #""metadata":{"name":"a","namespace":"n","uid":"u1","resourceVersion":"7"}"#, #""metadata":{"name":"b","uid":"","resourceVersion":"8"}"#,
+            #""metadata":{"name":2,"uid":"u2","resourceVersion":"9","managedFields":[{"a":1}]}"#, #""metadata":[]"#,
+            #""metadata":{"name":"c","name":"d","namespace":"x\u0041"}"#,
+        ]
+        var withUID = 0
+        for _ in 0..<3_000 {
+            var members: [String] = []
+            for _ in 0..<Int.random(in: 0...5, using: &generator.random) { members.append(heads.randomElement(using: &generator.random)!) }
+            for _ in 0..<Int.random(in: 0...3, using: &generator.random) { members.append(generator.string() + ":" + generator.value(depth: 1)) }
+            members.shuffle(using: &generator.random)
+            let bytes = Array(("  {" + members.joined(separator: ",") + "} ").utf8)
+            let parsed = try JSON(parsing: bytes)
+            let head = JSON.scanHead(bytes, range: 0..<bytes.count)
+            #expect(head == Self.parsedHead(parsed), "\(String(decoding: bytes, as: UTF8.self))")
+            if head?.uid?.isEmpty == false { withUID += 1 }
+        }
+        #expect(withUID > 500)
+        #expect(JSON.scanHead(Array("[1]".utf8), range: 0..<3) == nil)
+        #expect(JSON.scanHead(Array(#"{"kind":"Pod""#.utf8), range: 0..<12) == nil)
+    }
+}

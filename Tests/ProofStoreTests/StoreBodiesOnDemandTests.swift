@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ProofCore
 import Testing
 
@@ -65,5 +66,51 @@ struct StoreBodiesOnDemandTests {
         }
         let bodies = try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects") }
         #expect(bodies == 0)
+    }
+}
+
+/// Counts calls from several threads.
+final class CallCounter: Sendable {
+    private let count = Mutex(0)
+    func tick() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+@Suite("Store bodies: known versions read without decoding")
+struct StoreBodiesKnownVersionTests {
+    @Test("a version stored before, recognised from its head, is not made again and gives the same member")
+    func knownVersionsAreNotMade() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        var objects = (0..<150).map { Fixtures.pod($0) }
+        objects.append(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "no-uid", "namespace": "a"]])
+        let frozen = objects
+        @Sendable func version(_ index: Int) -> ObjectVersion? {
+            let object = frozen[index]
+            guard let identity = ObjectIdentity(object: object), let uid = object[path: ["metadata", "uid"]]?.stringValue,
+                let resourceVersion = object[path: ["metadata", "resourceVersion"]]?.stringValue
+            else { return nil }
+            return ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion)
+        }
+        let made = CallCounter()
+        let first = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, version: version) { index in
+            made.tick()
+            return frozen[index]
+        }
+        #expect(made.value == frozen.count, "nothing is known yet: every object is made")
+        let again = CallCounter()
+        let second = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, version: version) { index in
+            again.tick()
+            return frozen[index]
+        }
+        #expect(again.value == 1, "only the object without a uid is made again")
+        #expect(second.members == first.members && second.newBodies == 0)
+        // Not from a server: the version is never consulted, every object is made.
+        let local = CallCounter()
+        _ = try await store.storeBodies(count: frozen.count, label: "page", version: version) { index in
+            local.tick()
+            return frozen[index]
+        }
+        #expect(local.value == frozen.count)
     }
 }

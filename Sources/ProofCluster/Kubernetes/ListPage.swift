@@ -33,6 +33,20 @@ public struct ListPage: Sendable {
         KubernetesClient.typed(try JSON(parsing: body, range: ranges[index]), as: type)
     }
 
+    /// Item `index`'s identity (typed as ``item(_:)`` types it), uid and resourceVersion, read without decoding
+    /// the item (``JSON/scanHead(_:range:)``); `nil` when it lacks a name, a uid or a resourceVersion.
+    public func version(_ index: Int) -> ObjectVersion? {
+        guard let head = JSON.scanHead(body, range: ranges[index]) else { return nil }
+        // `item(_:)` sets both from the type when either member is missing (KubernetesClient.typed).
+        let typed = !head.hasKind || !head.hasAPIVersion
+        guard let apiVersion = typed ? type.apiVersion : head.apiVersion, let kind = typed ? type.kind : head.kind,
+            let name = head.name, let uid = head.uid, !uid.isEmpty, let resourceVersion = head.resourceVersion, !resourceVersion.isEmpty
+        else { return nil }
+        return ObjectVersion(
+            identity: ObjectIdentity(apiVersion: apiVersion, kind: kind, namespace: head.namespace ?? "", name: name), uid: uid,
+            resourceVersion: resourceVersion)
+    }
+
     /// Every item, decoded and typed.
     public func items() throws -> [JSON] {
         try ranges.indices.map(item)

@@ -160,7 +160,12 @@ public struct Capturer: Sendable {
                 result.argoCD += items
                 stored = try await store.storeBodies(items, label: call.type.kind, fromServer: true)
             } else {
-                stored = try await store.storeBodies(count: page.count, label: call.type.kind, fromServer: true) { index in
+                // Without a filter, a version stored before is recognised from its bytes and not decoded at all.
+                var version: (@Sendable (Int) -> ObjectVersion?)?
+                if keep == nil {
+                    version = { [page] (index: Int) -> ObjectVersion? in page.version(index) }
+                }
+                stored = try await store.storeBodies(count: page.count, label: call.type.kind, fromServer: true, version: version) { index in
                     let item = try page.item(index)
                     // Not `keeps ? item : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON.null.
                     guard Self.keeps(item, namespaces: keep) else { return Optional<JSON>.none }
