@@ -209,12 +209,7 @@ extension EvidenceStore {
                             uid: version.uid, resourceVersion: version.resourceVersion, apiVersion: version.identity.apiVersion,
                             kind: version.identity.kind)
                         if let digest = known.digest(for: key) {
-                            slots[index] = .success(
-                                PreparedMember(
-                                    member: SnapshotMember(
-                                        key: EvidenceDigest.memberKey(version.identity), identity: version.identity, uid: version.uid,
-                                        resourceVersion: version.resourceVersion, digest: digest),
-                                    stored: nil, size: 0, version: key))
+                            slots[index] = .success(knownMember(version.identity, key, digest: digest))
                             continue
                         }
                     }
@@ -230,6 +225,15 @@ extension EvidenceStore {
         return prepared
     }
 
+    /// The member of a version this handle stored before: nothing to encode or write.
+    private static func knownMember(_ identity: ObjectIdentity, _ key: KnownVersions.Key, digest: String) -> PreparedMember {
+        PreparedMember(
+            member: SnapshotMember(
+                key: EvidenceDigest.memberKey(identity), identity: identity, uid: key.uid, resourceVersion: key.resourceVersion,
+                digest: digest),
+            stored: nil, size: 0, version: key)
+    }
+
     /// One object normalised, encoded, hashed and compressed (or found in `known`).
     private static func prepare(
         _ object: JSON, index: Int, label: String, redaction: Redaction, known: KnownVersions?, path: String
@@ -240,13 +244,7 @@ extension EvidenceStore {
                 "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
         }
         let version = KnownVersions.key(of: object, identity: identity)
-        if let version, let digest = known?.digest(for: version) {
-            return PreparedMember(
-                member: SnapshotMember(
-                    key: EvidenceDigest.memberKey(identity), identity: identity, uid: version.uid,
-                    resourceVersion: version.resourceVersion, digest: digest),
-                stored: nil, size: 0, version: version)
-        }
+        if let version, let digest = known?.digest(for: version) { return knownMember(identity, version, digest: digest) }
         let normalized = redaction.normalize(object)
         let body = normalized.canonicalData
         return PreparedMember(

@@ -25,9 +25,6 @@ public struct ListPage: Sendable {
     /// How many items the page holds.
     public var count: Int { ranges.count }
 
-    /// The bytes of item `index` exactly as the server sent them.
-    public func bytes(_ index: Int) -> ArraySlice<UInt8> { body[ranges[index]] }
-
     /// Item `index`, decoded, with `apiVersion` and `kind` set from ``type`` when the server left them out.
     public func item(_ index: Int) throws -> JSON {
         KubernetesClient.typed(try JSON(parsing: body, range: ranges[index]), as: type)
