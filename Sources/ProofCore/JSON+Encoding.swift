@@ -1,4 +1,9 @@
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension JSON {
     /// Canonical UTF-8 JSON: object keys sorted by their UTF-8 bytes, no insignificant whitespace, strings
@@ -35,15 +40,33 @@ extension JSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (position, key) in keys.enumerated() {
+            // Sorted as (key, value) pairs: no second hash lookup per key, and keys compared with memcmp.
+            let sorted = members.sorted { Self.utf8Precedes($0.key, $1.key) }
+            for (position, member) in sorted.enumerated() {
                 if position > 0 { out.append(UInt8(ascii: ",")) }
-                Self.writeString(key, into: &out)
+                Self.writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                members[key]!.writeCanonical(into: &out)
+                member.value.writeCanonical(into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Whether `a` sorts before `b` by their UTF-8 bytes (the canonical key order), comparing contiguous
+    /// storage with `memcmp` when both strings have it (every string the parser makes does).
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right -> Bool in
+                let common = min(left.count, right.count)
+                if common > 0 {
+                    let order = memcmp(left.baseAddress!, right.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                }
+                return left.count < right.count
+            }
+        }
+        if let fast, let result = fast { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// Indented JSON for people (two spaces, sorted keys).
@@ -89,6 +112,20 @@ extension JSON {
     }
 
     static func writeString(_ value: String, into out: inout [UInt8]) {
+        // Most strings need no escape: copy their bytes in one go.
+        let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return true
+        }
+        if copied == true { return }
+        writeEscapedString(value, into: &out)
+    }
+
+    /// ``writeString(_:into:)`` one byte at a time, escaping as it goes.
+    static func writeEscapedString(_ value: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {

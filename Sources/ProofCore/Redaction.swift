@@ -276,7 +276,7 @@ public struct Redaction: Sendable {
                 {
                     replaced = .string(marker(kind: "credential", value: Array(text.utf8)))
                 } else {
-                    replaced = scrubbed(member, labelValues: RedactionRules.labelMaps.contains(key))
+                    replaced = scrubbed(member, labelValues: RedactionRules.isLabelMap(key))
                 }
                 if let replaced {
                     if copy == nil { copy = members }

@@ -131,6 +131,18 @@ public enum RedactionRules {
     /// key's sake, since invariants and selectors read them (their values are still scrubbed as text).
     public static let labelMaps: Set<String> = ["labels", "matchLabels", "selector", "nodeSelector"]
 
+    /// Whether `key` is one of ``labelMaps`` (compared without hashing: this runs for every member of every object).
+    @inline(__always)
+    public static func isLabelMap(_ key: String) -> Bool {
+        switch key.utf8.count {
+        case 6: key == "labels"
+        case 8: key == "selector"
+        case 11: key == "matchLabels"
+        case 12: key == "nodeSelector"
+        default: false
+        }
+    }
+
     // MARK: - Value shapes
 
     /// A provider token recognised by its prefix and alphabet.

@@ -33,12 +33,28 @@ extension EvidenceStore {
     /// uid and resourceVersion always carry the same content: a version this handle stored before is then not
     /// redacted, encoded or hashed again (``KnownVersions``). Objects from anywhere else are always encoded.
     public func storeBodies(_ objects: [JSON], label: String, fromServer: Bool = false) async throws -> SnapshotMembers {
-        guard !objects.isEmpty else { return SnapshotMembers() }
+        try await storeBodies(count: objects.count, label: label, fromServer: fromServer) { objects[$0] }
+    }
+
+    /// ``storeBodies(_:label:fromServer:)`` for `count` objects made on demand by `object` (decoded from a list
+    /// page's bytes, say), each called once, from several threads at once, and let go as soon as it is encoded,
+    /// so no more than a few decoded objects are in memory at a time. `object` returning `nil` leaves that one
+    /// out (a filter). An error it throws is thrown (the first by index) and nothing is written.
+    ///
+    /// With `fromServer`, `version`, when given, reads an object's identity, uid and resourceVersion without
+    /// making it (``ObjectVersion``): a version this handle stored before is then not even made. It must agree
+    /// with `object` (the same identity, uid and resourceVersion as the object made), and is only for objects
+    /// `object` would not leave out.
+    public func storeBodies(
+        count: Int, label: String, fromServer: Bool = false, version: (@Sendable (Int) -> ObjectVersion?)? = nil,
+        object: @escaping @Sendable (Int) throws -> JSON?
+    ) async throws -> SnapshotMembers {
+        guard count > 0 else { return SnapshotMembers() }
         let redaction = redaction
         let path = path
         let known = fromServer ? knownVersions : nil
         let prepared = try await Self.offCooperativePool {
-            try Self.prepare(objects, label: label, redaction: redaction, known: known, path: path)
+            try Self.prepare(count: count, version: version, object: object, label: label, redaction: redaction, known: known, path: path)
         }
         let page = try await write { db in
             var page = SnapshotMembers()
@@ -164,47 +180,71 @@ extension EvidenceStore {
     }
 
     /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
-    /// capture's CPU time).
+    /// capture's CPU time). `object(index)` is called once per index, on the worker that encodes it.
     private static func prepare(
-        _ objects: [JSON], label: String, redaction: Redaction, known: KnownVersions?, path: String
+        count: Int, version: (@Sendable (Int) -> ObjectVersion?)?, object: @Sendable (Int) throws -> JSON?, label: String,
+        redaction: Redaction, known: KnownVersions?, path: String
     ) throws -> [PreparedMember] {
-        for (index, object) in objects.enumerated() where ObjectIdentity(object: object) == nil {
-            throw StoreError(
-                .objectWithoutIdentity,
-                "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
-        }
-        var slots = [PreparedMember?](repeating: nil, count: objects.count)
-        let chunk = 128
-        let chunks = (objects.count + chunk - 1) / chunk
+        let peek = known == nil ? nil : version
+        var slots = [Result<PreparedMember?, any Error>?](repeating: nil, count: count)
+        let chunk = 64
+        let chunks = (count + chunk - 1) / chunk
         slots.withUnsafeMutableBufferPointer { buffer in
             // Safe without a lock: every iteration writes only the slots of its own chunk, no slot is read
             // until concurrentPerform has returned, and `buffer` outlives the call.
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { part in
-                for index in (part * chunk)..<min(objects.count, (part + 1) * chunk) {
-                    let identity = ObjectIdentity(object: objects[index])!
-                    let version = KnownVersions.key(of: objects[index], identity: identity)
-                    if let version, let digest = known?.digest(for: version) {
-                        slots[index] = PreparedMember(
-                            member: SnapshotMember(
-                                key: EvidenceDigest.memberKey(identity), identity: identity, uid: version.uid,
-                                resourceVersion: version.resourceVersion, digest: digest),
-                            stored: nil, size: 0, version: version)
-                        continue
+                for index in (part * chunk)..<min(count, (part + 1) * chunk) {
+                    if let peek, let known, let version = peek(index) {
+                        let key = KnownVersions.Key(
+                            uid: version.uid, resourceVersion: version.resourceVersion, apiVersion: version.identity.apiVersion,
+                            kind: version.identity.kind)
+                        if let digest = known.digest(for: key) {
+                            slots[index] = .success(knownMember(version.identity, key, digest: digest))
+                            continue
+                        }
                     }
-                    let normalized = redaction.normalize(objects[index])
-                    let body = normalized.canonicalData
-                    slots[index] = PreparedMember(
-                        member: SnapshotMember(
-                            key: EvidenceDigest.memberKey(identity), identity: identity,
-                            uid: normalized[path: ["metadata", "uid"]]?.stringValue,
-                            resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
-                            digest: Digest.sha256Hex(body)),
-                        stored: BodyCodec.encode(body), size: body.count, version: version)
+                    slots[index] = Result { try object(index).map { try prepare($0, index: index, label: label, redaction: redaction, known: known, path: path) } }
                 }
             }
         }
-        return slots.map { $0! }
+        var prepared: [PreparedMember] = []
+        prepared.reserveCapacity(count)
+        for slot in slots {
+            if let member = try slot!.get() { prepared.append(member) }
+        }
+        return prepared
+    }
+
+    /// The member of a version this handle stored before: nothing to encode or write.
+    private static func knownMember(_ identity: ObjectIdentity, _ key: KnownVersions.Key, digest: String) -> PreparedMember {
+        PreparedMember(
+            member: SnapshotMember(
+                key: EvidenceDigest.memberKey(identity), identity: identity, uid: key.uid, resourceVersion: key.resourceVersion,
+                digest: digest),
+            stored: nil, size: 0, version: key)
+    }
+
+    /// One object normalised, encoded, hashed and compressed (or found in `known`).
+    private static func prepare(
+        _ object: JSON, index: Int, label: String, redaction: Redaction, known: KnownVersions?, path: String
+    ) throws -> PreparedMember {
+        guard let identity = ObjectIdentity(object: object) else {
+            throw StoreError(
+                .objectWithoutIdentity,
+                "evidence store \(path): object #\(index + 1) of snapshot '\(label)' lacks apiVersion, kind or metadata.name; set apiVersion and kind on list items before storing them")
+        }
+        let version = KnownVersions.key(of: object, identity: identity)
+        if let version, let digest = known?.digest(for: version) { return knownMember(identity, version, digest: digest) }
+        let normalized = redaction.normalize(object)
+        let body = normalized.canonicalData
+        return PreparedMember(
+            member: SnapshotMember(
+                key: EvidenceDigest.memberKey(identity), identity: identity,
+                uid: normalized[path: ["metadata", "uid"]]?.stringValue,
+                resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
+                digest: Digest.sha256Hex(body)),
+            stored: BodyCodec.encode(body), size: body.count, version: version)
     }
 
     /// `members` ordered by identity with exact duplicates dropped (and counted); two different bodies for one

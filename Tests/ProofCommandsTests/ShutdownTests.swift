@@ -53,6 +53,9 @@ import Testing
         func startMidSleep(_ extra: [String] = []) async throws -> ProofProcess {
             let child = try start(extra)
             try await waitFor("the before-sleep capture", "SELECT count(*) FROM snapshots", atLeast: 2, child)
+            // The snapshot is written before its step is recorded: a signal in between interrupts the capture step,
+            // not the sleep. Wait until the capture step is recorded as passed, so the run is in the sleep.
+            try await waitFor("the before-sleep step", "SELECT count(*) FROM steps WHERE phase = 'main' AND status = 'passed'", atLeast: 1, child)
             return child
         }
 

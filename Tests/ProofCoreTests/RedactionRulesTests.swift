@@ -228,3 +228,14 @@ struct RedactionRulesTests {
     /// The repository root.
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 }
+
+@Suite("Label map names")
+struct LabelMapNameTests {
+    @Test("isLabelMap is exactly membership in labelMaps")
+    func isLabelMapMatchesTheSet() {
+        for key in RedactionRules.labelMaps { #expect(RedactionRules.isLabelMap(key)) }
+        for key in ["label", "Labels", "labelz", "selectors", "matchlabels", "nodeselector", "", "metadata", "annotations", "spec"] {
+            #expect(RedactionRules.isLabelMap(key) == RedactionRules.labelMaps.contains(key), "\(key)")
+        }
+    }
+}

@@ -47,6 +47,19 @@ extension KubernetesClient {
         _ type: ResourceType, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
         pageSize: Int = 500, _ page: (_ items: [JSON], _ restarted: Bool) async throws -> Void
     ) async throws -> String {
+        try await listRawPages(type, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, pageSize: pageSize) {
+            raw, restarted in
+            try await page(try raw.items(), restarted)
+        }
+    }
+
+    /// ``listPages(_:namespace:labelSelector:fieldSelector:pageSize:_:)`` without building the items: each page
+    /// comes as its body and the byte range of every item (``ListPage``), checked as JSON but not decoded, so a
+    /// consumer can decode, process and drop one item at a time (in parallel), or skip an item it has seen.
+    public func listRawPages(
+        _ type: ResourceType, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
+        pageSize: Int = 500, _ page: (_ page: ListPage, _ restarted: Bool) async throws -> Void
+    ) async throws -> String {
         let path = type.collectionPath(namespace: namespace)
         var restarts = 0
         var restarted = false
@@ -65,19 +78,19 @@ extension KubernetesClient {
                     restarted = true
                     continue restart
                 }
-                let decoded = try decode(response, method: "GET", path: path, query: query)
-                if token == nil { resourceVersion = decoded[path: ["metadata", "resourceVersion"]]?.stringValue ?? "" }
-                token = decoded[path: ["metadata", "continue"]]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-                guard case .array(let pageItems)? = decoded["items"] else {
-                    if decoded["items"] == nil || decoded["items"]?.isNull == true { continue }
+                let scan = try scanList(response, method: "GET", path: path, query: query)
+                if token == nil { resourceVersion = scan.metadata?["resourceVersion"]?.stringValue ?? "" }
+                token = scan.metadata?["continue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                guard let ranges = scan.items else {
+                    if !scan.itemsMalformed { continue }
                     throw ClusterError(
                         kind: .protocolViolation, message: "the list has no items array", method: "GET",
                         url: url(path: path, query: query))
                 }
-                try await page(pageItems.map { Self.typed($0, as: type) }, restarted)
+                try await page(ListPage(type: type, body: response.body, ranges: ranges), restarted)
                 restarted = false
             } while token != nil
-            if restarted { try await page([], true) }
+            if restarted { try await page(ListPage(type: type, body: [], ranges: []), true) }
             return resourceVersion
         }
     }
@@ -120,9 +133,11 @@ extension KubernetesClient {
 
     /// Fills in `apiVersion` and `kind`, which list items on the wire usually omit.
     static func typed(_ item: JSON, as type: ResourceType) -> JSON {
+        var item = item
         guard case .object(var members) = item, members["kind"] == nil || members["apiVersion"] == nil else {
             return item
         }
+        item = .null  // `members` is now the dictionary's only reference: setting keys below does not copy it
         members["apiVersion"] = .string(type.apiVersion)
         members["kind"] = .string(type.kind)
         return .object(members)

@@ -104,6 +104,21 @@ public final class KubernetesClient: Sendable {
         }
     }
 
+    /// A list answer checked and split into items without decoding them (``JSON/scanList(_:)``); a failure
+    /// status or a body that is not JSON throws as ``decode(_:method:path:query:)`` does.
+    func scanList(_ response: HTTPResponse, method: String, path: String, query: [(String, String)]) throws -> JSONListScan {
+        guard response.isSuccess else {
+            throw ClusterError.http(method: method, url: url(path: path, query: query), status: response.status, body: response.body)
+        }
+        do {
+            return try JSON.scanList(response.body)
+        } catch {
+            throw ClusterError(
+                kind: .protocolViolation, message: "the answer is not JSON: \(error)", method: method,
+                url: url(path: path, query: query), status: response.status)
+        }
+    }
+
     /// The absolute URL of `path` with a percent-encoded query.
     func url(path: String, query: [(String, String)]) -> String {
         var text = config.server + path

@@ -143,24 +143,44 @@ public struct Capturer: Sendable {
 
     /// Lists one call page by page, storing each page's bodies as it arrives; a restarted listing (expired
     /// `continue` token) starts its members and counts over. `namespaces`, when given, limits Namespace objects.
+    ///
+    /// A page stays bytes until the store's workers decode its items one at a time (``ListPage``), so memory
+    /// holds the page's text and a few decoded objects, and decoding is spread over the cores with the rest of
+    /// the encoding; only Argo CD's kinds, kept whole for the application tree, are decoded up front.
     func stream(_ call: ListCall, namespaces: Set<String>?) async throws -> CallResult {
         let isArgoCD = call.type.group == "argoproj.io" && (call.type.kind == "Application" || call.type.kind == "AppProject")
         let isNamespace = call.type.kind == "Namespace" && call.type.group.isEmpty
+        let keep = isNamespace ? namespaces : nil
         var result = CallResult()
-        _ = try await client.listPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
+        _ = try await client.listRawPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
             if restarted { result = CallResult() }
-            var kept: [JSON] = []
-            kept.reserveCapacity(page.count)
-            for item in page {
-                if isNamespace, let namespaces, let name = item[path: ["metadata", "name"]]?.stringValue, !namespaces.contains(name) {
-                    continue
+            let stored: SnapshotMembers
+            if isArgoCD {
+                let items = try page.items().filter { Self.keeps($0, namespaces: keep) }
+                result.argoCD += items
+                stored = try await store.storeBodies(items, label: call.type.kind, fromServer: true)
+            } else {
+                // Without a filter, a version stored before is recognised from its bytes and not decoded at all.
+                var version: (@Sendable (Int) -> ObjectVersion?)?
+                if keep == nil {
+                    version = { [page] (index: Int) -> ObjectVersion? in page.version(index) }
                 }
-                result.counts[item[path: ["metadata", "namespace"]]?.stringValue ?? "", default: 0] += 1
-                if isArgoCD { result.argoCD.append(item) }
-                kept.append(item)
+                stored = try await store.storeBodies(count: page.count, label: call.type.kind, fromServer: true, version: version) { index in
+                    let item = try page.item(index)
+                    // Not `keeps ? item : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON.null.
+                    guard Self.keeps(item, namespaces: keep) else { return Optional<JSON>.none }
+                    return item
+                }
             }
-            result.members += try await store.storeBodies(kept, label: call.type.kind, fromServer: true)
+            for member in stored.members { result.counts[member.identity.namespace, default: 0] += 1 }
+            result.members += stored
         }
         return result
+    }
+
+    /// Whether `item` passes the Namespace filter (`namespaces`, when given, lists the names kept).
+    static func keeps(_ item: JSON, namespaces: Set<String>?) -> Bool {
+        guard let namespaces, let name = item[path: "metadata", "name"]?.stringValue else { return true }
+        return namespaces.contains(name)
     }
 }

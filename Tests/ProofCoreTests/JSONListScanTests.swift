@@ -1,0 +1,235 @@
+import Testing
+
+@testable import ProofCore
+
+/// A small deterministic generator (SplitMix64), so a failing case can be reproduced from its seed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Random JSON texts shaped like list answers: nested objects and arrays, escapes, surrogate pairs, numbers of
+/// every form, whitespace anywhere, and now and then a duplicated member.
+struct JSONTextGenerator {
+    var random: SeededGenerator
+
+    mutating func whitespace() -> String {
+        [" ", "", "", "\n  ", "\t", ""].randomElement(using: &random)!
+    }
+
+    mutating func string() -> String {
+        let pieces = ["a", "name", "metadata", "items", "é", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\ud83d\\ude00", "kind: Secret", "{", "[", " ", "x"]
+        var text = "\""
+        for _ in 0..<Int.random(in: 0...4, using: &random) { text += pieces.randomElement(using: &random)! }
+        return text + "\""
+    }
+
+    mutating func number() -> String {
+        ["0", "-1", "42", "9007199254740993", "-9223372036854775808", "3.25", "1e3", "-2.5E-3", "1e400", "0.0"].randomElement(using: &random)!
+    }
+
+    mutating func value(depth: Int) -> String {
+        let choice = depth > 4 ? Int.random(in: 0..<4, using: &random) : Int.random(in: 0..<7, using: &random)
+        switch choice {
+        case 0: return string()
+        case 1: return number()
+        case 2: return ["true", "false", "null"].randomElement(using: &random)!
+        case 3: return string()
+        case 4, 5: return object(depth: depth + 1)
+        default:
+            let count = Int.random(in: 0...4, using: &random)
+            return "[" + (0..<count).map { _ in whitespace() + value(depth: depth + 1) + whitespace() }.joined(separator: ",") + "]"
+        }
+    }
+
+    mutating func object(depth: Int) -> String {
+        let count = Int.random(in: 0...5, using: &random)
+        var members = (0..<count).map { _ in whitespace() + string() + whitespace() + ":" + whitespace() + value(depth: depth + 1) }
+        if let first = members.first, Bool.random(using: &random) { members.append(first) }  // a duplicated member
+        return "{" + members.joined(separator: ",") + whitespace() + "}"
+    }
+
+    /// A list answer: `kind`, `metadata`, `items`, in a random order, sometimes with `items` twice or not an array.
+    mutating func list() -> String {
+        var members: [String] = []
+        members.append(#""kind":"PodList""#)
+        members.append(#""metadata":{"resourceVersion":"17","continue":"#  + string() + "}")
+        let items = (0..<Int.random(in: 0...6, using: &random)).map { _ in whitespace() + (Bool.random(using: &random) ? object(depth: 2) : value(depth: 2)) + whitespace() }
+        members.append(#""items":"# + whitespace() + "[" + items.joined(separator: ",") + "]")
+        switch Int.random(in: 0..<8, using: &random) {
+        case 0: members.append(#""items":null"#)
+        case 1: members.append(#""items":"# + value(depth: 1))
+        case 2: members.append(#""metadata":"# + value(depth: 1))
+        default: break
+        }
+        members.shuffle(using: &random)
+        return whitespace() + "{" + members.map { whitespace() + $0 }.joined(separator: ",") + "}" + whitespace()
+    }
+}
+
+@Suite("JSON list scanning")
+struct JSONListScanTests {
+    /// What the slow path (parse the whole answer) gives: `metadata` and `items`.
+    static func parsed(_ bytes: [UInt8]) throws -> (metadata: JSON?, items: [JSON]?, malformed: Bool) {
+        let whole = try JSON(parsing: bytes)
+        let metadata: JSON? = if case .object? = whole["metadata"] { whole["metadata"] } else { nil }
+        switch whole["items"] {
+        case .array(let items)?: return (metadata, items, false)
+        case nil, .null?: return (metadata, nil, false)
+        default: return (metadata, nil, true)
+        }
+    }
+
+    @Test("a generated corpus of list answers: the items decoded one by one from their ranges equal the whole parse")
+    func scanMatchesParse() throws {
+        var generator = JSONTextGenerator(random: SeededGenerator(state: 13))
+        var itemsSeen = 0
+        for _ in 0..<2_000 {
+            let bytes = Array(generator.list().utf8)
+            let expected = try Self.parsed(bytes)
+            let scan = try JSON.scanList(bytes)
+            #expect(scan.metadata == expected.metadata)
+            #expect(scan.itemsMalformed == expected.malformed)
+            let items = try scan.items?.map { try JSON(parsing: bytes, range: $0) }
+            #expect(items == expected.items)
+            // Canonical bytes, what digests are made of, are the same too.
+            #expect(items?.map(\.canonicalData) == expected.items?.map(\.canonicalData))
+            itemsSeen += items?.count ?? 0
+        }
+        #expect(itemsSeen > 2_000)
+    }
+
+    @Test("a damaged list answer is refused by the scan exactly when the parser refuses it")
+    func scanRefusesWhatParseRefuses() throws {
+        var generator = JSONTextGenerator(random: SeededGenerator(state: 7))
+        var refused = 0
+        for _ in 0..<2_000 {
+            var bytes = Array(generator.list().utf8)
+            // Delete, duplicate or replace one byte.
+            let position = Int.random(in: 0..<bytes.count, using: &generator.random)
+            switch Int.random(in: 0..<3, using: &generator.random) {
+            case 0: bytes.remove(at: position)
+            case 1: bytes.insert(bytes[position], at: position)
+            default: bytes[position] = Array(#"{}[],:"\ 0a-e.u"#.utf8).randomElement(using: &generator.random)!
+            }
+            let parseError: JSONParseError?
+            do { _ = try JSON(parsing: bytes); parseError = nil } catch { parseError = error }
+            let scanError: JSONParseError?
+            do { _ = try JSON.scanList(bytes); scanError = nil } catch { scanError = error }
+            #expect(scanError == parseError, "\(String(decoding: bytes, as: UTF8.self))")
+            if parseError != nil { refused += 1 }
+        }
+        #expect(refused > 500)
+    }
+
+    @Test("no items, null items, items that are not an array, a top level that is not an object")
+    func edgeCases() throws {
+        #expect(try JSON.scanList(Array(#"{"metadata":{"continue":"t"}}"#.utf8)) == JSONListScan(metadata: ["continue": "t"], items: nil))
+        #expect(try JSON.scanList(Array(#"{"items":null}"#.utf8)) == JSONListScan(metadata: nil, items: nil))
+        #expect(try JSON.scanList(Array(#"{"items":{}}"#.utf8)) == JSONListScan(metadata: nil, items: nil, itemsMalformed: true))
+        #expect(try JSON.scanList(Array(#"{"items":[1],"items":null}"#.utf8)) == JSONListScan(metadata: nil, items: nil))
+        #expect(try JSON.scanList(Array(#"[1,2]"#.utf8)) == JSONListScan(metadata: nil, items: nil))
+        #expect(try JSON.scanList(Array(#"{"items":[ {"a":1} , 2 ]}"#.utf8)) == JSONListScan(metadata: nil, items: [11..<18, 21..<22]))
+        let deep = Array(("{\"items\":" + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}").utf8)
+        #expect(throws: JSONParseError.self) { try JSON.scanList(deep) }
+    }
+}
+
+@Suite("Canonical encoding and parsing fast paths")
+struct CanonicalFastPathTests {
+    /// The canonical encoding written the plain way (keys sorted with `lexicographicallyPrecedes`, looked up
+    /// again, every string escaped byte by byte): what the fast paths must reproduce byte for byte.
+    static func reference(_ value: JSON, into out: inout [UInt8]) {
+        switch value {
+        case .string(let text): JSON.writeEscapedString(text, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (position, item) in items.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                reference(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (position, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeEscapedString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                reference(members[key]!, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        default: value.writeCanonical(into: &out)
+        }
+    }
+
+    @Test("a generated corpus encodes to the same bytes as the plain encoder, non-ASCII and escaped keys included")
+    func canonicalMatchesReference() throws {
+        var generator = JSONTextGenerator(random: SeededGenerator(state: 2026))
+        for _ in 0..<2_000 {
+            let value = try JSON(parsing: generator.object(depth: 0))
+            var expected: [UInt8] = []
+            Self.reference(value, into: &expected)
+            #expect(value.canonicalData == expected)
+        }
+        // Keys whose UTF-8 order differs from String's order, a bridged (non-contiguous) string, escapes.
+        let keys = ["é", "z", "e\u{301}", "Z", "a\"b", "a\\b", "a\nb", "", "\u{7f}", "😀", "ﬀ"]
+        var object: [String: JSON] = [:]
+        for (index, key) in keys.enumerated() { object[key] = .string(key + String(index)) }
+        var expected: [UInt8] = []
+        Self.reference(.object(object), into: &expected)
+        #expect(JSON.object(object).canonicalData == expected)
+    }
+
+    @Test("a repeated member keeps its last value, nested objects parse whole, and errors inside objects unwind")
+    func objectParsing() throws {
+        let parsed = try JSON(parsing: #"{"a":1,"b":{"c":[{"d":2,"d":3}],"e":{}},"a":4}"#)
+        #expect(parsed == ["a": 4, "b": ["c": [["d": 3]], "e": [:]]])
+        #expect(try JSON(parsing: #"{"x":{"y":1},"z":[{},{"w":null,"v":[]}],"u":"t"}"#) == ["x": ["y": 1], "z": [[:], ["w": nil, "v": []]], "u": "t"])
+        #expect(throws: JSONParseError.self) { try JSON(parsing: #"{"a":{"b":1,"c":}}"#) }
+    }
+}
+
+@Suite("Object heads read without decoding")
+struct JSONObjectHeadTests {
+    /// The slow path: parse the object and read the members.
+    static func parsedHead(_ object: JSON) -> JSONObjectHead? {
+        guard case .object(let members) = object else { return nil }
+        return JSONObjectHead(
+            hasAPIVersion: members["apiVersion"] != nil, hasKind: members["kind"] != nil,
+            apiVersion: object["apiVersion"]?.stringValue, kind: object["kind"]?.stringValue,
+            name: object[path: ["metadata", "name"]]?.stringValue, namespace: object[path: ["metadata", "namespace"]]?.stringValue,
+            uid: object[path: ["metadata", "uid"]]?.stringValue, resourceVersion: object[path: ["metadata", "resourceVersion"]]?.stringValue)
+    }
+
+    @Test("a generated corpus of objects: the head read from bytes equals the members of the parsed object")
+    func headMatchesParse() throws {
+        var generator = JSONTextGenerator(random: SeededGenerator(state: 99))
+        let heads = [
+            #""apiVersion":"v1""#, #""apiVersion":1"#, #""kind":"Pod""#, #""kind":null"#, #""kind":"Secret""#,
+            #""metadata":{"name":"a","namespace":"n","uid":"u1","resourceVersion":"7"}"#, #""metadata":{"name":"b","uid":"","resourceVersion":"8"}"#,
+            #""metadata":{"name":2,"uid":"u2","resourceVersion":"9","managedFields":[{"a":1}]}"#, #""metadata":[]"#,
+            #""metadata":{"name":"c","name":"d","namespace":"x\u0041"}"#,
+        ]
+        var withUID = 0
+        for _ in 0..<3_000 {
+            var members: [String] = []
+            for _ in 0..<Int.random(in: 0...5, using: &generator.random) { members.append(heads.randomElement(using: &generator.random)!) }
+            for _ in 0..<Int.random(in: 0...3, using: &generator.random) { members.append(generator.string() + ":" + generator.value(depth: 1)) }
+            members.shuffle(using: &generator.random)
+            let bytes = Array(("  {" + members.joined(separator: ",") + "} ").utf8)
+            let parsed = try JSON(parsing: bytes)
+            let head = JSON.scanHead(bytes, range: 0..<bytes.count)
+            #expect(head == Self.parsedHead(parsed), "\(String(decoding: bytes, as: UTF8.self))")
+            if head?.uid?.isEmpty == false { withUID += 1 }
+        }
+        #expect(withUID > 500)
+        #expect(JSON.scanHead(Array("[1]".utf8), range: 0..<3) == nil)
+        #expect(JSON.scanHead(Array(#"{"kind":"Pod""#.utf8), range: 0..<12) == nil)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Synchronization
+import ProofCore
+import Testing
+
+@testable import ProofStore
+
+/// `storeBodies(count:object:)`, the on-demand form a capture uses (objects decoded from a list page on the
+/// store's workers), against `storeBodies(_:)` with the same objects built up front.
+@Suite("Store bodies made on demand")
+struct StoreBodiesOnDemandTests {
+    @Test("objects made on demand give the same members, digests and new bodies as objects passed whole; nil leaves one out")
+    func onDemandMatchesWhole() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        // More than one worker chunk, with a Secret whose values must be redacted on both paths.
+        var objects = (0..<300).map { Fixtures.pod($0) }
+        objects.append([
+            "apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s", "namespace": "a", "uid": "u-s", "resourceVersion": "3"],
+            "data": ["password": "aHVudGVyMg=="],
+        ])
+        let kept = objects.enumerated().filter { $0.offset % 7 != 3 }.map(\.element)
+        let texts = objects.map(\.canonicalData)
+        // Every 7th left out. (Not `cond ? nil : value`: JSON is ExpressibleByNilLiteral, that nil is JSON.null.)
+        @Sendable func make(_ index: Int) throws -> JSON? {
+            if index % 7 == 3 { return nil }
+            return try JSON(parsing: texts[index])
+        }
+        let got = try await store.storeBodies(count: objects.count, label: "page", object: make)
+        #expect(got.newBodies == kept.count)
+        // The same objects passed whole (same store, same salt): the same members, and nothing new to write.
+        let expected = try await store.storeBodies(kept, label: "page")
+        #expect(got.members == expected.members)
+        #expect(expected.newBodies == 0)
+        #expect(got.members.count == kept.count)
+        let secret = try #require(got.members.first { $0.identity.kind == "Secret" })
+        let body = try #require(try await store.object(digest: secret.digest))
+        #expect(body[path: ["data", "password"]]?.stringValue?.hasPrefix("[REDACTED secret-value") == true)
+        // From a server, the second time every version is known: nothing is encoded or written, same members.
+        _ = try await store.storeBodies(count: objects.count, label: "page", fromServer: true, object: make)
+        let again = try await store.storeBodies(count: objects.count, label: "page", fromServer: true, object: make)
+        #expect(again.members == expected.members && again.newBodies == 0)
+    }
+
+    @Test("the first error by index is thrown, and nothing is written")
+    func firstErrorWins() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        struct Broken: Error {}
+        let error = await #expect(throws: StoreError.self) {
+            try await store.storeBodies(count: 200, label: "page") { index in
+                switch index {
+                case 150: throw Broken()
+                case 70: return ["metadata": ["name": "nameless"]]
+                default: return Fixtures.pod(index)
+                }
+            }
+        }
+        #expect(error?.code == .objectWithoutIdentity)
+        #expect(error?.description.contains("object #71") == true)
+        await #expect(throws: Broken.self) {
+            try await store.storeBodies(count: 200, label: "page") { index in
+                if index == 150 { throw Broken() }
+                return Fixtures.pod(index)
+            }
+        }
+        let bodies = try await store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects") }
+        #expect(bodies == 0)
+    }
+}
+
+/// Counts calls from several threads.
+final class CallCounter: Sendable {
+    private let count = Mutex(0)
+    func tick() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}
+
+@Suite("Store bodies: known versions read without decoding")
+struct StoreBodiesKnownVersionTests {
+    @Test("a version stored before, recognised from its head, is not made again and gives the same member")
+    func knownVersionsAreNotMade() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        var objects = (0..<150).map { Fixtures.pod($0) }
+        objects.append(["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "no-uid", "namespace": "a"]])
+        let frozen = objects
+        @Sendable func version(_ index: Int) -> ObjectVersion? {
+            let object = frozen[index]
+            guard let identity = ObjectIdentity(object: object), let uid = object[path: ["metadata", "uid"]]?.stringValue,
+                let resourceVersion = object[path: ["metadata", "resourceVersion"]]?.stringValue
+            else { return nil }
+            return ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion)
+        }
+        let made = CallCounter()
+        let first = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, version: version) { index in
+            made.tick()
+            return frozen[index]
+        }
+        #expect(made.value == frozen.count, "nothing is known yet: every object is made")
+        let again = CallCounter()
+        let second = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, version: version) { index in
+            again.tick()
+            return frozen[index]
+        }
+        #expect(again.value == 1, "only the object without a uid is made again")
+        #expect(second.members == first.members && second.newBodies == 0)
+        // Not from a server: the version is never consulted, every object is made.
+        let local = CallCounter()
+        _ = try await store.storeBodies(count: frozen.count, label: "page", version: version) { index in
+            local.tick()
+            return frozen[index]
+        }
+        #expect(local.value == frozen.count)
+    }
+}
