@@ -16,6 +16,8 @@ public struct SimOptions: Sendable {
     public var faults: [FaultRule] = []
     /// Controller timing.
     public var timing = Timing()
+    /// The cluster's wall clock (object timestamps, CronJob schedules); a manual `SimClock` lets a test move time.
+    public var clock: SimClock = .system
     /// Changes kept for watches resuming from a resourceVersion; older ones get 410.
     public var eventLogCapacity: Int = 50_000
     /// How long changes are kept for watches and exact lists at an older resourceVersion (a real server keeps
