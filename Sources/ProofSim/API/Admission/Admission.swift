@@ -15,6 +15,8 @@ enum Admission {
     {
         let request = WriteRequest.current
         if subresource == nil { Defaults.apply(&object, type, create: old == nil) }
+        // Custom resources: pruned, defaulted and validated by their CRD's schema on every write.
+        try CustomResourceValidation.admit(&object, as: type, request: request)
         if request.external {
             try validate(&object, old: old, as: type, request: request)
         }
