@@ -46,6 +46,9 @@ public struct SimOptions: Sendable {
         public var namespaceCleanupDelay: Duration = .milliseconds(100)
         /// Between BOOKMARK events on watches that allow them.
         public var bookmarkInterval: Duration = .seconds(1)
+        /// How long a list or watch at a resourceVersion the store has not reached yet waits for it before the
+        /// 504 `ResourceVersionTooLarge` (a real API server's watch cache waits 3 s).
+        public var resourceVersionWait: Duration = .seconds(3)
 
         /// The defaults.
         public init() {}
