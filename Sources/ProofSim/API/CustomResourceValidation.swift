@@ -32,27 +32,10 @@ enum CustomResourceValidation {
         let (pruned, causes) = SchemaValidator(structural: true).pruned(body, against: schemaBody)
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
         let unknown = causes.filter(\.isUnknownField)
-        if request.external && !unknown.isEmpty {
-            switch request.fieldValidation {
-            case .strict:
-                let list = unknown.map { "unknown field \"\($0.field)\"" }.joined(separator: ", ")
-                throw SimError(code: 400, reason: "BadRequest",
-                    message: "\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: \(list)")
-            case .warn:
-                for cause in unknown { request.warnings?.add("unknown field \"\(cause.field)\"") }
-            case .ignore:
-                break
-            }
-        }
+        if request.external { try Admission.unknownFields(unknown, of: type, request: request) }
         for key in pruned.objectValue?.keys.sorted() ?? [] { object[key] = pruned[key] }
         for key in body.objectValue?.keys.sorted() ?? [] where pruned[key] == nil { object[key] = nil }
         let violations = causes.filter { !$0.isUnknownField }
-        guard !violations.isEmpty else { return }
-        let summary = violations.map { "\($0.field): \($0.message)" }
-        let message = summary.count == 1 ? summary[0] : "[" + summary.joined(separator: ", ") + "]"
-        throw SimError(code: 422, reason: "Invalid",
-            message: "\(type.kind).\(type.group) \"\(name)\" is invalid: \(message)",
-            details: ["name": .string(name), "group": .string(type.group), "kind": .string(type.kind),
-                "causes": .array(violations.map(\.json))])
+        if !violations.isEmpty { throw Admission.invalidError(type, name, violations) }
     }
 }
