@@ -190,7 +190,7 @@ struct CronJobController: SimController {
 
     /// The latest schedule time in (earliest, now], where earliest is `lastScheduleTime`, else the creation
     /// time, moved up to `now − startingDeadlineSeconds`; nil when none has passed. More than 100 missed
-    /// times give the real `TooManyMissedTimes` warning (the latest still runs).
+    /// times give the real `TooManyMissedTimes` warning (the latest still runs; the count it names stops at 101).
     func mostRecentUnmetTime(_ cronJob: JSON, status: JSON, _ schedule: CronSchedule, _ timeZone: TimeZone, now: Date,
         state: SimState) -> Date?
     {
@@ -206,10 +206,21 @@ struct CronJobController: SimController {
             latest = next
             missed += 1
             cursor = next
-            if missed > 100 {
-                // Jump close to now: only the most recent time matters from here on.
-                let skipTo = now.addingTimeInterval(-366 * 86_400)
-                if skipTo > cursor { cursor = skipTo }
+            if missed > 100 { break }
+        }
+        if missed > 100 {
+            // Only the most recent time matters from here on: look for it in the last hour, day, month, year,
+            // five years (a schedule with no time in a short window has few in the next), not minute by minute.
+            for window: TimeInterval in [3_600, 86_400, 32 * 86_400, 366 * 86_400, 5 * 366 * 86_400] {
+                var scan = max(cursor, now.addingTimeInterval(-window))
+                guard let first = schedule.next(after: scan, in: timeZone), first <= now else { continue }
+                latest = first
+                scan = first
+                while let next = schedule.next(after: scan, in: timeZone), next <= now {
+                    latest = next
+                    scan = next
+                }
+                break
             }
         }
         if missed > 100 {

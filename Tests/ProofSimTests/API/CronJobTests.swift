@@ -254,6 +254,26 @@ struct CronJobControllerTests {
         }
     }
 
+    @Test("after a month without a controller, an every-minute CronJob runs only its latest time and warns TooManyMissedTimes")
+    func tooManyMissedTimes() async throws {
+        try await Self.withClock { clock, _, client in try await Self.runTooManyMissedTimes(clock, client) }
+    }
+
+    static func runTooManyMissedTimes(_ clock: SimClock, _ client: Client) async throws {
+        #expect(try await client.request("POST", base + "/cronjobs", body: cronJob("busy", "* * * * *")).status == 201)
+        clock.advance(by: 30 * 86_400 + 30)  // 2027-01-04T10:07:30Z
+        let name = "busy-\(minutes("2027-01-04T10:07:00Z"))"
+        #expect(try await eventually { try await jobNames(client).contains(name) })
+        let busy = try await jobNames(client).filter { $0.hasPrefix("busy-") }
+        #expect(busy == [name])
+        let warnings = try await events(client, reason: "TooManyMissedTimes")
+        let suffix = ". Set or decrease .spec.startingDeadlineSeconds or check clock skew"
+        #expect(warnings.contains { event in
+            event["type"] == "Warning" && (event["message"]?.stringValue ?? "").hasPrefix("too many missed start times: ")
+                && (event["message"]?.stringValue ?? "").hasSuffix(suffix)
+        })
+    }
+
     @Test("the API server refuses a bad schedule, a TZ= prefix and an unknown timeZone with 422 Invalid")
     func validation() async throws {
         try await SimFixture.withCluster { _, client in
