@@ -16,6 +16,8 @@ public struct SimOptions: Sendable {
     public var faults: [FaultRule] = []
     /// Controller timing.
     public var timing = Timing()
+    /// The cluster's wall clock (object timestamps, CronJob schedules); a manual `SimClock` lets a test move time.
+    public var clock: SimClock = .system
     /// Changes kept for watches resuming from a resourceVersion; older ones get 410.
     public var eventLogCapacity: Int = 50_000
     /// How long changes are kept for watches and exact lists at an older resourceVersion (a real server keeps
@@ -44,6 +46,9 @@ public struct SimOptions: Sendable {
         public var namespaceCleanupDelay: Duration = .milliseconds(100)
         /// Between BOOKMARK events on watches that allow them.
         public var bookmarkInterval: Duration = .seconds(1)
+        /// How long a list or watch at a resourceVersion the store has not reached yet waits for it before the
+        /// 504 `ResourceVersionTooLarge` (a real API server's watch cache waits 3 s).
+        public var resourceVersionWait: Duration = .seconds(3)
 
         /// The defaults.
         public init() {}

@@ -65,7 +65,9 @@ public final class SimulatedCluster: Sendable {
     public static func start(_ options: SimOptions = SimOptions(), services: ServiceHandlers = ServiceHandlers())
         async throws -> SimulatedCluster
     {
-        let state = SimState(eventLogCapacity: options.eventLogCapacity, eventHistory: options.eventHistory)
+        let clock = options.clock
+        let state = SimState(eventLogCapacity: options.eventLogCapacity, eventHistory: options.eventHistory,
+            now: { clock.now() })
         let faults = FaultSwitchboard(options.faults)
         let chaos = ChaosSwitches(state: state)
         let token = options.token ?? Self.randomToken()
@@ -76,6 +78,7 @@ public final class SimulatedCluster: Sendable {
         if options.runWorkloadControllers {
             controllers.insert(WorkloadControllers(timing: options.timing), at: 0)
             controllers.append(JobController(timing: options.timing))
+            controllers.append(CronJobController(clock: clock))
             controllers.append(NamespaceDefaults(caPEM: certificate.caPEM))
             controllers.append(CrashLoopController(chaos: chaos))
         }

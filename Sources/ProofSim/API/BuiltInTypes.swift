@@ -37,6 +37,8 @@ public enum BuiltIn {
     public static let customResourceDefinitions = find("apiextensions.k8s.io", "customresourcedefinitions")
     /// batch/v1 jobs.
     public static let jobs = find("batch", "jobs")
+    /// batch/v1 cronjobs.
+    public static let cronJobs = find("batch", "cronjobs")
     /// storage.k8s.io/v1 storageclasses.
     public static let storageClasses = find("storage.k8s.io", "storageclasses")
     /// argoproj.io/v1alpha1 applications, for reading (lists and gets are keyed by resource and group). The

@@ -102,7 +102,12 @@ extension ApplicationEngine {
             let serverSide = (syncOptions.contains("ServerSideApply=true")
                 && ArgoCDNames.resourceOptions(item.object)["ServerSideApply"] != "false")
                 || ArgoCDNames.resourceOptions(item.object)["ServerSideApply"] == "true"
-            switch serverSide ? applyServerSide(item) : apply(item) {
+            // Argo CD's writes pass the API server's admission like any client's: defaulting and validation
+            // (a 422 or 400 fails the sync with the server's message). Client-side apply lets the server prune
+            // unknown fields (argoproj/argo-cd#16817); server-side apply is strict; `Validate=false` skips it.
+            let admission = WriteRequest(fieldManager: nil, external: !syncOptions.contains("Validate=false"),
+                fieldValidation: serverSide ? .strict : .ignore, warnings: nil)
+            switch WriteRequest.$current.withValue(admission, operation: { serverSide ? applyServerSide(item) : apply(item) }) {
             case .success(let message):
                 results.append(result(item.ref, status: "Synced", message: message))
             case .failure(let error):

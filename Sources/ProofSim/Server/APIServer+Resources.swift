@@ -10,6 +10,12 @@ extension APIServer {
         case "GET":
             let filter = try ObjectFilter(namespace: namespace, labelSelector: call.query["labelSelector"],
                 fieldSelector: call.query["fieldSelector"], for: resource)
+            // A version the store has not reached yet: wait for it first (then the 504 below), as a real server.
+            if let text = call.query["resourceVersion"], text != "0", let requested = Int64(text),
+                requested > Int64(core.state.resourceVersion) ?? 0
+            {
+                _ = await core.state.waitForResourceVersion(requested, timeout: core.options.timing.resourceVersionWait)
+            }
             if call.isWatch { return try watch(call, resource, filter: filter) }
             return try list(call, resource, filter: filter)
         case "POST":

@@ -44,7 +44,12 @@ enum ProtobufSchema {
     static let messages: [String: [Int: Field]] = [
         "ObjectMeta": [1: .init("name", .string), 2: .init("generateName", .string), 3: .init("namespace", .string),
             6: .init("resourceVersion", .string), 8: .init("creationTimestamp", .skip), 11: .init("labels", .stringMap),
-            12: .init("annotations", .stringMap), 14: .init("finalizers", .string, repeated: true)],
+            12: .init("annotations", .stringMap), 13: .init("ownerReferences", .message("OwnerReference"), repeated: true),
+            14: .init("finalizers", .string, repeated: true)],
+        // `kubectl create job --from=cronjob/NAME` sends the Job owned by its CronJob.
+        "OwnerReference": [1: .init("kind", .string), 3: .init("name", .string), 4: .init("uid", .string),
+            5: .init("apiVersion", .string), 6: .init("controller", .bool, keepZero: true),
+            7: .init("blockOwnerDeletion", .bool, keepZero: true)],
         "LabelSelector": [1: .init("matchLabels", .stringMap), 2: .init("matchExpressions", .message("LabelSelectorRequirement"), repeated: true)],
         "LabelSelectorRequirement": [1: .init("key", .string), 2: .init("operator", .string), 3: .init("values", .string, repeated: true)],
         "PodTemplateSpec": [1: .init("metadata", .message("ObjectMeta")), 2: .init("spec", .message("PodSpec"))],

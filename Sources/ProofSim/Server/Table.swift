@@ -56,12 +56,26 @@ enum Table {
         .int(object.value(atDottedPath: path)?.intValue ?? 0)
     }
 
+    /// The STATUS column as kubectl's pod printer derives it: the phase (or `status.reason`), overridden by a
+    /// container's waiting reason or, once it has exited, its terminated reason (`Completed`, `Error`,
+    /// `OOMKilled`; `Signal:N`/`ExitCode:N` without one), the first container winning; `Terminating` last.
     private static func podStatus(_ pod: JSON) -> String {
-        if pod[path: ["metadata", "deletionTimestamp"]] != nil { return "Terminating" }
-        if let waiting = pod[path: ["status", "containerStatuses"]]?.arrayValue?.compactMap({ $0[path: ["state", "waiting", "reason"]]?.stringValue }).first {
-            return waiting
+        var reason = pod[path: ["status", "reason"]]?.stringValue ?? pod[path: ["status", "phase"]]?.stringValue ?? "Pending"
+        for container in (pod[path: ["status", "containerStatuses"]]?.arrayValue ?? []).reversed() {
+            if let waiting = container[path: ["state", "waiting", "reason"]]?.stringValue, !waiting.isEmpty {
+                reason = waiting
+            } else if let terminated = container[path: ["state", "terminated"]] {
+                if let text = terminated["reason"]?.stringValue, !text.isEmpty {
+                    reason = text
+                } else if let signal = terminated["signal"]?.intValue, signal != 0 {
+                    reason = "Signal:\(signal)"
+                } else {
+                    reason = "ExitCode:\(terminated["exitCode"]?.intValue ?? 0)"
+                }
+            }
         }
-        return pod[path: ["status", "phase"]]?.stringValue ?? "Pending"
+        if pod[path: ["metadata", "deletionTimestamp"]] != nil { return "Terminating" }
+        return reason
     }
 
     private static func columns(for resource: ResourceType) -> [Column] {

@@ -31,6 +31,9 @@ public final class SimState: Sendable {
     let now: @Sendable () -> Date
     /// Pods are deleted gracefully (deletionTimestamp first, the simulated kubelet removes them) when true.
     let gracefulPodDeletion: Bool
+    /// How many requests are waiting for a future resourceVersion (see `waitForResourceVersion`); a `Mutex`
+    /// held only to change or read the count.
+    let resourceVersionWaiters = Mutex<Int>(0)
 
     /// Creates an empty store.
     /// - Parameters:
@@ -134,10 +137,27 @@ public final class SimState: Sendable {
         }
     }
 
-    /// 504 for a resourceVersion the store has not reached, as a real server answers after waiting for it.
+    /// 504 for a resourceVersion the store has not reached, as a real server answers after waiting for it
+    /// (`NewTooLargeResourceVersionError`: a Timeout Status with a `ResourceVersionTooLarge` cause, retry after 1 s).
     static func tooLarge(_ resourceVersion: Int64, current: Int64) -> SimError {
         SimError(code: 504, reason: "Timeout",
-            message: "Too large resource version: \(resourceVersion), current: \(current)")
+            message: "Timeout: Too large resource version: \(resourceVersion), current: \(current)",
+            details: ["causes": [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]], "retryAfterSeconds": 1],
+            retryAfterSeconds: 1)
+    }
+
+    /// Waits (polling, no lock held while waiting) until the store's resourceVersion reaches `resourceVersion`
+    /// or `timeout` passes, as a real server's watch cache waits before answering a list or watch at a future
+    /// version. Returns whether it was reached.
+    func waitForResourceVersion(_ resourceVersion: Int64, timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        resourceVersionWaiters.withLock { $0 += 1 }
+        defer { resourceVersionWaiters.withLock { $0 -= 1 } }
+        while storage.withLock({ $0.rv }) < resourceVersion {
+            if ContinuousClock.now >= deadline || Task.isCancelled { return false }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return true
     }
 
     /// The objects whose `metadata.ownerReferences` name `uid`.

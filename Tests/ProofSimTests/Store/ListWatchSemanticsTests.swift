@@ -1,6 +1,6 @@
 import Foundation
 import ProofCore
-import ProofSim
+@testable import ProofSim
 import Synchronization
 import Testing
 
@@ -50,7 +50,7 @@ struct ListWatchSemanticsTests {
 
     @Test("list resourceVersion: NotOlderThan serves the latest, Exact rebuilds the past, 422 for a match without a version, 410 when compacted, 504 in the future")
     func listResourceVersions() async throws {
-        try await SimFixture.withCluster { cluster, client in
+        try await SimFixture.withCluster({ $0.timing.resourceVersionWait = .milliseconds(200) }) { cluster, client in
             _ = try await client.request("POST", Self.configMaps, body: Self.configMap("versioned", data: ["v": "1"]))
             let before = try await client.request("GET", Self.configMaps).json
             let rv = try #require(before[path: ["metadata", "resourceVersion"]]?.stringValue)
@@ -81,12 +81,31 @@ struct ListWatchSemanticsTests {
             }
             let future = try await client.request("GET", Self.configMaps + "?resourceVersion=999999999&resourceVersionMatch=NotOlderThan")
             #expect(future.status == 504)
-            #expect(future.json["message"]?.stringValue?.hasPrefix("Too large resource version") == true)
+            #expect(future.json["message"]?.stringValue?.hasPrefix("Timeout: Too large resource version: 999999999, current: ") == true)
+            #expect(future.json["reason"] == "Timeout")
+            #expect(future.json[path: ["details", "causes"]] == [["reason": "ResourceVersionTooLarge", "message": "Too large resource version"]])
+            #expect(future.json[path: ["details", "retryAfterSeconds"]] == 1)
+            #expect(future.headers["retry-after"] == "1")
 
             cluster.state.compactEventLog()
             let expired = try await client.request("GET", Self.configMaps + "?resourceVersion=\(rv)&resourceVersionMatch=Exact")
             #expect(expired.status == 410)
             #expect(expired.json["reason"] == "Expired")
+        }
+    }
+
+    @Test("a list at a resourceVersion the store has not reached waits for it and then answers with the write that reached it")
+    func listWaitsForAFutureResourceVersion() async throws {
+        try await SimFixture.withCluster({ $0.timing.resourceVersionWait = .seconds(20) }) { cluster, client in
+            let next = (Int64(cluster.state.resourceVersion) ?? 0) + 1
+            let pending = Task { try await client.request("GET", Self.configMaps + "?resourceVersion=\(next)&resourceVersionMatch=NotOlderThan") }
+            // Once the server holds the list, waiting, a write reaches the version.
+            #expect(try await eventually { cluster.state.resourceVersionWaiters.withLock { $0 } == 1 })
+            _ = try await client.request("POST", Self.configMaps, body: Self.configMap("arrives"))
+            let answer = try await pending.value
+            #expect(answer.status == 200, "\(answer.json)")
+            #expect(answer.json["items"]?.arrayValue?.contains { $0[path: ["metadata", "name"]] == "arrives" } == true)
+            #expect(Int64(answer.json[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? 0 >= next)
         }
     }
 

@@ -15,6 +15,8 @@ enum Admission {
     {
         let request = WriteRequest.current
         if subresource == nil { Defaults.apply(&object, type, create: old == nil) }
+        // Custom resources: pruned, defaulted and validated by their CRD's schema on every write.
+        try CustomResourceValidation.admit(&object, as: type, request: request)
         if request.external {
             try validate(&object, old: old, as: type, request: request)
         }
@@ -40,16 +42,7 @@ enum Admission {
             }
             let unknown = causes.filter(\.isUnknownField)
             if !unknown.isEmpty {
-                switch request.fieldValidation {
-                case .strict:
-                    let list = unknown.map { "unknown field \"\($0.field)\"" }.joined(separator: ", ")
-                    throw SimError(code: 400, reason: "BadRequest",
-                        message: "\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: \(list)")
-                case .warn:
-                    for cause in unknown { request.warnings?.add("unknown field \"\(cause.field)\"") }
-                case .ignore:
-                    break
-                }
+                try unknownFields(unknown, of: type, request: request)
                 object = pruned
             }
             invalid = causes.filter { !$0.isUnknownField && !$0.isTypeError }
@@ -59,6 +52,22 @@ enum Admission {
             invalid.append(cause)
         }
         if !invalid.isEmpty { throw invalidError(type, name, invalid) }
+    }
+
+    /// What `request.fieldValidation` makes of the unknown fields of a write of `type`: Strict → 400
+    /// `strict decoding error: unknown field "…"` (every field), Warn → one `Warning` each, Ignore → nothing.
+    static func unknownFields(_ unknown: [FieldCause], of type: ResourceType, request: WriteRequest) throws(SimError) {
+        guard !unknown.isEmpty else { return }
+        switch request.fieldValidation {
+        case .strict:
+            let list = unknown.map { "unknown field \"\($0.field)\"" }.joined(separator: ", ")
+            throw SimError(code: 400, reason: "BadRequest",
+                message: "\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: \(list)")
+        case .warn:
+            for cause in unknown { request.warnings?.add("unknown field \"\(cause.field)\"") }
+        case .ignore:
+            break
+        }
     }
 
     /// 422 `Invalid` listing `causes` in `details.causes`, worded as a real server does.

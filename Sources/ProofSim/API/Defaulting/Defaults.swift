@@ -74,6 +74,12 @@ enum Defaults {
                 setIfAbsent(&object, ["spec", "updateStrategy", "rollingUpdate", "maxSurge"], 0)
             }
             template(&object)
+        case ("batch", "cronjobs"):
+            // `SetDefaults_CronJob` (batch/v1).
+            setIfAbsent(&object, ["spec", "concurrencyPolicy"], "Allow")
+            setIfAbsent(&object, ["spec", "suspend"], false)
+            setIfAbsent(&object, ["spec", "successfulJobsHistoryLimit"], 3)
+            setIfAbsent(&object, ["spec", "failedJobsHistoryLimit"], 1)
         default:
             break
         }

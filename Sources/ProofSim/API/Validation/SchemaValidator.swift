@@ -1,3 +1,4 @@
+import Foundation
 import ProofCore
 
 /// One problem found in an object, as a Kubernetes `Status` `details.causes[]` entry.
@@ -38,12 +39,24 @@ public struct FieldCause: Sendable, Hashable, CustomStringConvertible {
 /// every value checked), `enum`, `format: int-or-string`, `format: int32`/`int64` ranges, `oneOf`/`anyOf`/`allOf`,
 /// `$ref` (`#/definitions/…`, `#/$defs/…`, `#/components/schemas/…`), `x-kubernetes-preserve-unknown-fields`,
 /// `x-kubernetes-int-or-string`, `x-kubernetes-embedded-resource`. A value type.
+///
+/// `structural` turns on what a real server does for a CRD's structural schema only: an object schema without
+/// `properties`/`additionalProperties` keeps nothing unless `x-kubernetes-preserve-unknown-fields`; `default`s
+/// fill absent fields; a `null` in a field that is not `nullable: true` is dropped (or defaulted); and the value
+/// constraints `pattern`, `minimum`/`maximum` (and `exclusive…`), `multipleOf`, `minLength`/`maxLength`,
+/// `minItems`/`maxItems` and the `format`s `date-time`, `date`, `byte`, `uuid`, `ipv4`, `ipv6` are enforced
+/// with the apiextensions-apiserver's messages.
 public struct SchemaValidator: Sendable {
     /// Named schemas that `$ref`s point at (the last path segment of the reference is the key).
     public var definitions: [String: JSON]
+    /// CRD (structural schema) semantics; see the type's documentation.
+    public var structural: Bool
 
     /// A validator resolving `$ref`s in `definitions`.
-    public init(definitions: [String: JSON] = [:]) { self.definitions = definitions }
+    public init(definitions: [String: JSON] = [:], structural: Bool = false) {
+        self.definitions = definitions
+        self.structural = structural
+    }
 
     /// Every problem of `object` against `schema`, in document order.
     public static func validate(_ object: JSON, against schema: JSON, definitions: [String: JSON] = [:]) -> [FieldCause] {
@@ -147,6 +160,7 @@ public struct SchemaValidator: Sendable {
             causes.append(FieldCause(reason: "FieldValueNotSupported",
                 message: "Unsupported value: \"\(value.displayString)\": supported values: \(list)", field: path))
         }
+        if structural { constraints(value, schema, path: path, causes: &causes) }
         if case .int(let number) = value, let format = schema["format"]?.stringValue, format == "int32",
             number < Int64(Int32.min) || number > Int64(Int32.max)
         {
@@ -172,6 +186,16 @@ public struct SchemaValidator: Sendable {
         let preserve = schema["x-kubernetes-preserve-unknown-fields"]?.boolValue == true
         let embedded = schema["x-kubernetes-embedded-resource"]?.boolValue == true
         var result: [String: JSON] = [:]
+        var members = members
+        if structural {
+            // Nulls in non-nullable fields are dropped, then defaults fill what is absent (apiextensions'
+            // PruneNonNullableNullsWithoutDefaults and structural defaulting).
+            for (key, propertySchema) in properties ?? [:] {
+                let resolved = resolve(propertySchema)
+                if members[key]?.isNull == true && resolved["nullable"]?.boolValue != true { members[key] = nil }
+                if members[key] == nil, let value = resolved["default"] { members[key] = value }
+            }
+        }
         for required in schema["required"]?.arrayValue ?? [] {
             guard let name = required.stringValue else { continue }
             if members[name] == nil || members[name]?.isNull == true {
@@ -185,7 +209,7 @@ public struct SchemaValidator: Sendable {
                 result[key] = check(member, propertySchema, path: field, causes: &causes)
             } else if let additional, case .object = additional {
                 result[key] = check(member, additional, path: field, causes: &causes)
-            } else if properties == nil && additional == nil {
+            } else if properties == nil && additional == nil && !structural {
                 // No structure declared (an untyped object, e.g. `JSON` fields): keep as is.
                 result[key] = member
             } else if preserve || (embedded && ["apiVersion", "kind", "metadata"].contains(key)) || additional?.boolValue == true {
@@ -195,5 +219,76 @@ public struct SchemaValidator: Sendable {
             }
         }
         return .object(result)
+    }
+
+    // MARK: Value constraints (structural schemas)
+
+    /// The go-openapi value checks, worded as a real server reports them for a custom resource.
+    func constraints(_ value: JSON, _ schema: JSON, path: String, causes: inout [FieldCause]) {
+        func invalid(_ message: String) {
+            causes.append(FieldCause(reason: "FieldValueInvalid", message: "Invalid value: \(Self.shown(value)): \(path) in body \(message)", field: path))
+        }
+        switch value {
+        case .string(let text):
+            if let pattern = schema["pattern"]?.stringValue,
+                let regex = try? NSRegularExpression(pattern: pattern),
+                regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil
+            {
+                invalid("should match '\(pattern)'")
+            }
+            let length = text.count
+            if let minimum = schema["minLength"]?.intValue, length < minimum { invalid("should be at least \(minimum) chars long") }
+            if let maximum = schema["maxLength"]?.intValue, length > maximum {
+                causes.append(FieldCause(reason: "FieldValueTooLong",
+                    message: "Too long: may not be more than \(maximum) \(maximum == 1 ? "byte" : "bytes")", field: path))
+            }
+            if let format = schema["format"]?.stringValue, !Self.matches(text, format: format) {
+                invalid("must be of type \(format): \(JSON.string(text).canonicalString)")
+            }
+        case .int, .double:
+            let number = value.doubleValue ?? 0
+            let exclusiveMinimum = schema["exclusiveMinimum"]?.boolValue == true
+            let exclusiveMaximum = schema["exclusiveMaximum"]?.boolValue == true
+            if let minimum = schema["minimum"], let bound = minimum.doubleValue, exclusiveMinimum ? number <= bound : number < bound {
+                invalid("should be greater than \(exclusiveMinimum ? "" : "or equal to ")\(minimum.displayString)")
+            }
+            if let maximum = schema["maximum"], let bound = maximum.doubleValue, exclusiveMaximum ? number >= bound : number > bound {
+                invalid("should be less than \(exclusiveMaximum ? "" : "or equal to ")\(maximum.displayString)")
+            }
+            if let factor = schema["multipleOf"], let divisor = factor.doubleValue, divisor > 0,
+                (number / divisor).rounded() != number / divisor
+            {
+                invalid("should be a multiple of \(factor.displayString)")
+            }
+        case .array(let items):
+            if let minimum = schema["minItems"]?.intValue, items.count < minimum { invalid("should have at least \(minimum) items") }
+            if let maximum = schema["maxItems"]?.intValue, items.count > maximum {
+                causes.append(FieldCause(reason: "FieldValueTooMany", message: "Too many: \(items.count): must have at most \(maximum) items",
+                    field: path))
+            }
+        default:
+            break
+        }
+    }
+
+    /// A value as `field.Invalid` prints it: strings quoted, numbers bare.
+    static func shown(_ value: JSON) -> String {
+        if case .string = value { return value.canonicalString }
+        return value.displayString
+    }
+
+    /// Whether `text` has the CRD `format` (formats the server does not know pass).
+    static func matches(_ text: String, format: String) -> Bool {
+        func full(_ pattern: String) -> Bool { text.range(of: pattern, options: .regularExpression) == text.startIndex..<text.endIndex }
+        switch format {
+        case "date-time", "datetime":
+            return full(#"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"#)
+        case "date": return full(#"\d{4}-\d{2}-\d{2}"#)
+        case "byte": return Data(base64Encoded: text) != nil
+        case "uuid": return full(#"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"#)
+        case "ipv4": return full(#"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"#)
+        case "ipv6": return text.contains(":") && full(#"[0-9a-fA-F:.]+"#)
+        default: return true
+        }
     }
 }

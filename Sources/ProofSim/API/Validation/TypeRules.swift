@@ -1,3 +1,4 @@
+import Foundation
 import ProofCore
 
 /// The per-type validation a real kube-apiserver enforces beyond the schema, for the kinds the platform uses:
@@ -61,8 +62,36 @@ enum TypeRules {
                         message: "Forbidden: field is immutable when `immutable` is set", field: "immutable"))
                 }
             }
+        case ("batch", "cronjobs"):
+            causes += cronJob(object)
         default:
             break
+        }
+        return causes
+    }
+
+    /// `ValidateCronJobSpec`'s schedule and time zone checks, with the real messages (the schedule's parse error
+    /// is robfig/cron's; a `TZ=`/`CRON_TZ=` prefix is refused in favour of `spec.timeZone`).
+    static func cronJob(_ object: JSON) -> [FieldCause] {
+        var causes: [FieldCause] = []
+        let schedule = object[path: ["spec", "schedule"]]?.stringValue ?? ""
+        if schedule.isEmpty {
+            causes.append(FieldCause(reason: "FieldValueRequired", message: "Required value", field: "spec.schedule"))
+        } else if schedule.hasPrefix("TZ=") || schedule.hasPrefix("CRON_TZ=") {
+            causes.append(FieldCause(reason: "FieldValueInvalid",
+                message: "Invalid value: \(JSON.string(schedule).canonicalString): cannot use TZ or CRON_TZ in schedule, use timeZone field instead",
+                field: "spec.schedule"))
+        } else {
+            do {
+                _ = try CronSchedule(schedule)
+            } catch {
+                causes.append(FieldCause(reason: "FieldValueInvalid",
+                    message: "Invalid value: \(JSON.string(schedule).canonicalString): \(error.message)", field: "spec.schedule"))
+            }
+        }
+        if let zone = object[path: ["spec", "timeZone"]]?.stringValue, TimeZone(identifier: zone) == nil || zone.isEmpty {
+            causes.append(FieldCause(reason: "FieldValueInvalid",
+                message: "Invalid value: \(JSON.string(zone).canonicalString): unknown time zone \(zone)", field: "spec.timeZone"))
         }
         return causes
     }
