@@ -35,11 +35,14 @@ public struct Capturer: Sendable {
 
     /// Captures the cluster now and writes one snapshot of `run` labelled `label` (recorded with `step` when
     /// a scenario step took it).
-    public func capture(run: RunID, label: String, step: Int? = nil) async throws -> CaptureResult {
+    ///
+    /// With `cache` (inside a run), each kind comes from the cache when it has caught up with the cluster and is
+    /// listed otherwise (``CaptureCache``); the snapshot is the same either way.
+    public func capture(run: RunID, label: String, step: Int? = nil, cache: CaptureCache? = nil) async throws -> CaptureResult {
         let started = ContinuousClock.now
         let takenAt = Date()
         async let loki = lokiSamples(at: takenAt)
-        var listing = try await listObjects()
+        var listing = try await listObjects(cache: cache)
         let samples = await loki
         // Hand the membership over rather than share it: the store sorts it in place.
         var members = SnapshotMembers()
@@ -73,10 +76,12 @@ public struct Capturer: Sendable {
         var members = SnapshotMembers()
         var counts: [String: Int] = [:]
         var argoCD: [JSON] = []
+        /// The list's `resourceVersion` (empty when the call did not list).
+        var resourceVersion = ""
     }
 
     /// Resolves the kinds with discovery (throws when the cluster cannot be reached) and lists them all.
-    func listObjects() async throws -> Listing {
+    func listObjects(cache: CaptureCache? = nil) async throws -> Listing {
         let discovery = try await client.discovery()
         var listing = Listing()
         var calls: [ListCall] = []
@@ -111,6 +116,9 @@ public struct Capturer: Sendable {
                 next += 1
                 tasks.addTask {
                     do {
+                        if let cache {
+                            return (call, .success(try await cache.capture(call, namespaces: filterNamespaces ? wanted : nil, capturer: self)))
+                        }
                         return (call, .success(try await stream(call, namespaces: filterNamespaces ? wanted : nil)))
                     } catch {
                         return (call, .failure(error))
@@ -147,7 +155,7 @@ public struct Capturer: Sendable {
         let isArgoCD = call.type.group == "argoproj.io" && (call.type.kind == "Application" || call.type.kind == "AppProject")
         let isNamespace = call.type.kind == "Namespace" && call.type.group.isEmpty
         var result = CallResult()
-        _ = try await client.listPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
+        let version = try await client.listPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
             if restarted { result = CallResult() }
             var kept: [JSON] = []
             kept.reserveCapacity(page.count)
@@ -161,6 +169,7 @@ public struct Capturer: Sendable {
             }
             result.members += try await store.storeBodies(kept, label: call.type.kind, fromServer: true)
         }
+        result.resourceVersion = version
         return result
     }
 }

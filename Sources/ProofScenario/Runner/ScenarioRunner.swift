@@ -120,9 +120,12 @@ public struct ScenarioRunner: Sendable {
         var variables = options.variables
         variables["environment"] = scenario.environment.rawValue
         variables["run"] = run.rawValue
+        // Captures after the first take unchanged kinds from a watch-fed cache; its watches end with the run.
+        let captureCache = CaptureCache(client: client, store: store)
         let session = RunSession(
             store: store, run: run, capturer: Capturer(client: client, store: store, config: Self.captureConfig(scenario)),
-            invariants: scenario.invariants, kubeconfigPath: options.kubeconfigPath, reporter: reporter, variables: variables)
+            invariants: scenario.invariants, kubeconfigPath: options.kubeconfigPath, reporter: reporter, variables: variables,
+            captureCache: captureCache)
         let timeline = options.timeline
             ? TimelineRecorder(client: client, store: store, run: run, namespaces: scenario.capture.namespaces) : nil
         let state = RunState()
@@ -176,6 +179,7 @@ public struct ScenarioRunner: Sendable {
                 }
             }
             await timeline?.stop(store: store, run: run)
+            await captureCache.stop()
             if let recorder = options.recorder {
                 // Before finishRun: the seal covers the HTTP exchanges.
                 do {
@@ -204,7 +208,9 @@ public struct ScenarioRunner: Sendable {
             }
             try? await store.finishRun(run, status: status, exitCode: Int(code), message: message)
             reporter.line("run \(run.short): \(status.rawValue) — \(message)")
-            return RunResult(run: run, status: status, exitCode: code, message: message, findings: findings, steps: steps)
+            return RunResult(
+                run: run, status: status, exitCode: code, message: message, findings: findings, steps: steps,
+                captureCache: await captureCache.statistics)
         }
         return await closing.value
     }
