@@ -220,6 +220,7 @@ public actor CaptureCache {
             if let old, old.uid != nil, old.uid == uid, old.resourceVersion != nil, old.resourceVersion == rv {
                 entry.changed[identity] = nil
             } else {
+                entry.members[identity] = nil
                 entry.changed[identity] = object
             }
             if Self.isArgoCD(key.type) { entry.argoCD[identity] = object }

@@ -113,8 +113,12 @@ struct CaptureCacheTests {
             try await Self.eventually("the watches re-listed after the 410") { await cache.statistics.relists >= relists + 3 }
             try await Self.expectSameBothWays("after-410", capturer: capturer, cache: cache, cluster: cluster, run: run)
 
-            // A compacted history: the reopened watch gets HTTP 200 and one ERROR event holding 410 Expired.
+            // A compacted history: the ConfigMap watch's next reopening is held back 2 s (its request is then in
+            // flight), meanwhile a change is made and the history compacted past it, so the reopened watch gets
+            // HTTP 200 and one ERROR event holding 410 Expired, and re-lists.
             let relisted = await cache.statistics.relists
+            cluster.faults.add(FaultRule(method: "GET", path: "/api/v1/configmaps", action: .latency(milliseconds: 2000), count: 1))
+            try await Self.eventually("the ConfigMap watch is reopening (held back)") { cluster.faults.active.isEmpty }
             _ = try await client.patch(configMaps, name: "cm-9", namespace: "default", patch: ["data": ["value": "before-compaction"]])
             cluster.state.compactEventLog()
             _ = try await client.patch(configMaps, name: "cm-10", namespace: "default", patch: ["data": ["value": "after-compaction"]])
