@@ -44,13 +44,18 @@ public actor RunSession {
     @discardableResult
     public func capture(label: String, step: Int?) async throws -> [Finding] {
         reporter.status("capturing \(label)…")
+        let before = await captureCache?.statistics
         let result = try await capturer.capture(run: run, label: label, step: step, cache: captureCache)
+        var source = ""
+        if let before, let after = await captureCache?.statistics {
+            source = ", \(after.hits - before.hits) of \(after.hits + after.listings - before.hits - before.listings) kinds from the cache"
+        }
         let state = try await CapturedState.load(from: store, snapshot: result.snapshot)
         let results = InvariantEvaluator.evaluate(invariants, in: EvaluationContext(current: state, earlier: captures))
         captures.append(state)
         try await record(results, snapshot: result.snapshot.id, step: step)
         let failed = results.filter { $0.status != .held }.count
-        reporter.line("  capture \(label): \(result.objectCount) objects, \(results.count - failed)/\(results.count) invariant results held (captured in \(Self.seconds(result.duration)) s)")
+        reporter.line("  capture \(label): \(result.objectCount) objects, \(results.count - failed)/\(results.count) invariant results held (captured in \(Self.seconds(result.duration)) s\(source))")
         for finding in results where finding.status != .held { reporter.line("    ✗ \(finding)") }
         return results
     }
