@@ -19,29 +19,24 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-if [[ -n "$debug" ]]; then
-  PROOF="${PROOF:-.build/debug/proof}"
-else
-  swift build -c release --product proof >/dev/null
-  PROOF="$(swift build -c release --show-bin-path)/proof"
-fi
+# shellcheck source=scripts/bench-sim.sh
+source scripts/bench-sim.sh
+bench_proof "$debug"
 KUBECTL="${KUBECTL:-/usr/bin/kubectl}"
 work="$(mktemp -d)"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$PROOF" sim serve --platform "$platform" --kubeconfig-out "$work/kubeconfig" >"$work/sim.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 300); do grep -q '^kubeconfig:' "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
-grep -q '^kubeconfig:' "$work/sim.log" || { cat "$work/sim.log"; echo "the simulated cluster did not start" >&2; exit 1; }
+bench_sim "$work" --platform "$platform"
+pids+=("$SIM_PID")
 server=$("$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.clusters[0].cluster.server}')
 token=$("$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.users[0].user.token}')
 "$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$work/ca.pem"
 
 "$PROOF" wait-latency --kubeconfig "$work/kubeconfig" --changes "$changes" >"$work/harness.out" 2>"$work/harness.err" &
 harness=$!
-pids+=($harness)
+pids+=("$harness")
 for _ in $(seq 1 300); do grep -q '^ready' "$work/harness.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^ready' "$work/harness.out" || { cat "$work/harness.err"; echo "proof wait-latency did not start" >&2; exit 1; }
 # kubectl's watch, each line stamped when it arrives (bash's $EPOCHREALTIME: no process per line).

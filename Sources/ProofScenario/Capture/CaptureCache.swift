@@ -80,6 +80,8 @@ public actor CaptureCache {
     }
 
     private var entries: [Key: Entry] = [:]
+    /// The calls ``prepare()`` checked for the coming capture, with the generation found current (`nil`: behind).
+    private var prepared: [Key: Int?] = [:]
     private var waiters: [Int: (key: Key, version: Int64, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
     private var stopped = false
@@ -145,18 +147,49 @@ public actor CaptureCache {
         var argoCD: [JSON]
     }
 
-    /// The call's cache once it has seen the collection's current version, or `nil` (list instead).
-    private func currentView(_ key: Key) async throws -> View? {
-        guard !stopped, let entry = entries[key], entry.comparable, entry.task != nil else { return nil }
+    /// Checks every call's cache at once before a capture (the probes and the waits run concurrently, not in
+    /// the capture's list slots); the capture then takes each call that was current and lists the others.
+    public func prepare() async {
+        prepared = [:]
+        let keys = entries.filter { !stopped && $0.value.comparable && $0.value.task != nil }.map(\.key)
+        await withTaskGroup(of: Void.self) { group in
+            for key in keys { group.addTask { await self.check(key) } }
+        }
+    }
+
+    /// One call's part of ``prepare()``.
+    private func check(_ key: Key) async {
+        let current = await isCurrent(key)
+        prepared[key] = current ? entries[key]?.generation : Int?.none
+    }
+
+    /// Whether the call's cache has seen the collection's current version (waiting a bounded time for it).
+    private func isCurrent(_ key: Key) async -> Bool {
+        guard !stopped, let entry = entries[key], entry.comparable, entry.task != nil else { return false }
         let text: String
-        do { text = try await client.collectionResourceVersion(key.type, namespace: key.namespace) } catch { return nil }
+        do { text = try await client.collectionResourceVersion(key.type, namespace: key.namespace) } catch { return false }
         guard let now = Int64(text) else {
             entries[key]?.comparable = false
-            return nil
+            return false
         }
         let wait = min(maxWait, max(minWait, entry.listCost))
-        guard await waitUntilSeen(key, now, timeout: wait), let entry = entries[key], entry.usable else { return nil }
-        return View(
+        guard await waitUntilSeen(key, now, timeout: wait), let entry = entries[key], entry.usable else { return false }
+        return true
+    }
+
+    /// The call's cache once it has seen the collection's current version, or `nil` (list instead).
+    private func currentView(_ key: Key) async throws -> View? {
+        if let checked = prepared.removeValue(forKey: key) {
+            guard let generation = checked, let entry = entries[key], entry.generation == generation, entry.usable else { return nil }
+            return view(entry)
+        }
+        guard await isCurrent(key), let entry = entries[key] else { return nil }
+        return view(entry)
+    }
+
+    /// What a capture takes from `entry`.
+    private func view(_ entry: Entry) -> View {
+        View(
             generation: entry.generation, members: Array(entry.members.values), changed: Array(entry.changed.values),
             argoCD: entry.argoCD.sorted { $0.key < $1.key }.map(\.value))
     }

@@ -42,6 +42,7 @@ public struct Capturer: Sendable {
         let started = ContinuousClock.now
         let takenAt = Date()
         async let loki = lokiSamples(at: takenAt)
+        await cache?.prepare()
         var listing = try await listObjects(cache: cache)
         let samples = await loki
         // Hand the membership over rather than share it: the store sorts it in place.

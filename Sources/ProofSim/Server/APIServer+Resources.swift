@@ -292,6 +292,7 @@ extension APIServer {
         let table = call.wantsTable
         let includeObject = call.query["includeObject"]
         let interval = core.options.timing.bookmarkInterval
+        let progressInterval = min(interval, core.options.timing.progressInterval)
         let requestProgress = opened.requestProgress
 
         enum Output: Sendable { case event(WatchEvent), progress(Int64) }
@@ -305,7 +306,7 @@ extension APIServer {
             }
             let ticker = Task {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: bookmarks ? interval : timeout)
+                    try? await Task.sleep(for: bookmarks ? progressInterval : timeout)
                     if Task.isCancelled { break }
                     if bookmarks { requestProgress() }
                 }
@@ -322,6 +323,7 @@ extension APIServer {
             var sent = 0
             var firstTable = true
             var lastVersion = synthetic > 0 ? 0 : (requestedVersion > 0 ? requestedVersion : startVersion)
+            var lastBookmark = ContinuousClock.now
             func bookmark(initialEventsEnd: Bool = false) -> JSON {
                 var metadata: JSON = ["resourceVersion": .string(String(lastVersion))]
                 if initialEventsEnd { metadata["annotations"] = ["k8s.io/initial-events-end": "true"] }
@@ -334,7 +336,10 @@ extension APIServer {
                 switch item {
                 case .progress(let version):
                     if lastVersion == 0 { continue }
+                    // A bookmark when the store moved past what this stream sent, or every `interval` anyway.
+                    guard version > lastVersion || ContinuousClock.now - lastBookmark >= interval else { continue }
                     lastVersion = max(lastVersion, version)
+                    lastBookmark = .now
                     line = bookmark()
                 case .event(let event):
                     if sent >= synthetic { lastVersion = max(lastVersion, event.resourceVersion) }
