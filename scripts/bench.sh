@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage: scripts/bench.sh capture [--scale N] [--runs N] | scripts/bench.sh replay [--runs N] (scripts/bench-replay.sh)
+# | scripts/bench.sh wait [--changes N] (scripts/bench-wait.sh) | scripts/bench.sh incapture [--scale N] [--runs N] (scripts/bench-incapture.sh)
 #
 # capture: starts `proof sim serve --scale N` (N=34 gives about 10,000 objects, N=150 about 41,000, with
 # scenarios/platform), then, in the same invocation against the same server and alternately: a cold
@@ -14,6 +15,9 @@ cd "$(dirname "$0")/.."
 
 what="${1:-}"; shift || true
 [[ "$what" == "replay" ]] && exec bash scripts/bench-replay.sh "$@"
+# The wait step's notice latency and the in-run capture figure (scripts/bench-wait.sh, scripts/bench-incapture.sh).
+[[ "$what" == "wait" ]] && exec bash scripts/bench-wait.sh "$@"
+[[ "$what" == "incapture" ]] && exec bash scripts/bench-incapture.sh "$@"
 [[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS]" >&2; exit 2; }
 scale=34; runs=5; keep=""; gap=0
 while [[ $# -gt 0 ]]; do

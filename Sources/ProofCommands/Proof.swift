@@ -10,7 +10,7 @@ public struct Proof: AsyncParsableCommand {
             cluster, so nothing runs against whatever cluster happens to be current.
             """,
         version: "0.1.0",
-        subcommands: [Sim.self, Capture.self, Show.self, Run.self, Lint.self, Schema.self, Replay.self, Diff.self, Verify.self, Merge.self]
+        subcommands: [Sim.self, Capture.self, Show.self, Run.self, Lint.self, Schema.self, Replay.self, Diff.self, Verify.self, Merge.self, WaitLatency.self]
     )
 
     public init() {}

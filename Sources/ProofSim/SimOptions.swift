@@ -49,6 +49,11 @@ public struct SimOptions: Sendable {
         /// How long a list or watch at a resourceVersion the store has not reached yet waits for it before the
         /// 504 `ResourceVersionTooLarge` (a real API server's watch cache waits 3 s).
         public var resourceVersionWait: Duration = .seconds(3)
+        /// How often a watch that allows bookmarks asks the store for its progress: a BOOKMARK goes out as soon
+        /// as the store has moved past what the watch has sent (and every `bookmarkInterval` anyway), so an
+        /// informer on a quiet kind learns within this long that it is current. A real API server's bookmarks
+        /// come about once a minute; the simulated cluster is quicker so the harness's capture cache is exercised.
+        public var progressInterval: Duration = .milliseconds(100)
 
         /// The defaults.
         public init() {}

@@ -35,11 +35,15 @@ public struct Capturer: Sendable {
 
     /// Captures the cluster now and writes one snapshot of `run` labelled `label` (recorded with `step` when
     /// a scenario step took it).
-    public func capture(run: RunID, label: String, step: Int? = nil) async throws -> CaptureResult {
+    ///
+    /// With `cache` (inside a run), each kind comes from the cache when it has caught up with the cluster and is
+    /// listed otherwise (``CaptureCache``); the snapshot is the same either way.
+    public func capture(run: RunID, label: String, step: Int? = nil, cache: CaptureCache? = nil) async throws -> CaptureResult {
         let started = ContinuousClock.now
         let takenAt = Date()
         async let loki = lokiSamples(at: takenAt)
-        var listing = try await listObjects()
+        await cache?.prepare()
+        var listing = try await listObjects(cache: cache)
         let samples = await loki
         // Hand the membership over rather than share it: the store sorts it in place.
         var members = SnapshotMembers()
@@ -73,10 +77,12 @@ public struct Capturer: Sendable {
         var members = SnapshotMembers()
         var counts: [String: Int] = [:]
         var argoCD: [JSON] = []
+        /// The list's `resourceVersion` (empty when the call did not list).
+        var resourceVersion = ""
     }
 
     /// Resolves the kinds with discovery (throws when the cluster cannot be reached) and lists them all.
-    func listObjects() async throws -> Listing {
+    func listObjects(cache: CaptureCache? = nil) async throws -> Listing {
         let discovery = try await client.discovery()
         var listing = Listing()
         var calls: [ListCall] = []
@@ -111,6 +117,9 @@ public struct Capturer: Sendable {
                 next += 1
                 tasks.addTask {
                     do {
+                        if let cache {
+                            return (call, .success(try await cache.capture(call, namespaces: filterNamespaces ? wanted : nil, capturer: self)))
+                        }
                         return (call, .success(try await stream(call, namespaces: filterNamespaces ? wanted : nil)))
                     } catch {
                         return (call, .failure(error))
@@ -152,7 +161,7 @@ public struct Capturer: Sendable {
         let isNamespace = call.type.kind == "Namespace" && call.type.group.isEmpty
         let keep = isNamespace ? namespaces : nil
         var result = CallResult()
-        _ = try await client.listRawPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
+        let version = try await client.listRawPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
             if restarted { result = CallResult() }
             let stored: SnapshotMembers
             if isArgoCD {
@@ -175,6 +184,7 @@ public struct Capturer: Sendable {
             for member in stored.members { result.counts[member.identity.namespace, default: 0] += 1 }
             result.members += stored
         }
+        result.resourceVersion = version
         return result
     }
 

@@ -15,4 +15,6 @@ public struct RunResult: Sendable {
     public var findings: [Finding]
     /// The steps as recorded.
     public var steps: [StepRecord]
+    /// What the run's capture cache did (kinds taken from it, listed, re-listed; watches opened).
+    public var captureCache: CaptureCache.Statistics? = nil
 }

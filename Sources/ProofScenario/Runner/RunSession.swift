@@ -12,6 +12,8 @@ public actor RunSession {
     public let run: RunID
     /// The capturer (the capture engineer's `Capturer`).
     public let capturer: Capturer
+    /// The run's watch-fed cache of what captures need (``CaptureCache``); `nil` lists every capture.
+    public let captureCache: CaptureCache?
     /// The scenario's invariants.
     public let invariants: [InvariantSpec]
     /// The kubeconfig of the run's cluster (for `exec` steps), when there is a file.
@@ -26,8 +28,9 @@ public actor RunSession {
 
     /// A session.
     public init(store: EvidenceStore, run: RunID, capturer: Capturer, invariants: [InvariantSpec], kubeconfigPath: String?,
-        reporter: ProgressReporter, variables: [String: String] = [:])
+        reporter: ProgressReporter, variables: [String: String] = [:], captureCache: CaptureCache? = nil)
     {
+        self.captureCache = captureCache
         self.store = store
         self.run = run
         self.capturer = capturer
@@ -41,20 +44,25 @@ public actor RunSession {
     @discardableResult
     public func capture(label: String, step: Int?) async throws -> [Finding] {
         reporter.status("capturing \(label)…")
-        let result = try await capturer.capture(run: run, label: label, step: step)
+        let before = await captureCache?.statistics
+        let result = try await capturer.capture(run: run, label: label, step: step, cache: captureCache)
+        var source = ""
+        if let before, let after = await captureCache?.statistics {
+            source = ", \(after.hits - before.hits) of \(after.hits + after.listings - before.hits - before.listings) kinds from the cache"
+        }
         let state = try await CapturedState.load(from: store, snapshot: result.snapshot)
         let results = InvariantEvaluator.evaluate(invariants, in: EvaluationContext(current: state, earlier: captures))
         captures.append(state)
         try await record(results, snapshot: result.snapshot.id, step: step)
         let failed = results.filter { $0.status != .held }.count
-        reporter.line("  capture \(label): \(result.objectCount) objects, \(results.count - failed)/\(results.count) invariant results held")
+        reporter.line("  capture \(label): \(result.objectCount) objects, \(results.count - failed)/\(results.count) invariant results held (captured in \(Self.seconds(result.duration)) s\(source))")
         for finding in results where finding.status != .held { reporter.line("    ✗ \(finding)") }
         return results
     }
 
     /// Takes a capture for one invariant (an `expect` step) and evaluates only it there.
     public func check(_ invariant: InvariantSpec, label: String, step: Int?) async throws -> [Finding] {
-        let result = try await capturer.capture(run: run, label: label, step: step)
+        let result = try await capturer.capture(run: run, label: label, step: step, cache: captureCache)
         let state = try await CapturedState.load(from: store, snapshot: result.snapshot)
         var results = InvariantEvaluator.evaluate(invariant, in: EvaluationContext(current: state, earlier: captures))
         if results.isEmpty {
@@ -92,6 +100,12 @@ public actor RunSession {
         var result = text
         for (name, value) in variables { result = result.replacingOccurrences(of: "{{\(name)}}", with: value) }
         return result
+    }
+
+    /// `duration` in seconds with three decimals.
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.3f", Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     /// Shows what the current step is doing (terminal only).

@@ -44,6 +44,11 @@ public struct ScenarioRunner: Sendable {
         /// Whether steps may change places that look like prod (`proof run --allow-prod`); without it a step
         /// that would is refused before it changes anything (exit 2).
         public var allowProd: Bool
+        /// Whether captures after the first take unchanged kinds from a watch-fed cache (``CaptureCache``). It is
+        /// off anyway when the run records its HTTP exchanges (`recorder`) or runs against a replayed cassette
+        /// (context `proof-sim-replay`): whether a kind comes from the cache depends on when bookmarks arrive,
+        /// so such runs list at every capture and a replay asks exactly what the recording asked.
+        public var captureCache = true
 
         /// Options.
         public init(gitopsRepository: String? = nil, kubeconfigPath: String? = nil, cluster: String? = nil,
@@ -120,9 +125,13 @@ public struct ScenarioRunner: Sendable {
         var variables = options.variables
         variables["environment"] = scenario.environment.rawValue
         variables["run"] = run.rawValue
+        // Captures after the first take unchanged kinds from a watch-fed cache; its watches end with the run.
+        let captureCache = options.captureCache && options.recorder == nil && client.config.contextName != "proof-sim-replay"
+            ? CaptureCache(client: client, store: store) : nil
         let session = RunSession(
             store: store, run: run, capturer: Capturer(client: client, store: store, config: Self.captureConfig(scenario)),
-            invariants: scenario.invariants, kubeconfigPath: options.kubeconfigPath, reporter: reporter, variables: variables)
+            invariants: scenario.invariants, kubeconfigPath: options.kubeconfigPath, reporter: reporter, variables: variables,
+            captureCache: captureCache)
         let timeline = options.timeline
             ? TimelineRecorder(client: client, store: store, run: run, namespaces: scenario.capture.namespaces) : nil
         let state = RunState()
@@ -176,6 +185,7 @@ public struct ScenarioRunner: Sendable {
                 }
             }
             await timeline?.stop(store: store, run: run)
+            await captureCache?.stop()
             if let recorder = options.recorder {
                 // Before finishRun: the seal covers the HTTP exchanges.
                 do {
@@ -204,7 +214,9 @@ public struct ScenarioRunner: Sendable {
             }
             try? await store.finishRun(run, status: status, exitCode: Int(code), message: message)
             reporter.line("run \(run.short): \(status.rawValue) — \(message)")
-            return RunResult(run: run, status: status, exitCode: code, message: message, findings: findings, steps: steps)
+            return RunResult(
+                run: run, status: status, exitCode: code, message: message, findings: findings, steps: steps,
+                captureCache: await captureCache?.statistics)
         }
         return await closing.value
     }

@@ -7,12 +7,18 @@ extension HTTPExchange {
     /// `start`/`end`/`time`, log `sinceTime`/`sinceSeconds`, and watch `timeoutSeconds`, which clients randomise).
     public static let volatileParameters: Set<String> = ["start", "end", "time", "since", "sinceTime", "sinceSeconds", "timeoutSeconds"]
 
-    /// The matching key of a request: method, path and the sorted query without volatile parameters.
+    /// The matching key of a request: method, path and the sorted query without volatile parameters. A watch's
+    /// `resourceVersion` is volatile too: a watch reopened after the server ended it resumes from the last
+    /// version it read, and which bookmark came last before the end depends on timing.
     public static func key(method: String, path: String, query: String?) -> String {
         var pairs: [String] = []
-        for part in (query ?? "").split(separator: "&") where !part.isEmpty {
+        let parts = (query ?? "").split(separator: "&").filter { !$0.isEmpty }
+        let isWatch = parts.contains { $0 == "watch=1" || $0 == "watch=true" }
+        for part in parts {
             let name = part.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
-            if !volatileParameters.contains(name.removingPercentEncoding ?? name) { pairs.append(String(part)) }
+            let decoded = name.removingPercentEncoding ?? name
+            if volatileParameters.contains(decoded) || (isWatch && decoded == "resourceVersion") { continue }
+            pairs.append(String(part))
         }
         pairs.sort()
         return method.uppercased() + " " + path + (pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&"))

@@ -322,9 +322,9 @@ extension APIServer {
         } else if !match.isEmpty {
             throw Self.invalidListOptions("resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
         }
-        let opened: (stream: AsyncStream<WatchEvent>, start: Int64, initialEvents: Int)
+        let opened: (stream: AsyncStream<WatchEvent>, start: Int64, initialEvents: Int, requestProgress: @Sendable () -> Void)
         do {
-            opened = try core.state.watchWithStart(resource, filter: filter, from: from)
+            opened = try core.state.watchWithProgress(resource, filter: filter, from: from)
         } catch where error.code == 410 {
             // A real server accepts the watch and then sends one ERROR event holding the 410 Status.
             return Self.watchError(error)
@@ -335,7 +335,10 @@ extension APIServer {
         let startVersion = opened.start
         // Bookmarks carry a version up to which every event was sent on this stream (events are delivered after
         // the store's lock, so the store's latest version may be ahead of what arrived here): the version asked
-        // for, or, after the synthetic ADDED events, the version they were taken at; none before that.
+        // for, or, after the synthetic ADDED events, the version they were taken at; none before that. Each tick
+        // asks the store for a progress notification, which arrives behind every change queued for this stream
+        // and carries the store's latest version: so a bookmark advances on a quiet kind too, as a real API
+        // server's watch cache bookmarks do (it learns the latest version from etcd's progress notify).
         let requestedVersion: Int64 = from.flatMap { Int64($0) } ?? 0
         let timeout = call.query["timeoutSeconds"].flatMap(Int.init).map { Duration.seconds($0) }
             ?? .seconds(Int.random(in: 1800...3600))
@@ -343,19 +346,23 @@ extension APIServer {
         let table = call.wantsTable
         let includeObject = call.query["includeObject"]
         let interval = core.options.timing.bookmarkInterval
+        let progressInterval = min(interval, core.options.timing.progressInterval)
+        let requestProgress = opened.requestProgress
 
-        enum Output: Sendable { case event(WatchEvent), bookmark }
+        enum Output: Sendable { case event(WatchEvent), progress(Int64) }
         let body = ResponseBody { writer in
             let (output, continuation) = AsyncStream.makeStream(of: Output.self)
             let forward = Task {
-                for await event in stream { continuation.yield(.event(event)) }
+                for await event in stream {
+                    continuation.yield(event.isProgressNotify ? .progress(event.resourceVersion) : .event(event))
+                }
                 continuation.finish()
             }
             let ticker = Task {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: bookmarks ? interval : timeout)
+                    try? await Task.sleep(for: bookmarks ? progressInterval : timeout)
                     if Task.isCancelled { break }
-                    if bookmarks { continuation.yield(.bookmark) }
+                    if bookmarks { requestProgress() }
                 }
             }
             let deadline = Task {
@@ -370,6 +377,7 @@ extension APIServer {
             var sent = 0
             var firstTable = true
             var lastVersion = synthetic > 0 ? 0 : (requestedVersion > 0 ? requestedVersion : startVersion)
+            var lastBookmark = ContinuousClock.now
             func bookmark(initialEventsEnd: Bool = false) -> JSON {
                 var metadata: JSON = ["resourceVersion": .string(String(lastVersion))]
                 if initialEventsEnd { metadata["annotations"] = ["k8s.io/initial-events-end": "true"] }
@@ -380,8 +388,12 @@ extension APIServer {
             for await item in output {
                 var line: JSON
                 switch item {
-                case .bookmark:
+                case .progress(let version):
                     if lastVersion == 0 { continue }
+                    // A bookmark when the store moved past what this stream sent, or every `interval` anyway.
+                    guard version > lastVersion || ContinuousClock.now - lastBookmark >= interval else { continue }
+                    lastVersion = max(lastVersion, version)
+                    lastBookmark = .now
                     line = bookmark()
                 case .event(let event):
                     if sent >= synthetic { lastVersion = max(lastVersion, event.resourceVersion) }

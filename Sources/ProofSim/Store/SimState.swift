@@ -61,6 +61,10 @@ public final class SimState: Sendable {
     /// The lowest resourceVersion a watch may still resume from.
     public var oldestWatchableResourceVersion: Int64 { storage.withLock { $0.compactedRV } }
 
+    /// How many watch streams and `changes()` subscribers are open now (tests use it to show that a client's
+    /// watches ended).
+    public var subscriberCount: Int { storage.withLock { $0.subscribers.count } }
+
     /// Total number of stored objects.
     public var count: Int { storage.withLock { $0.objects.values.reduce(0) { $0 + $1.count } } }
 
@@ -308,6 +312,37 @@ public final class SimState: Sendable {
     public func watchWithStart(_ resource: ResourceType, filter: ObjectFilter?, from resourceVersion: String?)
         throws(SimError) -> (stream: AsyncStream<WatchEvent>, start: Int64, initialEvents: Int)
     {
+        let opened = try subscribeWatch(resource, filter: filter, from: resourceVersion)
+        return (opened.stream, opened.start, opened.initialEvents)
+    }
+
+    /// `watchWithStart`, also returning a function that asks for a progress notification: an event with
+    /// ``WatchEvent/isProgressNotify`` carrying the store's latest resourceVersion, queued behind every change
+    /// already queued for this stream, so when it arrives every change up to that version has arrived (what
+    /// etcd's progress notify gives a real API server's watch cache, whose bookmarks carry that version).
+    public func watchWithProgress(_ resource: ResourceType, filter: ObjectFilter?, from resourceVersion: String?)
+        throws(SimError) -> (stream: AsyncStream<WatchEvent>, start: Int64, initialEvents: Int, requestProgress: @Sendable () -> Void)
+    {
+        let opened = try subscribeWatch(resource, filter: filter, from: resourceVersion)
+        let id = opened.id
+        return (opened.stream, opened.start, opened.initialEvents, { [weak self] in self?.requestProgress(id, resource) })
+    }
+
+    /// Queues a progress notification for subscriber `id` (nothing when it is gone); delivered after the lock.
+    func requestProgress(_ id: Int, _ resource: ResourceType) {
+        defer { deliver() }
+        storage.withLock { storage in
+            guard let subscriber = storage.subscribers[id] else { return }
+            var event = WatchEvent(type: .modified, resource: resource, object: .null, resourceVersion: storage.rv)
+            event.isProgressNotify = true
+            storage.outbox.append(Delivery(continuation: subscriber.continuation, event: event))
+        }
+    }
+
+    /// Subscribes a watch (see `watch`) and returns its subscriber id too.
+    private func subscribeWatch(_ resource: ResourceType, filter: ObjectFilter?, from resourceVersion: String?)
+        throws(SimError) -> (stream: AsyncStream<WatchEvent>, start: Int64, initialEvents: Int, id: Int)
+    {
         let (stream, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
         let transform: @Sendable (WatchEvent) -> WatchEvent? = { event in
             guard event.resource.qualifiedResource == resource.qualifiedResource else { return nil }
@@ -337,7 +372,7 @@ public final class SimState: Sendable {
             return (storage.subscribe(transform, continuation), storage.rv)
         }
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
-        return (stream, start, synthetic)
+        return (stream, start, synthetic, id)
     }
 
     /// What a watch with `filter` sees of `event`: MODIFIED becomes ADDED when the object enters the

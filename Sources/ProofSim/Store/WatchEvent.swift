@@ -23,6 +23,10 @@ public struct WatchEvent: Sendable {
     /// The stored object before the change (`nil` for `.added`): how a selector watch tells an object that
     /// left or entered its selection, and how a list at an older resourceVersion is rebuilt.
     public var previous: JSON?
+    /// A progress notification (as etcd sends on request), not a change: every change up to
+    /// `resourceVersion` was delivered to this stream before it. Carries no object; only a watch that asked
+    /// for it (``SimState/watchWithProgress(_:filter:from:)``) ever gets one.
+    public var isProgressNotify = false
 
     /// Creates an event.
     public init(type: Kind, resource: ResourceType, object: JSON, resourceVersion: Int64) {

@@ -1,0 +1,371 @@
+import Foundation
+import ProofCluster
+import ProofCore
+import ProofStore
+
+/// An informer-style cache of what a capture needs, one per list call (kind, and namespace when the capture
+/// is limited to namespaces), kept current by a watch, so a capture inside a run costs what changed.
+///
+/// Like client-go's reflector: the first capture of a kind lists it (the ordinary listing, which also stores
+/// the bodies), the cache is seeded from that listing and watches from its `resourceVersion` with bookmarks;
+/// a watch the server ends is reopened from the last version seen; a 410 (HTTP or an `ERROR` event) re-lists
+/// and keeps what did not change. A capture asks for the collection's current version (a `limit=1` list,
+/// ``KubernetesClient/collectionResourceVersion(_:namespace:)``) and takes the kind from the cache only once
+/// the cache has seen that version (an event or a bookmark at or past it), waiting at most
+/// about as long as listing the kind costs; otherwise it lists, as a capture without a cache does, and
+/// re-seeds. Versions are compared as integers only when the server's are integers (a real server does not
+/// promise that); otherwise that kind is always listed.
+///
+/// Memory: per object, its identity, uid, resourceVersion and stored digest (``SnapshotMember``), plus whole
+/// objects only for the Argo CD kinds (the summary needs them) and for objects changed since the last capture
+/// (their bodies are stored at the next capture, so the store gets exactly the versions a listing would).
+///
+/// Concurrency: an actor. Watches run in their own tasks and apply events through actor calls; no lock is
+/// held anywhere; waiting captures are resumed from actor-isolated code. ``stop()`` cancels every watch and
+/// returns once they have ended.
+public actor CaptureCache {
+    /// The cluster.
+    public nonisolated let client: KubernetesClient
+    /// Where changed bodies are stored at capture time.
+    public nonisolated let store: EvidenceStore
+    /// The longest a capture waits for a kind's cache to catch up before it lists the kind instead.
+    public nonisolated let maxWait: Duration
+    /// A capture waits for a kind's cache about as long as its last listing took, but at least this long (and
+    /// at most ``maxWait``).
+    public nonisolated let minWait: Duration
+    /// The `timeoutSeconds` of each watch request (the server ends it then; the cache reopens it).
+    public nonisolated let watchTimeout: Duration
+
+    /// What the cache did so far (for tests and the benchmark).
+    public struct Statistics: Sendable, Equatable {
+        /// Kinds taken from the cache.
+        public var hits = 0
+        /// Kinds listed instead (first capture, cache behind, versions not comparable).
+        public var listings = 0
+        /// Re-lists after a 410 or a failed watch.
+        public var relists = 0
+        /// Watch requests opened (initial and reconnections).
+        public var watchesOpened = 0
+    }
+
+    /// What the cache did so far.
+    public private(set) var statistics = Statistics()
+
+    /// One list call's place in the cache.
+    struct Key: Hashable, Sendable {
+        var type: ResourceType
+        var namespace: String?
+    }
+
+    /// The cache of one list call.
+    struct Entry {
+        /// Bumped on every re-seed, so updates from a replaced watch are ignored.
+        var generation = 0
+        /// Every object whose body is stored, by identity.
+        var members: [ObjectIdentity: SnapshotMember] = [:]
+        /// Objects changed since their body was stored (their latest version), by identity.
+        var changed: [ObjectIdentity: JSON] = [:]
+        /// The Argo CD objects, by identity (Application and AppProject only).
+        var argoCD: [ObjectIdentity: JSON] = [:]
+        /// Every change up to this version is applied.
+        var seen: Int64 = 0
+        /// False while re-listing or after the watch failed: captures list instead.
+        var usable = false
+        /// False once the server gave a version that is not an integer: always list.
+        var comparable = true
+        /// How long the last listing of this call took (how long waiting may be worth it).
+        var listCost: Duration = .zero
+        /// The watch.
+        var task: Task<Void, Never>?
+    }
+
+    private var entries: [Key: Entry] = [:]
+    /// The calls ``prepare()`` checked for the coming capture, with the generation found current (`nil`: behind).
+    private var prepared: [Key: Int?] = [:]
+    private var waiters: [Int: (key: Key, version: Int64, continuation: CheckedContinuation<Bool, Never>)] = [:]
+    private var nextWaiter = 0
+    private var stopped = false
+
+    /// A cache over `client` storing changed bodies into `store`. A capture waits for a kind to catch up about
+    /// as long as listing it took, within `minWait`...`maxWait`; watches are reopened every `watchTimeout`.
+    public init(
+        client: KubernetesClient, store: EvidenceStore, maxWait: Duration = .seconds(1), minWait: Duration = .milliseconds(5),
+        watchTimeout: Duration = .seconds(300)
+    ) {
+        self.client = client
+        self.store = store
+        self.maxWait = maxWait
+        self.minWait = min(minWait, maxWait)
+        self.watchTimeout = watchTimeout
+    }
+
+    /// How many watches are running now.
+    public var activeWatches: Int { entries.values.filter { $0.task != nil }.count }
+
+    /// Ends every watch and waits until they have ended; later captures list (the cache stays stopped).
+    public func stop() async {
+        stopped = true
+        let tasks = entries.values.compactMap(\.task)
+        for key in Array(entries.keys) {
+            entries[key]?.task = nil
+            entries[key]?.usable = false
+        }
+        for task in tasks { task.cancel() }
+        for (id, _) in waiters { resolve(id, false) }
+        for task in tasks { await task.value }
+    }
+
+    // MARK: - Capturing through the cache
+
+    /// One call's result for a capture: from the cache when it has caught up with the collection's current
+    /// version, otherwise by listing with `capturer` (and re-seeding the cache from that listing).
+    func capture(_ call: Capturer.ListCall, namespaces: Set<String>?, capturer: Capturer) async throws -> Capturer.CallResult {
+        let key = Key(type: call.type, namespace: call.namespace)
+        if let view = try await currentView(key) {
+            let stored = try await store.storeBodies(view.changed, label: call.type.kind, fromServer: true)
+            forget(stored.members, key: key, generation: view.generation)
+            var result = Capturer.CallResult()
+            result.members.members = view.members
+            result.members += stored
+            for member in result.members.members { result.counts[member.identity.namespace, default: 0] += 1 }
+            result.argoCD = view.argoCD
+            statistics.hits += 1
+            return result
+        }
+        let started = ContinuousClock.now
+        let result = try await capturer.stream(call, namespaces: namespaces)
+        statistics.listings += 1
+        seed(key, from: result, cost: ContinuousClock.now - started, namespaces: namespaces)
+        return result
+    }
+
+    /// What a capture takes from one call's cache.
+    struct View: Sendable {
+        var generation: Int
+        var members: [SnapshotMember]
+        var changed: [JSON]
+        var argoCD: [JSON]
+    }
+
+    /// Checks every call's cache at once before a capture (the probes and the waits run concurrently, not in
+    /// the capture's list slots); the capture then takes each call that was current and lists the others.
+    public func prepare() async {
+        prepared = [:]
+        let keys = entries.filter { !stopped && $0.value.comparable && $0.value.task != nil }.map(\.key)
+        await withTaskGroup(of: Void.self) { group in
+            for key in keys { group.addTask { await self.check(key) } }
+        }
+    }
+
+    /// One call's part of ``prepare()``.
+    private func check(_ key: Key) async {
+        let current = await isCurrent(key)
+        prepared[key] = current ? entries[key]?.generation : Int?.none
+    }
+
+    /// Whether the call's cache has seen the collection's current version (waiting a bounded time for it).
+    private func isCurrent(_ key: Key) async -> Bool {
+        guard !stopped, let entry = entries[key], entry.comparable, entry.task != nil else { return false }
+        let text: String
+        do { text = try await client.collectionResourceVersion(key.type, namespace: key.namespace) } catch { return false }
+        guard let now = Int64(text) else {
+            entries[key]?.comparable = false
+            return false
+        }
+        let wait = min(maxWait, max(minWait, entry.listCost))
+        guard await waitUntilSeen(key, now, timeout: wait), let entry = entries[key], entry.usable else { return false }
+        return true
+    }
+
+    /// The call's cache once it has seen the collection's current version, or `nil` (list instead).
+    private func currentView(_ key: Key) async throws -> View? {
+        if let checked = prepared.removeValue(forKey: key) {
+            guard let generation = checked, let entry = entries[key], entry.generation == generation, entry.usable else { return nil }
+            return view(entry)
+        }
+        guard await isCurrent(key), let entry = entries[key] else { return nil }
+        return view(entry)
+    }
+
+    /// What a capture takes from `entry`.
+    private func view(_ entry: Entry) -> View {
+        View(
+            generation: entry.generation, members: Array(entry.members.values), changed: Array(entry.changed.values),
+            argoCD: entry.argoCD.sorted { $0.key < $1.key }.map(\.value))
+    }
+
+    /// After a capture stored the changed bodies: they are members now, unless a newer version came meanwhile.
+    private func forget(_ stored: [SnapshotMember], key: Key, generation: Int) {
+        guard entries[key]?.generation == generation else { return }
+        for member in stored {
+            if let object = entries[key]?.changed[member.identity],
+                object[path: ["metadata", "resourceVersion"]]?.stringValue == member.resourceVersion
+            {
+                entries[key]?.changed[member.identity] = nil
+                entries[key]?.members[member.identity] = member
+            }
+        }
+    }
+
+    /// Seeds the call's cache from a listing (its members and Argo CD objects) and watches from its version.
+    private func seed(_ key: Key, from result: Capturer.CallResult, cost: Duration, namespaces: Set<String>?) {
+        var entry = entries[key] ?? Entry()
+        entry.task?.cancel()
+        entry.task = nil
+        entry.generation += 1
+        entry.listCost = cost
+        entry.members = [:]
+        entry.changed = [:]
+        entry.argoCD = [:]
+        guard !stopped, let version = Int64(result.resourceVersion) else {
+            if !stopped { entry.comparable = false }
+            entry.usable = false
+            entries[key] = entry
+            return
+        }
+        for member in result.members.members { entry.members[member.identity] = member }
+        for object in result.argoCD {
+            if let identity = ObjectIdentity(object: object) { entry.argoCD[identity] = object }
+        }
+        entry.seen = version
+        entry.usable = true
+        let generation = entry.generation
+        let reflector = Reflector(cache: self, key: key, generation: generation, namespaces: namespaces)
+        entry.task = Task { await reflector.run(from: result.resourceVersion) }
+        entries[key] = entry
+    }
+
+    // MARK: - Applying what the watch saw
+
+    /// Applies one change seen by the watch of `generation` and advances the version seen.
+    func apply(_ key: Key, generation: Int, type: String, object: JSON, version: Int64) {
+        guard var entry = entries[key], entry.generation == generation,
+            let identity = ObjectIdentity(object: object)
+        else { return }
+        if type == "DELETED" {
+            entry.members[identity] = nil
+            entry.changed[identity] = nil
+            entry.argoCD[identity] = nil
+        } else {
+            let old = entry.members[identity]
+            let uid = object[path: ["metadata", "uid"]]?.stringValue
+            let rv = object[path: ["metadata", "resourceVersion"]]?.stringValue
+            if let old, old.uid != nil, old.uid == uid, old.resourceVersion != nil, old.resourceVersion == rv {
+                entry.changed[identity] = nil
+            } else {
+                entry.members[identity] = nil
+                entry.changed[identity] = object
+            }
+            if Self.isArgoCD(key.type) { entry.argoCD[identity] = object }
+        }
+        entry.seen = max(entry.seen, version)
+        entries[key] = entry
+        wake(key)
+    }
+
+    /// A bookmark (or an event without an object) at `version`.
+    func advance(_ key: Key, generation: Int, to version: Int64) {
+        guard entries[key]?.generation == generation else { return }
+        entries[key]!.seen = max(entries[key]!.seen, version)
+        wake(key)
+    }
+
+    /// Marks the call's cache as behind (re-listing) or back in step.
+    func setUsable(_ key: Key, generation: Int, _ usable: Bool) {
+        guard entries[key]?.generation == generation else { return }
+        entries[key]!.usable = usable
+        if !usable { statistics.relists += 1 }
+    }
+
+    /// The server gave a version that is not an integer: this call is always listed from now on.
+    func setIncomparable(_ key: Key, generation: Int) {
+        guard entries[key]?.generation == generation else { return }
+        entries[key]!.comparable = false
+        entries[key]!.usable = false
+    }
+
+    /// Counts a watch request.
+    func watchOpened() { statistics.watchesOpened += 1 }
+
+    /// The uid and resourceVersion of every object the call's cache holds (stored or changed), for a re-list.
+    func versions(_ key: Key) -> [ObjectIdentity: (uid: String?, resourceVersion: String?)] {
+        guard let entry = entries[key] else { return [:] }
+        var versions: [ObjectIdentity: (uid: String?, resourceVersion: String?)] = [:]
+        for (identity, member) in entry.members { versions[identity] = (member.uid, member.resourceVersion) }
+        for (identity, object) in entry.changed {
+            versions[identity] = (object[path: ["metadata", "uid"]]?.stringValue, object[path: ["metadata", "resourceVersion"]]?.stringValue)
+        }
+        return versions
+    }
+
+    /// Replaces the call's cache after a re-list: `unchanged` are listed objects whose version (the value) the
+    /// cache holds, `changed` the others, whole (and every object of an Argo CD kind).
+    func replace(_ key: Key, generation: Int, unchanged: [ObjectIdentity: String], changed: [ObjectIdentity: JSON], version: Int64) {
+        guard var entry = entries[key], entry.generation == generation else { return }
+        var members: [ObjectIdentity: SnapshotMember] = [:]
+        var pending: [ObjectIdentity: JSON] = [:]
+        var argoCD: [ObjectIdentity: JSON] = [:]
+        for (identity, rv) in unchanged {
+            if let member = entry.members[identity], member.resourceVersion == rv {
+                members[identity] = member
+            } else if let object = entry.changed[identity] {
+                pending[identity] = object
+            }
+        }
+        for (identity, object) in changed {
+            let uid = object[path: ["metadata", "uid"]]?.stringValue
+            let rv = object[path: ["metadata", "resourceVersion"]]?.stringValue
+            if let old = entry.members[identity], old.uid != nil, old.uid == uid, old.resourceVersion != nil, old.resourceVersion == rv {
+                members[identity] = old
+            } else {
+                pending[identity] = object
+            }
+            if Self.isArgoCD(key.type) { argoCD[identity] = object }
+        }
+        entry.members = members
+        entry.changed = pending
+        entry.argoCD = argoCD
+        entry.seen = version
+        entry.usable = true
+        entries[key] = entry
+        wake(key)
+    }
+
+    /// Whether the call's cache keeps whole objects (the Argo CD kinds a summary needs).
+    nonisolated static func isArgoCD(_ type: ResourceType) -> Bool {
+        type.group == "argoproj.io" && (type.kind == "Application" || type.kind == "AppProject")
+    }
+
+    // MARK: - Waiting for a version
+
+    /// Waits until the call's cache has seen `version` (true) or `timeout` passed, the task was cancelled or
+    /// the cache stopped (false).
+    private func waitUntilSeen(_ key: Key, _ version: Int64, timeout: Duration) async -> Bool {
+        if let entry = entries[key], entry.usable, entry.seen >= version { return true }
+        nextWaiter += 1
+        let id = nextWaiter
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.resolve(id, false)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                waiters[id] = (key, version, continuation)
+            }
+        } onCancel: {
+            Task { await self.resolve(id, false) }
+        }
+    }
+
+    /// Resumes the waiters of `key` whose version the cache has seen.
+    private func wake(_ key: Key) {
+        guard let entry = entries[key], entry.usable else { return }
+        for (id, waiter) in waiters where waiter.key == key && waiter.version <= entry.seen { resolve(id, true) }
+    }
+
+    /// Resumes waiter `id` (once) with `value`.
+    private func resolve(_ id: Int, _ value: Bool) {
+        waiters.removeValue(forKey: id)?.continuation.resume(returning: value)
+    }
+}

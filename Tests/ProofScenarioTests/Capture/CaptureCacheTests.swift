@@ -1,0 +1,184 @@
+import Foundation
+import ProofCluster
+import ProofCore
+import ProofSim
+import ProofStore
+import Testing
+
+@testable import ProofScenario
+
+/// The capture cache (``CaptureCache``) must record exactly what a listing records: the same cluster state is
+/// captured both ways after creates, updates, deletes and forced 410s, and the snapshots' digests compared.
+/// Its watches must end with the run.
+@Suite("Capture cache", .serialized)
+struct CaptureCacheTests {
+    /// A bare simulated cluster (no platform services) with bookmarks every `bookmarks`, a client and a fresh store.
+    static func with(
+        bookmarks: Duration = .milliseconds(50), _ body: (SimulatedCluster, KubernetesClient, EvidenceStore, String) async throws -> Void
+    ) async throws {
+        var options = SimOptions()
+        options.platformServices = nil
+        options.timing.bookmarkInterval = bookmarks
+        let cluster = try await SimulatedCluster.start(options)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proof-cache-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try cluster.writeKubeconfig(to: directory + "/kubeconfig")
+            let config = try Kubeconfig.load(path: directory + "/kubeconfig", environment: ["HOME": directory])
+            let store = try EvidenceStore.open(path: directory + "/evidence.sqlite")
+            try await body(cluster, KubernetesClient(config: config), store, directory)
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    static func configMap(_ name: String, _ value: String) -> JSON {
+        ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "default"], "data": ["value": .string(value)]]
+    }
+
+    static let config = CaptureConfig(kinds: ["Namespace", "ConfigMap", "ServiceAccount"], loki: [], pageSize: 8)
+
+    /// Captures through the cache and by listing, with the cluster unchanged in between (retried while the
+    /// cluster's resourceVersion moved), and expects the same snapshot; returns the cached capture.
+    @discardableResult
+    static func expectSameBothWays(
+        _ label: String, capturer: Capturer, cache: CaptureCache, cluster: SimulatedCluster, run: RunID
+    ) async throws -> CaptureResult {
+        for attempt in 1...5 {
+            let before = cluster.state.resourceVersion
+            let hits = await cache.statistics.hits
+            let cached = try await capturer.capture(run: run, label: "\(label)-cache-\(attempt)", cache: cache)
+            let listed = try await capturer.capture(run: run, label: "\(label)-list-\(attempt)")
+            guard cluster.state.resourceVersion == before else { continue }
+            #expect(await cache.statistics.hits == hits + 3, "every kind came from the cache (\(label))")
+            #expect(cached.snapshot.digest == listed.snapshot.digest, "\(label): the cache recorded what a listing records")
+            #expect(cached.snapshot.objectCount == listed.snapshot.objectCount)
+            #expect(cached.counts == listed.counts)
+            #expect(cached.listingErrors.isEmpty && listed.listingErrors.isEmpty)
+            return cached
+        }
+        Issue.record("\(label): the cluster kept changing during five attempts")
+        throw CancellationError()
+    }
+
+    /// Waits (bounded) until `condition` holds.
+    static func eventually(_ what: String, _ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("timed out waiting until \(what)")
+    }
+
+    @Test("after creates, updates, deletes and forced 410s, a capture from the cache equals a listing of the same state")
+    func cachedCaptureEqualsListing() async throws {
+        try await Self.with { cluster, client, store, _ in
+            let configMaps = try await client.resource(named: "configmaps")
+            for index in 0..<20 { _ = try await client.create(configMaps, Self.configMap("cm-\(index)", "v\(index)"), namespace: "default") }
+            // Waits up to 10 s for a kind to catch up, and reopens its watch every second.
+            let cache = CaptureCache(client: client, store: store, maxWait: .seconds(10), minWait: .seconds(10), watchTimeout: .seconds(1))
+            let capturer = Capturer(client: client, store: store, config: Self.config)
+            let run = try await store.beginRun(RunInfo(scenario: "cache", cluster: "simulated"))
+
+            let seed = try await capturer.capture(run: run, label: "seed", cache: cache)
+            #expect(await cache.statistics == CaptureCache.Statistics(hits: 0, listings: 3, relists: 0, watchesOpened: await cache.statistics.watchesOpened))
+            #expect(seed.snapshot.objectCount > 20)
+            try await Self.eventually("the three watches are open") { await cache.statistics.watchesOpened >= 3 }
+
+            // Creates, updates (one twice), deletes, a namespace and a service account.
+            for index in 20..<25 { _ = try await client.create(configMaps, Self.configMap("cm-\(index)", "new"), namespace: "default") }
+            for index in [1, 2, 3, 2] {
+                _ = try await client.patch(configMaps, name: "cm-\(index)", namespace: "default", patch: ["data": ["value": .string("patched-\(UUID())")]])
+            }
+            for index in [4, 5, 6, 21] { try await client.delete(configMaps, name: "cm-\(index)", namespace: "default") }
+            _ = try await client.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "cache-test"]])
+            let changed = try await Self.expectSameBothWays("changed", capturer: capturer, cache: cache, cluster: cluster, run: run)
+            #expect(changed.newBodies > 0, "the changed bodies were stored at the capture")
+            let names = try await store.objects(snapshot: changed.snapshot.id, bodies: false).filter { $0.identity.kind == "ConfigMap" }.map(\.identity.name)
+            #expect(names.contains("cm-24") && !names.contains("cm-4") && !names.contains("cm-21"))
+
+            // Unchanged: nothing new stored, same digest as the last listing.
+            let quiet = try await Self.expectSameBothWays("unchanged", capturer: capturer, cache: cache, cluster: cluster, run: run)
+            #expect(quiet.newBodies == 0)
+
+            // A forced 410 on the next watch requests (HTTP 410): the cache re-lists, changes made meanwhile included.
+            let relists = await cache.statistics.relists
+            cluster.faults.add(FaultRule(path: "**", action: .gone, count: 3))
+            _ = try await client.patch(configMaps, name: "cm-7", namespace: "default", patch: ["data": ["value": "during-410"]])
+            try await client.delete(configMaps, name: "cm-8", namespace: "default")
+            try await Self.eventually("the watches re-listed after the 410") { await cache.statistics.relists >= relists + 3 }
+            try await Self.expectSameBothWays("after-410", capturer: capturer, cache: cache, cluster: cluster, run: run)
+
+            // A compacted history: the ConfigMap watch's next reopening is held back 2 s (its request is then in
+            // flight), meanwhile a change is made and the history compacted past it, so the reopened watch gets
+            // HTTP 200 and one ERROR event holding 410 Expired, and re-lists.
+            let relisted = await cache.statistics.relists
+            cluster.faults.add(FaultRule(method: "GET", path: "/api/v1/configmaps", action: .latency(milliseconds: 2000), count: 1))
+            try await Self.eventually("the ConfigMap watch is reopening (held back)") { cluster.faults.active.isEmpty }
+            _ = try await client.patch(configMaps, name: "cm-9", namespace: "default", patch: ["data": ["value": "before-compaction"]])
+            cluster.state.compactEventLog()
+            _ = try await client.patch(configMaps, name: "cm-10", namespace: "default", patch: ["data": ["value": "after-compaction"]])
+            try await Self.eventually("the watches re-listed after the ERROR event") { await cache.statistics.relists >= relisted + 1 }
+            let final = try await Self.expectSameBothWays("after-compaction", capturer: capturer, cache: cache, cluster: cluster, run: run)
+            let cm10 = try await store.objects(snapshot: final.snapshot.id).first { $0.identity.name == "cm-10" }
+            #expect(cm10?.body?[path: ["data", "value"]] == "after-compaction")
+            await cache.stop()
+        }
+    }
+
+    @Test("a kind whose cache has not caught up is listed, and the cache is re-seeded from that listing")
+    func behindCacheFallsBackToListing() async throws {
+        // No bookmark within the test: a change to a kind that is not captured moves the cluster's version
+        // past what the captured kinds' watches can show, so their caches cannot prove they are current.
+        try await Self.with(bookmarks: .seconds(3600)) { cluster, client, store, _ in
+            let cache = CaptureCache(client: client, store: store, maxWait: .milliseconds(20), minWait: .milliseconds(20))
+            let capturer = Capturer(client: client, store: store, config: Self.config)
+            let run = try await store.beginRun(RunInfo(scenario: "cache", cluster: "simulated"))
+            _ = try await capturer.capture(run: run, label: "seed", cache: cache)
+            #expect(await cache.statistics.listings == 3)
+            // Nothing changed since the listing: its version is the cluster's, so every kind is current.
+            try await Self.expectSameBothWays("unchanged", capturer: capturer, cache: cache, cluster: cluster, run: run)
+
+            let secrets = try await client.resource(named: "secrets")
+            _ = try await client.create(
+                secrets, ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "elsewhere", "namespace": "default"]], namespace: "default")
+            let (hits, listings) = (await cache.statistics.hits, await cache.statistics.listings)
+            let behind = try await capturer.capture(run: run, label: "behind", cache: cache)
+            #expect(await cache.statistics.hits == hits, "no kind could prove it was current")
+            #expect(await cache.statistics.listings == listings + 3, "so every kind was listed")
+            let listed = try await capturer.capture(run: run, label: "listed")
+            #expect(behind.snapshot.digest == listed.snapshot.digest)
+            // Re-seeded from that listing at the cluster's current version: the next capture uses the cache again.
+            try await Self.expectSameBothWays("re-seeded", capturer: capturer, cache: cache, cluster: cluster, run: run)
+            await cache.stop()
+        }
+    }
+
+    @Test("the cache's watches end when the run ends (the server's subscribers go back to what they were)")
+    func watchesEndWithTheRun() async throws {
+        try await Self.with { cluster, client, store, directory in
+            let baseline = cluster.state.subscriberCount
+            let scenario = """
+                apiVersion: proof.gitops/v1alpha1
+                kind: Scenario
+                metadata: {name: cached, description: Captures twice.}
+                spec:
+                  environment: dev
+                  capture: {kinds: [Namespace, ConfigMap]}
+                  steps:
+                    - capture: {label: middle}
+                """
+            let runner = ScenarioRunner(client: client, store: store, options: .init(timeline: false))
+            let result = try await runner.run(try Scenario.decode(scenario, file: directory + "/cached.yaml"))
+            let statistics = try #require(result.captureCache)
+            #expect(statistics.listings >= 2, "the start capture listed both kinds")
+            #expect(statistics.watchesOpened >= 1, "the run's cache watched")
+            try await Self.eventually("the server has no watch of the run left") { cluster.state.subscriberCount == baseline }
+            #expect(cluster.state.subscriberCount == baseline)
+        }
+    }
+}
