@@ -18,7 +18,7 @@ what="${1:-}"; shift || true
 # The wait step's notice latency and the in-run capture figure (scripts/bench-wait.sh, scripts/bench-incapture.sh).
 [[ "$what" == "wait" ]] && exec bash scripts/bench-wait.sh "$@"
 [[ "$what" == "incapture" ]] && exec bash scripts/bench-incapture.sh "$@"
-[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS]" >&2; exit 2; }
+[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS] | wait | incapture | replay (see docs/capture.md)" >&2; exit 2; }
 scale=34; runs=5; keep=""; gap=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
