@@ -48,10 +48,7 @@ public enum LogQLEvaluator {
     static func select(_ selector: LogSelector, store: LokiStore, tenant: String, start: Int64, end: Int64) throws
         -> [(labels: [String: String], entry: LokiEntry)]
     {
-        let matchers = try selector.matchers.map { try CompiledMatcher($0) }
-        let streams = store.streams(tenant: tenant, start: start, end: end) { labels in
-            matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
-        }
+        let streams = try matching(selector, store: store, tenant: tenant, start: start, end: end)
         let stages = try selector.stages.map { try CompiledStage($0) }
         var result: [(labels: [String: String], entry: LokiEntry)] = []
         for stream in streams {
@@ -66,6 +63,15 @@ public enum LogQLEvaluator {
             }
         }
         return result
+    }
+
+    /// The streams whose labels `selector`'s matchers accept, with their entries in `[start, end)`, oldest first
+    /// (the pipeline stages are not applied).
+    static func matching(_ selector: LogSelector, store: LokiStore, tenant: String, start: Int64, end: Int64) throws -> [LokiStream] {
+        let matchers = try selector.matchers.map { try CompiledMatcher($0) }
+        return store.streams(tenant: tenant, start: start, end: end) { labels in
+            matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
+        }
     }
 
     // MARK: Metric queries
@@ -101,16 +107,22 @@ public enum LogQLEvaluator {
             return steps.map { _ in [] }
         case .range(let aggregation):
             guard let first = steps.first, let last = steps.last else { return [] }
-            let items = try select(aggregation.selector, store: store, tenant: tenant,
-                start: first - aggregation.rangeNanoseconds + 1, end: last + 1)
-            var bySeries: [String: (labels: [String: String], entries: [LokiEntry])] = [:]
-            for item in items {
-                bySeries[LokiStream.key(item.labels), default: (item.labels, [])].entries.append(item.entry)
-            }
-            let series = bySeries.keys.sorted().map { key -> LokiStream in
-                var stream = LokiStream(labels: bySeries[key]!.labels, entries: bySeries[key]!.entries)
-                stream.entries.sort { $0.timestamp < $1.timestamp }
-                return stream
+            let from = first - aggregation.rangeNanoseconds + 1, through = last + 1
+            let series: [LokiStream]
+            if aggregation.selector.stages.isEmpty {
+                // No stage can change an entry's labels or drop it: the store's streams are the series, in time order.
+                series = try matching(aggregation.selector, store: store, tenant: tenant, start: from, end: through)
+            } else {
+                let items = try select(aggregation.selector, store: store, tenant: tenant, start: from, end: through)
+                var bySeries: [String: (labels: [String: String], entries: [LokiEntry])] = [:]
+                for item in items {
+                    bySeries[LokiStream.key(item.labels), default: (item.labels, [])].entries.append(item.entry)
+                }
+                series = bySeries.keys.sorted().map { key -> LokiStream in
+                    var stream = LokiStream(labels: bySeries[key]!.labels, entries: bySeries[key]!.entries)
+                    stream.entries.sort { $0.timestamp < $1.timestamp }
+                    return stream
+                }
             }
             let seconds = Double(aggregation.rangeNanoseconds) / 1e9
             return steps.map { time in

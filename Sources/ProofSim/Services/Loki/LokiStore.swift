@@ -69,7 +69,8 @@ public final class LokiStore: Sendable {
     public func append(tenant: String, labels: [String: String], entries: [LokiEntry]) -> Int {
         let key = LokiStream.key(labels)
         return tenants.withLock { tenants in
-            var stream = tenants[tenant]?[key] ?? LokiStream(labels: labels)
+            // Taken out of the map while it grows, so the append does not copy every entry the stream holds.
+            var stream = tenants[tenant]?.removeValue(forKey: key) ?? LokiStream(labels: labels)
             var added = 0
             for entry in entries {
                 if let last = stream.entries.last, last.timestamp < entry.timestamp {
