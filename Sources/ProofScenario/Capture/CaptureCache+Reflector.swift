@@ -59,9 +59,7 @@ extension CaptureCache {
                         throw Stop.incomparable
                     }
                     version = text
-                    if let namespaces, key.type.kind == "Namespace", key.type.group.isEmpty,
-                        let name = typed[path: ["metadata", "name"]]?.stringValue, !namespaces.contains(name)
-                    {
+                    if !Capturer.keeps(typed, namespaces: Capturer.namespaceFilter(key.type, namespaces)) {
                         await cache.advance(key, generation: generation, to: rv)
                         continue
                     }
@@ -91,7 +89,7 @@ extension CaptureCache {
         private func relist(_ version: inout String) async -> Bool {
             await cache.setUsable(key, generation: generation, false)
             let known = await cache.versions(key)
-            let keepsObjects = CaptureCache.isArgoCD(key.type)
+            let keepsObjects = Capturer.isArgoCD(key.type)
             var unchanged: [ObjectIdentity: String] = [:]
             var changed: [ObjectIdentity: JSON] = [:]
             do {
@@ -101,11 +99,7 @@ extension CaptureCache {
                         changed = [:]
                     }
                     for item in page {
-                        if let namespaces, key.type.kind == "Namespace", key.type.group.isEmpty,
-                            let name = item[path: ["metadata", "name"]]?.stringValue, !namespaces.contains(name)
-                        {
-                            continue
-                        }
+                        guard Capturer.keeps(item, namespaces: Capturer.namespaceFilter(key.type, namespaces)) else { continue }
                         guard let identity = ObjectIdentity(object: item) else { continue }
                         let uid = item[path: ["metadata", "uid"]]?.stringValue
                         let rv = item[path: ["metadata", "resourceVersion"]]?.stringValue

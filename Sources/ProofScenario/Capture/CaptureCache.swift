@@ -256,7 +256,7 @@ public actor CaptureCache {
                 entry.members[identity] = nil
                 entry.changed[identity] = object
             }
-            if Self.isArgoCD(key.type) { entry.argoCD[identity] = object }
+            if Capturer.isArgoCD(key.type) { entry.argoCD[identity] = object }
         }
         entry.seen = max(entry.seen, version)
         entries[key] = entry
@@ -320,7 +320,7 @@ public actor CaptureCache {
             } else {
                 pending[identity] = object
             }
-            if Self.isArgoCD(key.type) { argoCD[identity] = object }
+            if Capturer.isArgoCD(key.type) { argoCD[identity] = object }
         }
         entry.members = members
         entry.changed = pending
@@ -329,11 +329,6 @@ public actor CaptureCache {
         entry.usable = true
         entries[key] = entry
         wake(key)
-    }
-
-    /// Whether the call's cache keeps whole objects (the Argo CD kinds a summary needs).
-    nonisolated static func isArgoCD(_ type: ResourceType) -> Bool {
-        type.group == "argoproj.io" && (type.kind == "Application" || type.kind == "AppProject")
     }
 
     // MARK: - Waiting for a version

@@ -157,9 +157,8 @@ public struct Capturer: Sendable {
     /// holds the page's text and a few decoded objects, and decoding is spread over the cores with the rest of
     /// the encoding; only Argo CD's kinds, kept whole for the application tree, are decoded up front.
     func stream(_ call: ListCall, namespaces: Set<String>?) async throws -> CallResult {
-        let isArgoCD = call.type.group == "argoproj.io" && (call.type.kind == "Application" || call.type.kind == "AppProject")
-        let isNamespace = call.type.kind == "Namespace" && call.type.group.isEmpty
-        let keep = isNamespace ? namespaces : nil
+        let isArgoCD = Self.isArgoCD(call.type)
+        let keep = Self.namespaceFilter(call.type, namespaces)
         var result = CallResult()
         let version = try await client.listRawPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
             if restarted { result = CallResult() }
@@ -186,6 +185,17 @@ public struct Capturer: Sendable {
         }
         result.resourceVersion = version
         return result
+    }
+
+    /// Whether a call's objects are kept whole (the Argo CD kinds the summary's application tree needs).
+    static func isArgoCD(_ type: ResourceType) -> Bool {
+        type.group == "argoproj.io" && (type.kind == "Application" || type.kind == "AppProject")
+    }
+
+    /// The filter ``keeps(_:namespaces:)`` applies to a call of `type`: `namespaces` for the Namespace kind
+    /// (only those Namespace objects are captured), `nil` (keep everything) for any other kind.
+    static func namespaceFilter(_ type: ResourceType, _ namespaces: Set<String>?) -> Set<String>? {
+        type.kind == "Namespace" && type.group.isEmpty ? namespaces : nil
     }
 
     /// Whether `item` passes the Namespace filter (`namespaces`, when given, lists the names kept).
