@@ -37,8 +37,10 @@ final class TimelineRecorder: Sendable {
                     }
                 }
                 group.addTask {
-                    while !Task.isCancelled {
+                    while true {
                         try? await Task.sleep(for: .milliseconds(500))
+                        // Once cancelled, the store refuses the write; `stop` writes what is left.
+                        if Task.isCancelled { break }
                         await buffer.flush(store: store, run: run)
                     }
                 }
@@ -54,7 +56,8 @@ final class TimelineRecorder: Sendable {
     }
 }
 
-/// Events waiting to be written (batched, one transaction per flush).
+/// Events waiting to be written (batched, one transaction per flush); a batch the store refused is kept for the
+/// next flush. Actor-isolated: the write awaits the store, and events that arrive meanwhile queue behind the batch.
 actor EventBuffer {
     private var events: [ProofStore.WatchEvent] = []
 
@@ -64,6 +67,11 @@ actor EventBuffer {
         guard !events.isEmpty else { return }
         let batch = events
         events = []
-        _ = try? await store.recordWatchEvents(batch, run: run)
+        do {
+            _ = try await store.recordWatchEvents(batch, run: run)
+        } catch {
+            // Not written (cancelled mid-write, say): kept, in order, for the next flush.
+            events = batch + events
+        }
     }
 }
