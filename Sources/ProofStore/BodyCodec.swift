@@ -6,7 +6,8 @@ import ProofCZlib
 ///
 /// - `TEXT`: the canonical JSON itself (every body of a schema-1 store, and small bodies since);
 /// - `BLOB`: one zlib stream (RFC 1950) of the canonical JSON, for bodies of ``compressionThreshold`` bytes or
-///   more.
+///   more. The window and hash table are sized to the body (``encode(_:)``); older stores hold streams with
+///   zlib's default 32 KB window, which read the same way.
 ///
 /// The digest is always the SHA-256 of the canonical JSON, never of the stored bytes, so compression does not
 /// change a digest, a chain or a seal, and old stores keep reading. Every connection the harness opens has
@@ -26,7 +27,7 @@ enum BodyCodec {
         var out = [UInt8](repeating: 0, count: Int(capacity))
         let status = out.withUnsafeMutableBufferPointer { dst in
             body.withUnsafeBufferPointer { src in
-                proof_zlib_compress(dst.baseAddress, &capacity, src.baseAddress, UInt(src.count), level)
+                proof_zlib_compress_fitted(dst.baseAddress, &capacity, src.baseAddress, UInt(src.count), level)
             }
         }
         guard status == Z_OK else { return String(decoding: body, as: UTF8.self).databaseValue }

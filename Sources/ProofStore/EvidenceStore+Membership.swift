@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ProofCore
+import Synchronization
 
 /// One membership page (schema 4): a run of the sorted members of one kind in one namespace of a snapshot,
 /// stored once under the SHA-256 of its bytes in `membership_pages`, however many snapshots reference it.
@@ -84,8 +85,10 @@ struct MembershipPage: Sendable {
     }
 
     /// `members` (sorted by identity, duplicates dropped) cut into encoded pages, one or more per kind and
-    /// namespace, in group and part order.
-    static func pages(of members: [SnapshotMember]) -> [Encoded] {
+    /// namespace, in group and part order. With `memo`, a page holding exactly the members of a page encoded
+    /// before is taken from it (same bytes, so the same digest) instead of being encoded, hashed and
+    /// compressed again.
+    static func pages(of members: [SnapshotMember], memo: EncodedPageMemo? = nil) -> [Encoded] {
         var groups: [Group: [StoredObject]] = [:]
         for member in members {
             let identity = member.identity
@@ -100,11 +103,19 @@ struct MembershipPage: Sendable {
             for index in members.indices {
                 let end = index + 1
                 guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
-                let bytes = MembershipPage(group: group, members: Array(members[start..<end])).canonicalData
-                pages.append(
-                    Encoded(
-                        group: group, part: pages.last?.group == group ? pages[pages.count - 1].part + 1 : 0,
-                        digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count, count: end - start))
+                let part = pages.last?.group == group ? pages[pages.count - 1].part + 1 : 0
+                let slice = Array(members[start..<end])
+                let key = EncodedPageMemo.Key(group: group, first: slice[0].identity.name)
+                if let known = memo?.entry(key), known.members == slice {
+                    pages.append(Encoded(group: group, part: part, digest: known.digest, stored: known.stored, size: known.size, count: slice.count))
+                } else {
+                    let bytes = MembershipPage(group: group, members: slice).canonicalData
+                    let encoded = Encoded(
+                        group: group, part: part, digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count,
+                        count: slice.count)
+                    memo?.remember(key, EncodedPageMemo.Entry(members: slice, digest: encoded.digest, stored: encoded.stored, size: encoded.size))
+                    pages.append(encoded)
+                }
                 start = end
             }
         }
@@ -134,6 +145,47 @@ struct MembershipPage: Sendable {
                     resourceVersion: resourceVersion, digest: digest))
         }
         return MembershipPage(group: Group(apiVersion: apiVersion, kind: kind, namespace: namespace), members: members)
+    }
+}
+
+/// Pages this store handle encoded before, by group and first member's name, with their members: a later
+/// snapshot whose page holds exactly those members takes the digest and stored bytes from here (a capture of
+/// an unchanged cluster re-uses nearly every page, and encoding, hashing and compressing thousands of members
+/// was most of its write).
+///
+/// Concurrency: one `Mutex` around the table, held only for a lookup or an insertion (no I/O, no suspension,
+/// no callback under it). Bounded: past ``capacity`` pages it starts over.
+final class EncodedPageMemo: Sendable {
+    /// Where a page starts: its group and its first member's name.
+    struct Key: Hashable, Sendable {
+        var group: MembershipPage.Group
+        var first: String
+    }
+
+    /// A page as encoded: its members (compared whole before re-use) and what was computed from them.
+    struct Entry: Sendable {
+        var members: [StoredObject]
+        var digest: String
+        var stored: DatabaseValue
+        var size: Int
+    }
+
+    /// How many pages are remembered before the table starts over (a page of 64 members is about 10 KB here).
+    static let capacity = 20_000
+
+    private let table = Mutex<[Key: Entry]>([:])
+
+    /// The page encoded last that started at `key`, if any.
+    func entry(_ key: Key) -> Entry? {
+        table.withLock { $0[key] }
+    }
+
+    /// Remembers an encoded page.
+    func remember(_ key: Key, _ entry: Entry) {
+        table.withLock { table in
+            if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
+            table[key] = entry
+        }
     }
 }
 

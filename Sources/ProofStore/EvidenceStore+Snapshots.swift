@@ -44,15 +44,18 @@ extension EvidenceStore {
     /// With `fromServer`, `version`, when given, reads an object's identity, uid and resourceVersion without
     /// making it (``ObjectVersion``): a version this handle stored before is then not even made. It must agree
     /// with `object` (the same identity, uid and resourceVersion as the object made), and is only for objects
-    /// `object` would not leave out.
+    /// `object` would not leave out. `kind`, when given, is the kind of every object: while this handle has
+    /// stored no version of it (a first capture), `version` is not called at all.
     public func storeBodies(
-        count: Int, label: String, fromServer: Bool = false, version: (@Sendable (Int) -> ObjectVersion?)? = nil,
-        object: @escaping @Sendable (Int) throws -> JSON?
+        count: Int, label: String, fromServer: Bool = false, kind: String? = nil,
+        version: (@Sendable (Int) -> ObjectVersion?)? = nil, object: @escaping @Sendable (Int) throws -> JSON?
     ) async throws -> SnapshotMembers {
         guard count > 0 else { return SnapshotMembers() }
         let redaction = redaction
         let path = path
         let known = fromServer ? knownVersions : nil
+        // A kind this handle never stored (a first capture) has nothing to look up.
+        let version: (@Sendable (Int) -> ObjectVersion?)? = if let kind, known?.holds(kind: kind) != true { nil } else { version }
         let prepared = try await Self.offCooperativePool {
             try Self.prepare(count: count, version: version, object: object, label: label, redaction: redaction, known: known, path: path)
         }
@@ -103,7 +106,7 @@ extension EvidenceStore {
         swap(&all, &page.members)
         let (members, duplicates) = try Self.unique(consume all, label: label, path: path)
         // Encoded before the transaction: the write holds only inserts.
-        let pages = MembershipPage.pages(of: members)
+        let pages = MembershipPage.pages(of: members, memo: pageMemo)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
             let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })

@@ -28,6 +28,8 @@ public final class EvidenceStore: Sendable {
     let pool: any DatabaseWriter
     /// Object versions this handle stored already (a later capture skips re-encoding them).
     let knownVersions = KnownVersions()
+    /// Membership pages this handle encoded already (a later snapshot re-uses the unchanged ones).
+    let pageMemo = EncodedPageMemo()
 
     /// How a store is opened.
     public enum Access: Sendable {

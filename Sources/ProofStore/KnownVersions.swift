@@ -21,7 +21,13 @@ final class KnownVersions: Sendable {
     /// How many versions are remembered before the table starts over (about 150 bytes each).
     static let capacity = 250_000
 
-    private let digests = Mutex<[Key: String]>([:])
+    /// The digests, and the kinds they are of.
+    private struct Table {
+        var digests: [Key: String] = [:]
+        var kinds: Set<String> = []
+    }
+
+    private let table = Mutex(Table())
 
     /// The key of `object`, or `nil` when it has no uid or resourceVersion (nothing proves two copies equal).
     static func key(of object: JSON, identity: ObjectIdentity) -> Key? {
@@ -33,15 +39,26 @@ final class KnownVersions: Sendable {
 
     /// The stored body's digest for `key`, if this handle stored it.
     func digest(for key: Key) -> String? {
-        digests.withLock { $0[key] }
+        table.withLock { $0.digests[key] }
+    }
+
+    /// Whether any version of `kind` is remembered (when none is, looking a version of it up is wasted work).
+    func holds(kind: String) -> Bool {
+        table.withLock { $0.kinds.contains(kind) }
     }
 
     /// Remembers digests whose bodies are now in the file (call after their transaction committed).
     func remember(_ entries: [(Key, String)]) {
         guard !entries.isEmpty else { return }
-        digests.withLock { table in
-            if table.count + entries.count > Self.capacity { table.removeAll(keepingCapacity: true) }
-            for (key, digest) in entries { table[key] = digest }
+        table.withLock { table in
+            if table.digests.count + entries.count > Self.capacity {
+                table.digests.removeAll(keepingCapacity: true)
+                table.kinds.removeAll()
+            }
+            for (key, digest) in entries {
+                table.digests[key] = digest
+                table.kinds.insert(key.kind)
+            }
         }
     }
 }

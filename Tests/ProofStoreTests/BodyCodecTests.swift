@@ -54,6 +54,45 @@ struct BodyCodecTests {
         #expect(problems.contains { $0.location.hasPrefix("object ") && $0.message.contains("edited") }, "\(problems)")
     }
 
+    /// The window and hash table follow the body's size (9 to 15 window bits): every size round-trips through
+    /// our inflate and through another zlib (Python's), and JSON still compresses.
+    @Test("bodies of every window size round-trip, through our inflate and Python's zlib")
+    func windowSizedStreams() throws {
+        let directory = try TemporaryDirectory()
+        var state: UInt64 = 42
+        var written: [(path: String, json: [UInt8])] = []
+        for size in [512, 700, 1_000, 1_800, 3_900, 7_000, 16_000, 40_000, 130_000, 600_000] {
+            var json = Array(#"{"items":["#.utf8)
+            while json.count < size - 3 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                json += Array(#"{"name":"pod-\#(state >> 50)","phase":"Running","n":\#(state >> 40)},"#.utf8)
+            }
+            json.removeLast()
+            json += Array("]}".utf8)
+            guard case .blob(let data) = BodyCodec.encode(json).storage else {
+                Issue.record("a \(json.count)-byte body is not compressed")
+                continue
+            }
+            let header = Int(data[data.startIndex] >> 4) + 8
+            #expect(header >= 9 && header <= 15 && (header == 15 || (1 << header) >= json.count), "window bits \(header) for \(json.count) bytes")
+            #expect(data.count * 2 < json.count, "\(json.count) bytes of JSON compress to \(data.count)")
+            #expect(try BodyCodec.inflate(Array(data), size: json.count) == json)
+            let path = directory.path + "/body-\(json.count).z"
+            try data.write(to: URL(fileURLWithPath: path))
+            written.append((path, json))
+        }
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import sys, zlib\nfor p in sys.argv[1:]:\n    open(p + '.json', 'wb').write(zlib.decompress(open(p, 'rb').read()))"]
+            + written.map(\.path)
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+        for (path, json) in written {
+            #expect(FileManager.default.contents(atPath: path + ".json").map(Array.init) == json, "\(path)")
+        }
+    }
+
     @Test("inflating grows its buffer when the size is not known")
     func inflateWithoutSize() throws {
         let json = Array(String(repeating: #"{"a":"bbbbbbbbbbbbbbbb"},"#, count: 2000).utf8)

@@ -26,6 +26,40 @@ import Testing
         [Fixtures.namespace("airflow-dev"), Fixtures.namespace("mlflow-dev")]
         + (0..<6).map { Fixtures.pod($0, namespace: "airflow-dev") } + (6..<9).map { Fixtures.pod($0, namespace: "mlflow-dev") }
 
+    /// Pages taken from the memo of earlier encodings must be exactly the pages encoding gives: through a
+    /// sequence of snapshots where members change version, appear, vanish and move between pages.
+    @Test("pages re-used from the memo equal freshly encoded ones through changes, additions and removals")
+    func memoisedPagesEqualEncodedOnes() {
+        func member(_ name: String, namespace: String, version: Int) -> SnapshotMember {
+            let identity = ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: namespace, name: name)
+            return SnapshotMember(
+                key: EvidenceDigest.memberKey(identity), identity: identity, uid: "uid-\(name)", resourceVersion: "\(version)",
+                digest: Digest.sha256Hex("\(namespace)/\(name)@\(version)"))
+        }
+        let memo = EncodedPageMemo()
+        var state: UInt64 = 7
+        var versions: [String: Int] = [:]
+        for name in (0..<700).map({ "pod-\($0)" }) { versions[name] = 1 }
+        for round in 0..<12 {
+            // Each round: a few new versions, one pod gone, one new pod (names sort across page boundaries).
+            for _ in 0..<5 {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let name = "pod-\(Int(state >> 33) % 700)"
+                if versions[name] != nil { versions[name]! += 1 }
+            }
+            versions["pod-\(round * 37 % 700)"] = nil
+            versions["new-\(round)"] = 1
+            let members = versions.flatMap { name, version in
+                [member(name, namespace: "a", version: version), member(name, namespace: "b", version: version + round)]
+            }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            let fresh = MembershipPage.pages(of: members)
+            let memoised = MembershipPage.pages(of: members, memo: memo)
+            #expect(memoised.map(\.digest) == fresh.map(\.digest), "round \(round)")
+            #expect(memoised.map(\.part) == fresh.map(\.part) && memoised.map(\.count) == fresh.map(\.count))
+            #expect(memoised.map(\.stored) == fresh.map(\.stored) && memoised.map(\.size) == fresh.map(\.size))
+        }
+    }
+
     @Test("a snapshot of unchanged objects adds no page, only one reference per kind and namespace")
     func unchangedMembershipIsShared() async throws {
         let directory = try TemporaryDirectory()

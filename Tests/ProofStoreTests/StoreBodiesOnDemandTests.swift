@@ -113,4 +113,28 @@ struct StoreBodiesKnownVersionTests {
         }
         #expect(local.value == frozen.count)
     }
+
+    @Test("with the page's kind given, a kind never stored is not looked up; once stored it is")
+    func firstCaptureOfAKindSkipsTheLookup() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let frozen = (0..<100).map { Fixtures.pod($0) }
+        let peeked = CallCounter()
+        @Sendable func version(_ index: Int) -> ObjectVersion? {
+            peeked.tick()
+            let object = frozen[index]
+            return ObjectVersion(
+                identity: ObjectIdentity(object: object)!, uid: object[path: ["metadata", "uid"]]!.stringValue!,
+                resourceVersion: object[path: ["metadata", "resourceVersion"]]!.stringValue!)
+        }
+        let first = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, kind: "Pod", version: version) { frozen[$0] }
+        #expect(peeked.value == 0, "no Pod was stored before: nothing is looked up")
+        let made = CallCounter()
+        let second = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, kind: "Pod", version: version) { index in
+            made.tick()
+            return frozen[index]
+        }
+        #expect(peeked.value == frozen.count && made.value == 0, "Pods are known now: every one is looked up, none made")
+        #expect(second.members == first.members)
+    }
 }

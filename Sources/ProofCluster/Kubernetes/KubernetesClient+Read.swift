@@ -61,17 +61,32 @@ extension KubernetesClient {
         pageSize: Int = 500, _ page: (_ page: ListPage, _ restarted: Bool) async throws -> Void
     ) async throws -> String {
         let path = type.collectionPath(namespace: namespace)
+        func pageQuery(_ token: String?) -> [(String, String)] {
+            var query: [(String, String)] = [("limit", String(pageSize))]
+            if let labelSelector { query.append(("labelSelector", labelSelector)) }
+            if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
+            if let token { query.append(("continue", token)) }
+            return query
+        }
+        // One page of read-ahead: the next page is requested as soon as this one's `continue` token is known,
+        // so the server works on it while `page` processes this one (a list is otherwise request, wait,
+        // process, request). Cancelled if this call ends first; at most two pages are in memory.
+        var ahead: Task<HTTPResponse, any Error>?
+        defer { ahead?.cancel() }
         var restarts = 0
         var restarted = false
         restart: while true {
             var resourceVersion = ""
             var token: String?
             repeat {
-                var query: [(String, String)] = [("limit", String(pageSize))]
-                if let labelSelector { query.append(("labelSelector", labelSelector)) }
-                if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
-                if let token { query.append(("continue", token)) }
-                let response = try await send(path: path, query: query)
+                let query = pageQuery(token)
+                let response: HTTPResponse
+                if let pending = ahead {
+                    ahead = nil
+                    response = try await pending.value
+                } else {
+                    response = try await send(path: path, query: query)
+                }
                 if response.status == 410, token != nil, restarts < 3 {
                     logger.debug("list \(type.qualifiedName): continue token expired, listing again")
                     restarts += 1
@@ -81,6 +96,10 @@ extension KubernetesClient {
                 let scan = try scanList(response, method: "GET", path: path, query: query)
                 if token == nil { resourceVersion = scan.metadata?["resourceVersion"]?.stringValue ?? "" }
                 token = scan.metadata?["continue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                if let token, scan.items != nil {
+                    let next = pageQuery(token)
+                    ahead = Task { try await self.send(path: path, query: next) }
+                }
                 guard let ranges = scan.items else {
                     if !scan.itemsMalformed { continue }
                     throw ClusterError(

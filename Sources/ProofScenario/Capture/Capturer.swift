@@ -173,7 +173,9 @@ public struct Capturer: Sendable {
                 if keep == nil {
                     version = { [page] (index: Int) -> ObjectVersion? in page.version(index) }
                 }
-                stored = try await store.storeBodies(count: page.count, label: call.type.kind, fromServer: true, version: version) { index in
+                stored = try await store.storeBodies(
+                    count: page.count, label: call.type.kind, fromServer: true, kind: call.type.kind, version: version
+                ) { index in
                     let item = try page.item(index)
                     // Not `keeps ? item : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON.null.
                     guard Self.keeps(item, namespaces: keep) else { return Optional<JSON>.none }

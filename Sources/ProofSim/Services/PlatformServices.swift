@@ -3,7 +3,7 @@ import ProofCore
 
 /// The simulated platform services as one `SimController`: on start it registers the programs behind the
 /// platform's Services with the cluster's `ServiceHandlers`, then runs a loop every `tickInterval` that ships
-/// logs (Alloy), schedules DAG runs (Airflow), loads models into freshly started Triton/FastAPI pods and drops
+/// logs (Alloy, once an `alloyBatchWait`), schedules DAG runs (Airflow), loads models into freshly started Triton/FastAPI pods and drops
 /// Loki data whose volume claim is gone.
 ///
 /// ```swift
@@ -42,8 +42,13 @@ public struct PlatformServices: SimController {
         let runtime = ServicesRuntime(state: state, handlers: handlers, options: options, chaos: chaos)
         register(runtime)
         let alloy = AlloyShipper(runtime: runtime)
+        var shipped: ContinuousClock.Instant?
         while !Task.isCancelled {
-            await alloy.tick()
+            // Alloy pushes once a batch_wait, as loki.write does, not every tick.
+            if shipped.map({ ContinuousClock.now - $0 >= options.alloyBatchWait }) ?? true {
+                shipped = ContinuousClock.now
+                await alloy.tick()
+            }
             await runtime.ml.tick([.airflow, .triton, .fastapi])
             runtime.applyLokiDataLoss()
             runtime.collectLokiGarbage()

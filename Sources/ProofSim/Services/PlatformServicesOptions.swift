@@ -5,6 +5,9 @@ public struct PlatformServicesOptions: Sendable {
     public var environments: [String] = ["dev", "prod"]
     /// How often the background loop runs (Alloy shipping, Airflow scheduling, retention, pod starts).
     public var tickInterval: Duration = .milliseconds(100)
+    /// How long Alloy gathers lines before it pushes them to Loki: `loki.write`'s `endpoint.batch_wait`, whose
+    /// default is 1 s. Tests that need logs sooner set it down to `tickInterval`.
+    public var alloyBatchWait: Duration = .seconds(1)
     /// Per-instance Loki settings that override what the instance's ConfigMap says, keyed `namespace/service`
     /// (`baseline-dev/loki-dev`).
     public var lokiOverrides: [String: LokiSettings] = [:]

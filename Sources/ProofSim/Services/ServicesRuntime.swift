@@ -21,6 +21,9 @@ final class ServicesRuntime: Sendable {
     let lokiStores = Mutex<[String: LokiStore]>([:])
     /// Alloy read positions: `<daemonset uid>/<pod uid>/<container>` → next line index.
     let alloyPositions = Mutex<[String: Int]>([:])
+    /// Loki settings already read, keyed by the `config.yaml` text they were read from (every push and query
+    /// asks; the text changes only when someone edits the ConfigMap).
+    let lokiSettingsByConfig = Mutex<[String: LokiSettings]>([:])
     /// Airflow, MLflow, Triton and FastAPI, hosted by the cluster (`ClusterServiceHost`).
     let ml: MLServices
 
@@ -31,6 +34,17 @@ final class ServicesRuntime: Sendable {
         self.chaos = chaos
         self.ml = MLServices(host: ClusterServiceHost(state: state, network: network), options: options)
         appliedLokiDataLosses.withLock { $0 = chaos.lokiDataLosses }
+    }
+
+    /// The settings `text` (a Loki `config.yaml`) gives, read once per distinct text.
+    func lokiSettings(configYAML text: String) -> LokiSettings {
+        if let known = lokiSettingsByConfig.withLock({ $0[text] }) { return known }
+        let settings = LokiSettings(configYAML: text)
+        lokiSettingsByConfig.withLock { cache in
+            if cache.count >= 64 { cache.removeAll() }
+            cache[text] = settings
+        }
+        return settings
     }
 
     /// Now, from the cluster's clock.

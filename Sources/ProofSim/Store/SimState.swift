@@ -107,12 +107,17 @@ public final class SimState: Sendable {
     public func list(_ resource: ResourceType, filter: ObjectFilter? = nil) -> (items: [JSON], resourceVersion: Int64) {
         storage.withLock { storage in
             let all = storage.objects[resource.qualifiedResource] ?? [:]
-            let items = all.keys.sorted().compactMap { key -> JSON? in
-                let object = all[key]!
-                if let filter, !filter.matches(object) { return nil }
-                return object
+            // Keys of namespaced objects start `namespace/`: a namespace filter is checked on the key first, and
+            // only what passes is sorted (the services' loops list one namespace's pods many times a second).
+            let prefix = resource.namespaced ? filter?.namespace.map { $0 + "/" } : nil
+            var matched: [(key: String, object: JSON)] = []
+            for (key, object) in all {
+                if let prefix, !key.hasPrefix(prefix) { continue }
+                if let filter, !filter.matches(object) { continue }
+                matched.append((key, object))
             }
-            return (items, storage.rv)
+            matched.sort { $0.key < $1.key }
+            return (matched.map(\.object), storage.rv)
         }
     }
 

@@ -19,6 +19,7 @@ struct LokiPlatform {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("scenarios/platform").path
         var services = PlatformServicesOptions()
         services.tickInterval = .milliseconds(30)
+        services.alloyBatchWait = .milliseconds(30)
         configure(&services)
         options.platformServices = services
         let cluster = try await SimulatedCluster.start(options)

@@ -93,6 +93,23 @@ struct LogQLTests {
         #expect(store.entryCount == 1)
     }
 
+    /// The API server's timestamp shape is read without Foundation; every other shape still goes through it.
+    @Test func rfc3339FastPathAgreesWithFoundation() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<3_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            // 1900-01-01 .. 2200-01-01, any second.
+            let seconds = Int64(state >> 33) % 9_467_280_000 - 2_208_988_800
+            let text = SimState.timestamp(Date(timeIntervalSince1970: TimeInterval(seconds)))
+            #expect(LokiTime.utcSeconds(text) == seconds, "\(text)")
+            #expect(LokiTime.rfc3339(text) == seconds * 1_000_000_000, "\(text)")
+        }
+        for shape in ["2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "2026-02-01T00:00:00+01:00", "2026-13-01T00:00:00Z", "2026-1-01T00:00:00Z", "2026-01-01T00:00:00.5Z", "2026-01-01 00:00:00Z"] {
+            #expect(LokiTime.utcSeconds(shape) == nil, "\(shape)")
+        }
+        #expect(LokiTime.rfc3339("2026-01-01T00:00:00.5Z") == 1_767_225_600_500_000_000)
+    }
+
     @Test func alloyConfigOfThePlatformParses() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()

@@ -21,6 +21,7 @@ struct PlatformCluster {
         options.platformDirectory = platformDirectory
         var services = PlatformServicesOptions()
         services.tickInterval = .milliseconds(30)
+        services.alloyBatchWait = .milliseconds(30)
         services.dagRunQueuedDelay = .milliseconds(50)
         services.dagRunDuration = .milliseconds(100)
         configure(&services)

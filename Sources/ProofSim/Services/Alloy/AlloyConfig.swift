@@ -79,7 +79,15 @@ public struct AlloyConfig: Sendable, Equatable {
 
     /// Prometheus-style label sanitising: every character outside `[a-zA-Z0-9_]` becomes `_`.
     static func sanitize(_ name: String) -> String {
-        String(name.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+        // Kubernetes label keys are ASCII ([A-Za-z0-9._/-]); anything else becomes one `_` per Unicode scalar.
+        var out = [UInt8]()
+        out.reserveCapacity(name.utf8.count)
+        for character in name.unicodeScalars {
+            let value = character.value
+            let kept = (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A)
+            out.append(kept ? UInt8(value) : UInt8(ascii: "_"))
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func stripComments(_ text: String) -> String {

@@ -12,9 +12,23 @@ struct AlloyShipper {
     func tick() async {
         // Paused (chaos): ship nothing; positions stay where they are, so the backlog goes out on resume.
         guard !runtime.chaos.alloyPaused else { return }
-        for daemonSet in runtime.state.list(BuiltIn.daemonSets).items where Self.isAlloy(daemonSet) {
-            await ship(daemonSet)
+        let alloys = runtime.state.list(BuiltIn.daemonSets).items.filter(Self.isAlloy)
+        guard !alloys.isEmpty else { return }
+        // Listed once per tick and shared by every DaemonSet (a scaled platform runs dozens of them).
+        let pods = runtime.state.list(BuiltIn.pods).items.compactMap { pod -> ScheduledPod? in
+            guard let node = pod[path: ["spec", "nodeName"]]?.stringValue else { return nil }
+            return ScheduledPod(object: pod, node: node, namespace: ServiceNetwork.meta(pod, "namespace"))
         }
+        for daemonSet in alloys {
+            await ship(daemonSet, pods: pods)
+        }
+    }
+
+    /// A pod bound to a node, with the two fields every DaemonSet's pass filters on read once.
+    struct ScheduledPod {
+        var object: JSON
+        var node: String
+        var namespace: String
     }
 
     static func isAlloy(_ daemonSet: JSON) -> Bool {
@@ -23,7 +37,7 @@ struct AlloyShipper {
         }
     }
 
-    func ship(_ daemonSet: JSON) async {
+    func ship(_ daemonSet: JSON, pods scheduled: [ScheduledPod]) async {
         let state = runtime.state
         let uid = ServiceNetwork.meta(daemonSet, "uid")
         let alloyPods = state.dependents(ofUID: uid).filter { $0.resource.resource == "pods" }.map(\.object)
@@ -37,11 +51,11 @@ struct AlloyShipper {
         let now = runtime.now
         var batch: [JSON] = []
         var advanced: [(String, Int)] = []
-        let pods = state.list(BuiltIn.pods).items.filter { pod in
-            guard let node = pod[path: ["spec", "nodeName"]]?.stringValue, nodes.contains(node) else { return false }
+        let pods = scheduled.lazy.filter { pod in
+            guard nodes.contains(pod.node) else { return false }
             guard let namespaces = config.namespaces else { return true }
-            return namespaces.contains(ServiceNetwork.meta(pod, "namespace"))
-        }
+            return namespaces.contains(pod.namespace)
+        }.map(\.object)
         let positions = runtime.alloyPositions.withLock { $0 }
         for pod in pods {
             let count = PodLogs.lineCount(pod: pod, through: now)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import ProofCore
 
@@ -5,10 +6,13 @@ import ProofCore
 public struct PodLogLine: Sendable, Equatable {
     /// Unix time in nanoseconds.
     public var nanoseconds: Int64
-    /// RFC 3339 timestamp with microseconds, as `kubectl logs --timestamps` shows it.
-    public var timestamp: String
+    /// RFC 3339 timestamp with microseconds, as `kubectl logs --timestamps` shows it (formatted when read:
+    /// shipping to Loki needs only `nanoseconds`).
+    public var timestamp: String { startupTimestamp ?? PodLogs.timestamp(nanoseconds) }
     /// The line.
     public var line: String
+    /// A start-up line's own timestamp text.
+    var startupTimestamp: String?
 }
 
 extension PodLogs {
@@ -41,15 +45,17 @@ extension PodLogs {
         return range.map { index in
             if index < linesPerContainer, index < startup.count {
                 let nanos = started + Int64(index) * 1_000_000
-                return PodLogLine(nanoseconds: nanos, timestamp: startup[index].timestamp, line: startup[index].line)
+                return PodLogLine(nanoseconds: nanos, line: startup[index].line, startupTimestamp: startup[index].timestamp)
             }
             let nanos = started + Int64(index - linesPerContainer + 1) * lineIntervalNanoseconds
-            let hash = Int(Digest.sha256Hex("\(seed)/\(index)").prefix(6), radix: 16) ?? 0
+            // The first three bytes of the SHA-256, read as a number (what the first six hex digits spell).
+            let digest = Array(SHA256.hash(data: Array("\(seed)/\(index)".utf8)))
+            let hash = Int(digest[0]) << 16 | Int(digest[1]) << 8 | Int(digest[2])
             let level = hash % 23 == 0 ? "error" : (hash % 7 == 0 ? "warn" : "info")
             let status = level == "error" ? 500 : 200
             let line = "level=\(level) component=\(app) pod=\(name) seq=\(index) trace=\(seed) msg=\"request served\" "
                 + "path=\(paths[hash % paths.count]) status=\(status) duration_ms=\(hash % 97 + 1)"
-            return PodLogLine(nanoseconds: nanos, timestamp: timestamp(nanos), line: line)
+            return PodLogLine(nanoseconds: nanos, line: line)
         }
     }
 

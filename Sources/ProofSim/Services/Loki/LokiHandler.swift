@@ -35,7 +35,7 @@ public struct LokiHandler: SimServiceHandler {
     func instance() -> Instance? {
         guard let pod = runtime.network.readyPods(namespace: namespace, service: service).first else { return nil }
         let settings = runtime.options.lokiOverrides["\(namespace)/\(service)"]
-            ?? LokiSettings(configYAML: runtime.network.configMapValue(of: pod, key: "config.yaml") ?? "")
+            ?? runtime.lokiSettings(configYAML: runtime.network.configMapValue(of: pod, key: "config.yaml") ?? "")
         let store = runtime.lokiStore(for: pod)
         if settings.retentionSeconds > 0 {
             store.applyRetention(olderThan: runtime.nowNanoseconds - settings.retentionSeconds * 1_000_000_000)
@@ -318,7 +318,7 @@ public struct LokiHandler: SimServiceHandler {
                     entries.append(LokiEntry(timestamp: timestamp, line: line))
                 }
             }
-            if !entries.isEmpty { instance.store.append(tenant: tenant, labels: labels, entries: entries) }
+            if !entries.isEmpty { instance.store.append(tenant: tenant, labels: labels, entries: entries, key: key) }
         }
         if !failures.isEmpty {
             let total = failures.count
@@ -328,8 +328,10 @@ public struct LokiHandler: SimServiceHandler {
     }
 
     static func isLabelName(_ name: String) -> Bool {
-        guard let first = name.first, first.isLetter || first == "_" else { return false }
-        return name.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" }
+        // Prometheus' label name grammar: [a-zA-Z_][a-zA-Z0-9_]*.
+        func isStart(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A || byte == UInt8(ascii: "_") }
+        guard let first = name.utf8.first, isStart(first) else { return false }
+        return name.utf8.allSatisfy { isStart($0) || ($0 >= 0x30 && $0 <= 0x39) }
     }
 
     // MARK: Responses

@@ -30,11 +30,24 @@ public struct LokiStream: Sendable, Equatable {
 
     /// Loki's canonical text for a label set: `{a="1", b="2"}`, keys sorted.
     public static func key(_ labels: [String: String]) -> String {
-        "{" + labels.keys.sorted().map { "\($0)=\"\(escape(labels[$0]!))\"" }.joined(separator: ", ") + "}"
+        var key = "{"
+        key.reserveCapacity(16 + labels.count * 32)
+        for (index, name) in labels.keys.sorted().enumerated() {
+            if index > 0 { key += ", " }
+            key += name
+            key += "=\""
+            key += escape(labels[name]!)
+            key += "\""
+        }
+        key += "}"
+        return key
     }
 
     static func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        // Most values need no escaping; the check is a byte scan, the rewrite goes through Foundation.
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") })
+        else { return value }
+        return value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
     }
 
@@ -65,9 +78,10 @@ public final class LokiStore: Sendable {
 
     /// Appends entries to the stream with `labels` of `tenant`, keeping entries sorted and dropping exact
     /// duplicates (same timestamp and line), as Loki does for a re-sent batch. Returns how many were new.
+    /// `key`, when the caller has it, is `LokiStream.key(labels)`.
     @discardableResult
-    public func append(tenant: String, labels: [String: String], entries: [LokiEntry]) -> Int {
-        let key = LokiStream.key(labels)
+    public func append(tenant: String, labels: [String: String], entries: [LokiEntry], key: String? = nil) -> Int {
+        let key = key ?? LokiStream.key(labels)
         return tenants.withLock { tenants in
             // Taken out of the map while it grows, so the append does not copy every entry the stream holds.
             var stream = tenants[tenant]?.removeValue(forKey: key) ?? LokiStream(labels: labels)
