@@ -75,7 +75,8 @@ extension Proof {
         /// Captures and reports; returns the exit code.
         func capture(connection: ClusterConnection, config: CaptureConfig) async -> Int32 {
             let store: EvidenceStore
-            do { store = try cluster.openStore() } catch {
+            // One snapshot: the store keeps nothing in memory for later ones.
+            do { store = try cluster.openStore(oneSnapshot: true) } catch {
                 printProofError("\(error)")
                 return 2
             }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ProofCore
 import ProofCZlib
 
 /// How an object body is kept in `objects.body`, recorded by the value's SQLite storage class:
@@ -45,6 +46,29 @@ enum BodyCodec {
         default:
             throw BodyCodecError(message: "an object body is neither text nor a zlib blob")
         }
+    }
+
+    /// What a stored value checked against its content address holds.
+    enum Checked {
+        /// The canonical bytes, which hash to the address.
+        case bytes([UInt8])
+        /// The value does not decode (why).
+        case undecodable(String)
+        /// The bytes hash to another digest (this one).
+        case mismatch(String)
+    }
+
+    /// The canonical bytes of a stored body or page, checked against `digest` (the SHA-256 it is stored
+    /// under): what the integrity check and every reader of pages use, each with its own wording.
+    static func checked(_ value: DatabaseValue, size: Int?, digest: String) -> Checked {
+        let bytes: [UInt8]
+        do throws(BodyCodecError) {
+            bytes = try decode(value, size: size)
+        } catch {
+            return .undecodable(error.message)
+        }
+        let actual = Digest.sha256Hex(bytes)
+        return actual == digest ? .bytes(bytes) : .mismatch(actual)
     }
 
     /// Inflates one zlib stream, growing the buffer until it fits.

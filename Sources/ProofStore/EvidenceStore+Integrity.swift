@@ -119,18 +119,15 @@ extension EvidenceStore {
                 while let row = try cursor.next() {
                     let digest: String = row[0]
                     guard seen.insert(digest).inserted else { continue }
-                    let body: [UInt8]
-                    do throws(BodyCodecError) {
-                        body = try BodyCodec.decode(row[1], size: row[2])
-                    } catch {
-                        found.append(IntegrityProblem(location: "object \(digest)", message: "\(error.message): the body was edited"))
-                        continue
-                    }
-                    let actual = Digest.sha256Hex(body)
-                    if actual != digest {
+                    switch BodyCodec.checked(row[1], size: row[2], digest: digest) {
+                    case .undecodable(let why):
+                        found.append(IntegrityProblem(location: "object \(digest)", message: "\(why): the body was edited"))
+                    case .mismatch(let actual):
                         found.append(IntegrityProblem(location: "object \(digest)", message: "body hashes to \(actual): the body was edited"))
-                    } else if body.count != (row[2] as Int) {
+                    case .bytes(let body) where body.count != (row[2] as Int):
                         found.append(IntegrityProblem(location: "object \(digest)", message: "size is \(row[2] as Int) but the body has \(body.count) bytes"))
+                    case .bytes:
+                        break
                     }
                 }
             }

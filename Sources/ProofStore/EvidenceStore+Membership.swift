@@ -104,16 +104,16 @@ struct MembershipPage: Sendable {
                 let end = index + 1
                 guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
                 let part = pages.last?.group == group ? pages[pages.count - 1].part + 1 : 0
-                let slice = Array(members[start..<end])
-                let key = EncodedPageMemo.Key(group: group, first: slice[0].identity.name)
-                if let known = memo?.entry(key), known.members == slice {
+                let slice = members[start..<end]
+                let key = memo.map { _ in EncodedPageMemo.key(group, slice) }
+                if let key, let known = memo?.entry(key) {
                     pages.append(Encoded(group: group, part: part, digest: known.digest, stored: known.stored, size: known.size, count: slice.count))
                 } else {
-                    let bytes = MembershipPage(group: group, members: slice).canonicalData
+                    let bytes = MembershipPage(group: group, members: Array(slice)).canonicalData
                     let encoded = Encoded(
                         group: group, part: part, digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count,
                         count: slice.count)
-                    memo?.remember(key, EncodedPageMemo.Entry(members: slice, digest: encoded.digest, stored: encoded.stored, size: encoded.size))
+                    if let key { memo?.remember(key, EncodedPageMemo.Entry(digest: encoded.digest, stored: encoded.stored, size: encoded.size)) }
                     pages.append(encoded)
                 }
                 start = end
@@ -148,40 +148,60 @@ struct MembershipPage: Sendable {
     }
 }
 
-/// Pages this store handle encoded before, by group and first member's name, with their members: a later
-/// snapshot whose page holds exactly those members takes the digest and stored bytes from here (a capture of
-/// an unchanged cluster re-uses nearly every page, and encoding, hashing and compressing thousands of members
-/// was most of its write).
+/// Pages this store handle encoded before, by a SHA-256 of what they hold: a later snapshot whose page holds
+/// exactly those members takes the digest and stored bytes from here (a capture of an unchanged cluster
+/// re-uses nearly every page, and building, encoding, hashing and compressing thousands of members was most
+/// of its write). The key hashes the members' fields directly, which costs far less than making the page.
 ///
 /// Concurrency: one `Mutex` around the table, held only for a lookup or an insertion (no I/O, no suspension,
 /// no callback under it). Bounded: past ``capacity`` pages it starts over.
 final class EncodedPageMemo: Sendable {
-    /// Where a page starts: its group and its first member's name.
-    struct Key: Hashable, Sendable {
-        var group: MembershipPage.Group
-        var first: String
-    }
-
-    /// A page as encoded: its members (compared whole before re-use) and what was computed from them.
+    /// A page as encoded: what was computed from its members.
     struct Entry: Sendable {
-        var members: [StoredObject]
         var digest: String
         var stored: DatabaseValue
         var size: Int
     }
 
-    /// How many pages are remembered before the table starts over (a page of 64 members is about 10 KB here).
+    /// How many pages are remembered before the table starts over (a few KB each: the stored page).
     static let capacity = 20_000
 
-    private let table = Mutex<[Key: Entry]>([:])
+    private let table = Mutex<[String: Entry]>([:])
 
-    /// The page encoded last that started at `key`, if any.
-    func entry(_ key: Key) -> Entry? {
+    /// What identifies a page's content: SHA-256 over its group and every member's name, uid, resourceVersion
+    /// and digest, each field written as its length (4 bytes; `0xFFFFFFFF` for a missing uid or version) and its
+    /// bytes, so no two different pages give the same input.
+    static func key(_ group: MembershipPage.Group, _ members: ArraySlice<StoredObject>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64 + members.count * 130)
+        func append(_ field: String?) {
+            guard let field else {
+                bytes.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF])
+                return
+            }
+            let count = UInt32(truncatingIfNeeded: field.utf8.count)
+            bytes.append(contentsOf: [UInt8(count & 0xFF), UInt8(count >> 8 & 0xFF), UInt8(count >> 16 & 0xFF), UInt8(count >> 24)])
+            bytes.append(contentsOf: field.utf8)
+        }
+        append(group.apiVersion)
+        append(group.kind)
+        append(group.namespace)
+        for member in members {
+            append(member.identity.name)
+            append(member.uid)
+            append(member.resourceVersion)
+            append(member.digest)
+        }
+        return Digest.sha256Hex(bytes)
+    }
+
+    /// The page encoded before with this key, if any.
+    func entry(_ key: String) -> Entry? {
         table.withLock { $0[key] }
     }
 
     /// Remembers an encoded page.
-    func remember(_ key: Key, _ entry: Entry) {
+    func remember(_ key: String, _ entry: Entry) {
         table.withLock { table in
             if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
             table[key] = entry
@@ -305,13 +325,11 @@ extension EvidenceStore {
             return .missing
         }
         let bytes: [UInt8]
-        do throws(BodyCodecError) {
-            bytes = try BodyCodec.decode(row[0], size: row[1])
-        } catch {
-            return .unreadable("cannot be read (\(error.message))")
+        switch BodyCodec.checked(row[0], size: row[1], digest: digest) {
+        case .undecodable(let why): return .unreadable("cannot be read (\(why))")
+        case .mismatch(let actual): return .unreadable("hashes to \(actual)")
+        case .bytes(let checked): bytes = checked
         }
-        let actual = Digest.sha256Hex(bytes)
-        guard actual == digest else { return .unreadable("hashes to \(actual)") }
         guard let page = MembershipPage.decode(bytes) else { return .unreadable("is not a membership page") }
         cache.pages[digest] = page
         return .page(page)

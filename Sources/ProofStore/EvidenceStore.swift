@@ -26,10 +26,12 @@ public final class EvidenceStore: Sendable {
     /// This handle's session, recorded as the owner of the runs it begins.
     let session: String
     let pool: any DatabaseWriter
-    /// Object versions this handle stored already (a later capture skips re-encoding them).
-    let knownVersions = KnownVersions()
-    /// Membership pages this handle encoded already (a later snapshot re-uses the unchanged ones).
-    let pageMemo = EncodedPageMemo()
+    /// Object versions this handle stored already (a later capture skips re-encoding them); `nil` for a
+    /// handle that writes one snapshot (``open(path:access:oneSnapshot:)``).
+    let knownVersions: KnownVersions?
+    /// Membership pages this handle encoded already (a later snapshot re-uses the unchanged ones); `nil` for a
+    /// handle that writes one snapshot.
+    let pageMemo: EncodedPageMemo?
 
     /// How a store is opened.
     public enum Access: Sendable {
@@ -41,7 +43,11 @@ public final class EvidenceStore: Sendable {
         case readOnly
     }
 
-    private init(path: String, pool: any DatabaseWriter, redaction: Redaction, storeID: String, session: String, access: Access) {
+    private init(
+        path: String, pool: any DatabaseWriter, redaction: Redaction, storeID: String, session: String, access: Access, oneSnapshot: Bool
+    ) {
+        self.knownVersions = oneSnapshot ? nil : KnownVersions()
+        self.pageMemo = oneSnapshot ? nil : EncodedPageMemo()
         self.path = path
         self.pool = pool
         self.redaction = redaction
@@ -59,7 +65,10 @@ public final class EvidenceStore: Sendable {
     /// migrates it to the current schema and closes as `aborted` every run whose process is gone (see
     /// ``closeAbandonedRuns(at:)``); read-only does none of that (see ``Access/readOnly``). Throws
     /// ``StoreError`` when the file cannot be opened or was written by a newer harness.
-    public static func open(path: String, access: Access = .readWrite) throws(StoreError) -> EvidenceStore {
+    ///
+    /// `oneSnapshot`: the handle will write one snapshot (`proof capture`), so it keeps no memory of the versions
+    /// and pages it wrote for later snapshots to re-use (at 40,000 objects that memory is several megabytes).
+    public static func open(path: String, access: Access = .readWrite, oneSnapshot: Bool = false) throws(StoreError) -> EvidenceStore {
         if access == .readOnly { return try openReadOnly(path: path) }
         let url = URL(fileURLWithPath: path)
         do {
@@ -84,7 +93,7 @@ public final class EvidenceStore: Sendable {
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot prepare the schema (\(describe(error)))")
         }
-        let store = try make(path: path, pool: pool, access: .readWrite)
+        let store = try make(path: path, pool: pool, access: .readWrite, oneSnapshot: oneSnapshot)
         do {
             _ = try pool.write { db in try closeAbandonedRuns(db, path: path, at: .now) }
         } catch {
@@ -121,7 +130,7 @@ public final class EvidenceStore: Sendable {
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot open read-only (\(describe(error))); is it an SQLite file? (a store whose -wal file sits in a read-only folder can be read from a writable copy of both)")
         }
-        return try make(path: path, pool: queue, access: .readOnly)
+        return try make(path: path, pool: queue, access: .readOnly, oneSnapshot: true)
     }
 
     private static func configuration(readOnly: Bool) -> Configuration {
@@ -139,7 +148,7 @@ public final class EvidenceStore: Sendable {
     }
 
     /// The handle over an opened and (read-write) migrated file: reads its salt and id from `meta`.
-    private static func make(path: String, pool: any DatabaseWriter, access: Access) throws(StoreError) -> EvidenceStore {
+    private static func make(path: String, pool: any DatabaseWriter, access: Access, oneSnapshot: Bool) throws(StoreError) -> EvidenceStore {
         let meta: [String: String]
         do {
             meta = try pool.read { db in
@@ -153,7 +162,8 @@ public final class EvidenceStore: Sendable {
         }
         let session = RunID.generate().rawValue
         if access == .readWrite { RunOwner.liveSessions.withLock { _ = $0.insert(session) } }
-        return EvidenceStore(path: path, pool: pool, redaction: Redaction(salt: salt), storeID: storeID, session: session, access: access)
+        return EvidenceStore(
+            path: path, pool: pool, redaction: Redaction(salt: salt), storeID: storeID, session: session, access: access, oneSnapshot: oneSnapshot)
     }
 
     /// The schema version of the file.

@@ -114,6 +114,29 @@ struct StoreBodiesKnownVersionTests {
         #expect(local.value == frozen.count)
     }
 
+    @Test("a one-snapshot handle remembers nothing for later captures and stores the same members")
+    func oneSnapshotHandleRemembersNothing() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database, oneSnapshot: true)
+        #expect(store.knownVersions == nil && store.pageMemo == nil)
+        let frozen = (0..<80).map { Fixtures.pod($0) }
+        let made = CallCounter()
+        let first = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, kind: "Pod") { index in
+            made.tick()
+            return frozen[index]
+        }
+        let second = try await store.storeBodies(count: frozen.count, label: "page", fromServer: true, kind: "Pod") { index in
+            made.tick()
+            return frozen[index]
+        }
+        #expect(made.value == 2 * frozen.count, "nothing is remembered: every object is made both times")
+        #expect(second.members == first.members && second.newBodies == 0)
+        let run = try await store.beginRun(Fixtures.info)
+        let written = try await store.writeSnapshot(run: run, label: "one", members: first)
+        #expect(written.snapshot.objectCount == frozen.count)
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
     @Test("with the page's kind given, a kind never stored is not looked up; once stored it is")
     func firstCaptureOfAKindSkipsTheLookup() async throws {
         let directory = try TemporaryDirectory()

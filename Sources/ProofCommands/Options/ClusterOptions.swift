@@ -43,8 +43,9 @@ public struct ClusterOptions: ParsableArguments {
         try Kubeconfig.load(path: kubeconfig, context: context)
     }
 
-    /// Opens (creating and migrating as needed) the evidence store at `--db`.
-    public func openStore() throws -> EvidenceStore {
-        try EvidenceStore.open(path: db)
+    /// Opens (creating and migrating as needed) the evidence store at `--db`; `oneSnapshot` for a command that
+    /// writes one snapshot (see `EvidenceStore.open(path:access:oneSnapshot:)`).
+    public func openStore(oneSnapshot: Bool = false) throws -> EvidenceStore {
+        try EvidenceStore.open(path: db, oneSnapshot: oneSnapshot)
     }
 }
