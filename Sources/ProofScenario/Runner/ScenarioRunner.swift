@@ -142,6 +142,8 @@ public struct ScenarioRunner: Sendable {
         var nextStep = 0
         do {
             try await session.capture(label: "start", step: nil)
+            // The timeline's lists ran alongside the start capture; no step starts before they are done.
+            await timeline?.ready()
             while nextStep < scenario.steps.count {
                 let step = scenario.steps[nextStep]
                 if await state.stopped { break }

@@ -14,26 +14,40 @@ final class TimelineRecorder: Sendable {
 
     private let task: Task<Void, Never>
     private let buffer: EventBuffer
+    /// One element per kind (and namespace) once its initial list is done or has failed.
+    private let listed: AsyncStream<Void>
+    /// How many kinds (and namespaces) are listed.
+    private let kindCount: Int
 
-    /// Starts watching in `namespaces` (all when empty) and recording into `store` for `run`.
+    /// Starts watching in `namespaces` (all when empty) and recording into `store` for `run`. Each kind is
+    /// listed, then watched from its list's resourceVersion, so once ``ready()`` has returned no change is
+    /// missed, however late a watch request goes out.
     init(client: KubernetesClient, store: EvidenceStore, run: RunID, namespaces: [String]) {
         let buffer = EventBuffer()
         self.buffer = buffer
+        let calls = Self.kinds.flatMap { apiVersion, kind -> [(String, String, String?)] in
+            let scopes: [String?] = namespaces.isEmpty || kind == "Namespace" ? [nil] : namespaces
+            return scopes.map { (apiVersion, kind, $0) }
+        }
+        kindCount = calls.count
+        let (listed, signal) = AsyncStream.makeStream(of: Void.self)
+        self.listed = listed
         task = Task.detached {
             await withTaskGroup(of: Void.self) { group in
-                for (apiVersion, kind) in Self.kinds {
-                    let scopes: [String?] = namespaces.isEmpty || kind == "Namespace" ? [nil] : namespaces
-                    for namespace in scopes {
-                        group.addTask {
-                            guard let type = try? await client.resource(apiVersion: apiVersion, kind: kind),
-                                let list = try? await client.list(type, namespace: namespace)
-                            else { return }
-                            do {
-                                for try await event in client.watch(type, namespace: namespace, from: list) {
-                                    await buffer.append(ProofStore.WatchEvent(at: Date(), type: event.type.rawValue, object: event.object))
-                                }
-                            } catch {}
+                for (apiVersion, kind, namespace) in calls {
+                    group.addTask {
+                        guard let type = try? await client.resource(apiVersion: apiVersion, kind: kind),
+                            let list = try? await client.list(type, namespace: namespace)
+                        else {
+                            signal.yield()
+                            return
                         }
+                        signal.yield()
+                        do {
+                            for try await event in client.watch(type, namespace: namespace, from: list) {
+                                await buffer.append(ProofStore.WatchEvent(at: Date(), type: event.type.rawValue, object: event.object))
+                            }
+                        } catch {}
                     }
                 }
                 group.addTask {
@@ -45,6 +59,18 @@ final class TimelineRecorder: Sendable {
                     }
                 }
             }
+            signal.finish()
+        }
+    }
+
+    /// Returns once every kind has been listed (or found unwatchable), or when the calling task is cancelled:
+    /// changes made after this are recorded. The run waits for it before its first step, so a step's changes
+    /// never fall into the initial lists. Call it once.
+    func ready() async {
+        var count = 0
+        for await _ in listed {
+            count += 1
+            if count == kindCount { return }
         }
     }
 
