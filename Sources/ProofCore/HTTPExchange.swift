@@ -45,8 +45,14 @@ public struct HTTPExchange: Sendable, Hashable {
     public var responseBody: [UInt8]?
     /// The chunks of a streamed answer.
     public var streamEvents: [StreamEvent]
-    /// The transport error, when there was no answer.
+    /// The transport error, when there was no answer; for a stream that broke, why; for a stream the client
+    /// stopped reading (or that was still open when the run was stored), ``streamLeftOpen``.
     public var error: String?
+
+    /// The `error` of a stream the server never ended: the client stopped reading it, or it was still open when
+    /// the exchanges were stored. A replay keeps such a stream open until the client closes it, where a stream
+    /// the server ended is ended at its recorded time (and the client reconnects, as it did).
+    public static let streamLeftOpen = "stream left open: the client stopped reading; the server had not ended it"
     /// SHA-256 of the stored request body; assigned by the store.
     public var requestDigest: String?
     /// SHA-256 of the stored response body; assigned by the store.

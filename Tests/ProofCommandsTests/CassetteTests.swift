@@ -90,6 +90,69 @@ import Testing
         await server.stop()
     }
 
+    /// Whether `stream` gives no further line and no end within `wait` (it is still open).
+    static func staysOpen(_ stream: HTTPLineStream, for wait: Duration) async throws -> Bool {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for try await _ in stream { return false }
+                return false
+            }
+            group.addTask {
+                try await Task.sleep(for: wait)
+                return true
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// A watch the client stopped reading was never ended by the server: the replay keeps it open (a slower
+    /// replay would otherwise see it end and reconnect, a request the recording never made); a stream the
+    /// server ended ends at its recorded time.
+    @Test func aStreamTheServerNeverEndedStaysOpenOnReplay() async throws {
+        let directory = try EvidenceFixture.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sim = try await SimulatedCluster.start(SimOptions())
+        let simConfig = directory.appendingPathComponent("sim.kubeconfig").path
+        try sim.writeKubeconfig(to: simConfig)
+        let recorder = CassetteRecorder()
+        var options = HTTPClientOptions()
+        options.recorder = recorder
+        let client = KubernetesClient(config: try Kubeconfig.load(path: simConfig), options: options)
+        let writer = KubernetesClient(config: try Kubeconfig.load(path: simConfig))
+        _ = try await Self.session(client) {
+            _ = try await writer.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "cassette-demo"]])
+        }
+        await sim.stop()
+        var entries = recorder.exchanges()
+        let index = try #require(entries.firstIndex { $0.url.contains("watch=1") })
+        #expect(entries[index].error == HTTPExchange.streamLeftOpen, "the session stopped reading; the server never ended the watch")
+        // Recorded as lasting only until just after its last line: what keeps it open is the mark alone.
+        entries[index].durationMilliseconds = (entries[index].streamEvents.last?.offsetMilliseconds ?? 0) + 5
+
+        func replay(_ entries: [HTTPExchange]) async throws -> Bool {
+            let server = try await CassetteServer.start(entries: entries, pace: 1)
+            defer { Task { await server.stop() } }
+            let replayConfig = directory.appendingPathComponent("replay-\(UUID().uuidString).kubeconfig").path
+            try server.writeKubeconfig(to: replayConfig)
+            let replayClient = KubernetesClient(config: try Kubeconfig.load(path: replayConfig))
+            let namespaces = try await replayClient.resource(named: "namespaces")
+            let list = try await replayClient.list(namespaces)
+            let stream = try await replayClient.openWatch(namespaces, namespace: nil, resourceVersion: list.resourceVersion)
+            var lines = 0
+            for try await _ in stream {
+                lines += 1
+                if lines == entries[index].streamEvents.count { break }
+            }
+            return try await Self.staysOpen(stream, for: .milliseconds(800))
+        }
+        #expect(try await replay(entries), "left open: still open after its recorded lines")
+        // The same stream as if the server had ended it right after its last line: it ends.
+        entries[index].error = nil
+        #expect(try await !replay(entries), "ended by the server: it ends at its recorded time")
+    }
+
     @Test func aRunWithoutExchangesIsBadInput() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -78,13 +78,16 @@ public final class CassetteRecorder: Sendable {
     }
 
     /// Every exchange so far, in the order the requests started, numbered from 1. Streams still open are
-    /// given as they are now (their duration runs to this moment).
+    /// given as they are now (their duration runs to this moment) and marked ``HTTPExchange/streamLeftOpen``.
     public func exchanges() -> [HTTPExchange] {
         entries.withLock { entries in
             entries.enumerated().map { index, entry in
                 var exchange = entry.exchange
                 exchange.sequence = index + 1
-                if entry.open { exchange.durationMilliseconds = Self.milliseconds(since: entry.started) }
+                if entry.open {
+                    exchange.durationMilliseconds = Self.milliseconds(since: entry.started)
+                    if entry.streamed, exchange.status != nil { exchange.error = exchange.error ?? HTTPExchange.streamLeftOpen }
+                }
                 return exchange
             }
         }

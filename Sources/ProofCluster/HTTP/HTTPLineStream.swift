@@ -1,3 +1,5 @@
+import ProofCore
+
 /// A streaming HTTP response read line by line (a watch, a followed log), with bounded buffering: the
 /// transfer pauses while `HTTPClientOptions.streamBufferLines` lines wait to be read.
 ///
@@ -24,14 +26,15 @@ public struct HTTPLineStream: AsyncSequence, Sendable {
         public mutating func next() async throws -> [UInt8]? {
             let line: [UInt8]?
             do { line = try await base.next() } catch {
-                tap?.end(error: "\(error)")
+                tap?.end(error: error is CancellationError || Task.isCancelled ? HTTPExchange.streamLeftOpen : "\(error)")
                 throw error
             }
             if let line {
                 sink.slots.signal()
                 tap?.line(line)
             } else {
-                tap?.end(error: nil)
+                // The end of a stream read by a cancelled task is the client's doing, not the server's.
+                tap?.end(error: Task.isCancelled ? HTTPExchange.streamLeftOpen : nil)
             }
             return line
         }

@@ -13,7 +13,8 @@ import Synchronization
 /// A request is answered by the earliest unserved exchange with the same method, path and query (clock-
 /// dependent query parameters ignored, see ``HTTPExchange/volatileParameters``); exchanges with different
 /// keys may interleave (watches run beside reads), but each key is served in recorded order. A streamed
-/// answer replays its lines at their recorded offsets and stays open as long as it did. A request that has no
+/// answer replays its lines at their recorded offsets and stays open as long as it did; one the server never
+/// ended (``HTTPExchange/streamLeftOpen``) stays open until the client closes it. A request that has no
 /// unserved exchange gets a Kubernetes `Status` 500 naming the request that was expected next.
 public final class CassetteServer: Sendable {
     /// The base URL (`https://127.0.0.1:PORT`).
@@ -198,6 +199,7 @@ struct CassetteResponder: HTTPResponder {
             let chunks = entry.streamEvents
             let pace = pace
             let end = entry.durationMilliseconds
+            let leftOpen = entry.error == HTTPExchange.streamLeftOpen
             let body = ResponseBody { writer in
                 let start = ContinuousClock.now
                 for chunk in chunks {
@@ -206,6 +208,10 @@ struct CassetteResponder: HTTPResponder {
                     buffer.writeBytes(chunk.body)
                     buffer.writeInteger(UInt8(ascii: "\n"))
                     try await writer.write(buffer)
+                }
+                if leftOpen {
+                    // The server never ended it: open until the client closes it (or the replay stops).
+                    while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
                 }
                 try await Self.sleep(until: start, offset: end, pace: pace)
                 try await writer.finish(nil)
