@@ -38,21 +38,34 @@ import Testing
             read: read[path: ["metadata", "uid"]]?.stringValue ?? "")
     }
 
+    /// A session recorded against a fresh simulated cluster (stopped afterwards) that creates the namespace
+    /// `cassette-demo` while it watches: the recorder, what the session saw, and the cluster's token.
+    static func recordedSession(in directory: URL) async throws -> (recorder: CassetteRecorder, session: Session, token: String) {
+        let sim = try await SimulatedCluster.start(SimOptions())
+        let simConfig = directory.appendingPathComponent("sim.kubeconfig").path
+        let recorder = CassetteRecorder()
+        let session: Session
+        do {
+            try sim.writeKubeconfig(to: simConfig)
+            var options = HTTPClientOptions()
+            options.recorder = recorder
+            let client = KubernetesClient(config: try Kubeconfig.load(path: simConfig), options: options)
+            let writer = KubernetesClient(config: try Kubeconfig.load(path: simConfig))
+            session = try await Self.session(client) {
+                _ = try await writer.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "cassette-demo"]])
+            }
+        } catch {
+            await sim.stop()
+            throw error
+        }
+        await sim.stop()
+        return (recorder, session, sim.token)
+    }
+
     @Test func aRecordedSessionIsServedBackIdenticallyAndAnUnexpectedRequestIsNamed() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let sim = try await SimulatedCluster.start(SimOptions())
-        let simConfig = directory.appendingPathComponent("sim.kubeconfig").path
-        try sim.writeKubeconfig(to: simConfig)
-        let recorder = CassetteRecorder()
-        var options = HTTPClientOptions()
-        options.recorder = recorder
-        let client = KubernetesClient(config: try Kubeconfig.load(path: simConfig), options: options)
-        let writer = KubernetesClient(config: try Kubeconfig.load(path: simConfig))
-        let original = try await Self.session(client) {
-            _ = try await writer.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "cassette-demo"]])
-        }
-        await sim.stop()
+        let (recorder, original, token) = try await Self.recordedSession(in: directory)
         #expect(original.watched == "cassette-demo" && original.names.contains("default"))
 
         // Into the store: credentials stripped, the watch kept event by event.
@@ -65,7 +78,7 @@ import Testing
         #expect(exchanges.count == saved && saved >= 4)
         let watch = try #require(exchanges.first { $0.url.contains("watch=1") })
         #expect(watch.streamEvents.contains { String(decoding: $0.body, as: UTF8.self).contains("cassette-demo") })
-        #expect(!exchanges.contains { $0.requestHeaders.contains { $0.last?.contains(sim.token) == true } }, "the token is never stored")
+        #expect(!exchanges.contains { $0.requestHeaders.contains { $0.last?.contains(token) == true } }, "the token is never stored")
         #expect(try await store.verifyIntegrity(run: run).isEmpty)
 
         // Served back: the same session gives the same answers, with no cluster.
@@ -113,18 +126,7 @@ import Testing
     @Test func aStreamTheServerNeverEndedStaysOpenOnReplay() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let sim = try await SimulatedCluster.start(SimOptions())
-        let simConfig = directory.appendingPathComponent("sim.kubeconfig").path
-        try sim.writeKubeconfig(to: simConfig)
-        let recorder = CassetteRecorder()
-        var options = HTTPClientOptions()
-        options.recorder = recorder
-        let client = KubernetesClient(config: try Kubeconfig.load(path: simConfig), options: options)
-        let writer = KubernetesClient(config: try Kubeconfig.load(path: simConfig))
-        _ = try await Self.session(client) {
-            _ = try await writer.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "cassette-demo"]])
-        }
-        await sim.stop()
+        let (recorder, _, _) = try await Self.recordedSession(in: directory)
         var entries = recorder.exchanges()
         let index = try #require(entries.firstIndex { $0.url.contains("watch=1") })
         #expect(entries[index].error == HTTPExchange.streamLeftOpen, "the session stopped reading; the server never ended the watch")
