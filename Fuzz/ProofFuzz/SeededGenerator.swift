@@ -1,4 +1,5 @@
 import Foundation
+import ProofCore
 
 /// A deterministic input generator for the fuzz target: mutations of a seed corpus (byte flips, inserts,
 /// deletions, splices, YAML tokens from a dictionary) plus crafted hostile shapes (alias bombs, deep nesting,
@@ -12,7 +13,7 @@ public struct SeededGenerator: Sendable {
     public let corpus: [[UInt8]]
     /// Longest input produced.
     public let maxLength: Int
-    private var state: UInt64
+    private var random: SplitMix64
     /// When set, ``next()`` returns corpus files as they are, in turn (replaying findings).
     public var verbatim = false
 
@@ -21,7 +22,7 @@ public struct SeededGenerator: Sendable {
         precondition(!corpus.isEmpty, "the seed corpus is empty")
         self.corpus = corpus
         self.maxLength = maxLength
-        self.state = seed
+        self.random = SplitMix64(seed: seed)
     }
 
     /// YAML and scenario tokens mutations insert.
@@ -58,7 +59,7 @@ public struct SeededGenerator: Sendable {
             let index = below(input.count)
             input[index] ^= UInt8(1) << UInt8(below(8))
         case 1:  // insert a random byte
-            input.insert(UInt8(truncatingIfNeeded: random()), at: position)
+            input.insert(UInt8(truncatingIfNeeded: random.next()), at: position)
         case 2 where !input.isEmpty:  // delete a range
             let end = min(input.count, position + 1 + below(32))
             if position < end { input.removeSubrange(position..<end) }
@@ -105,15 +106,6 @@ public struct SeededGenerator: Sendable {
         return Array(text.utf8.prefix(maxLength))
     }
 
-    /// SplitMix64.
-    private mutating func random() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
     /// A uniform-enough number in `0..<bound` (`bound` > 0).
-    private mutating func below(_ bound: Int) -> Int { Int(random() % UInt64(max(bound, 1))) }
+    private mutating func below(_ bound: Int) -> Int { Int(random.next() % UInt64(max(bound, 1))) }
 }

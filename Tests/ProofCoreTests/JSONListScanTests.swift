@@ -2,22 +2,10 @@ import Testing
 
 @testable import ProofCore
 
-/// A small deterministic generator (SplitMix64), so a failing case can be reproduced from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random JSON texts shaped like list answers: nested objects and arrays, escapes, surrogate pairs, numbers of
 /// every form, whitespace anywhere, and now and then a duplicated member.
 struct JSONTextGenerator {
-    var random: SeededGenerator
+    var random: SplitMix64
 
     mutating func whitespace() -> String {
         [" ", "", "", "\n  ", "\t", ""].randomElement(using: &random)!
@@ -88,7 +76,7 @@ struct JSONListScanTests {
 
     @Test("a generated corpus of list answers: the items decoded one by one from their ranges equal the whole parse")
     func scanMatchesParse() throws {
-        var generator = JSONTextGenerator(random: SeededGenerator(state: 13))
+        var generator = JSONTextGenerator(random: SplitMix64(seed: 13))
         var itemsSeen = 0
         for _ in 0..<2_000 {
             let bytes = Array(generator.list().utf8)
@@ -107,7 +95,7 @@ struct JSONListScanTests {
 
     @Test("a damaged list answer is refused by the scan exactly when the parser refuses it")
     func scanRefusesWhatParseRefuses() throws {
-        var generator = JSONTextGenerator(random: SeededGenerator(state: 7))
+        var generator = JSONTextGenerator(random: SplitMix64(seed: 7))
         var refused = 0
         for _ in 0..<2_000 {
             var bytes = Array(generator.list().utf8)
@@ -170,7 +158,7 @@ struct CanonicalFastPathTests {
 
     @Test("a generated corpus encodes to the same bytes as the plain encoder, non-ASCII and escaped keys included")
     func canonicalMatchesReference() throws {
-        var generator = JSONTextGenerator(random: SeededGenerator(state: 2026))
+        var generator = JSONTextGenerator(random: SplitMix64(seed: 2026))
         for _ in 0..<2_000 {
             let value = try JSON(parsing: generator.object(depth: 0))
             var expected: [UInt8] = []
@@ -209,7 +197,7 @@ struct JSONObjectHeadTests {
 
     @Test("a generated corpus of objects: the head read from bytes equals the members of the parsed object")
     func headMatchesParse() throws {
-        var generator = JSONTextGenerator(random: SeededGenerator(state: 99))
+        var generator = JSONTextGenerator(random: SplitMix64(seed: 99))
         let heads = [
             #""apiVersion":"v1""#, #""apiVersion":1"#, #""kind":"Pod""#, #""kind":null"#, #""kind":"Secret""#,
             #""metadata":{"name":"a","namespace":"n","uid":"u1","resourceVersion":"7"}"#, #""metadata":{"name":"b","uid":"","resourceVersion":"8"}"#,

@@ -1,4 +1,5 @@
 import Foundation
+import ProofCore
 import ProofReport
 import Testing
 
@@ -16,25 +17,15 @@ struct MarkdownEscapeTests {
         "a@b.co", "\"", "'", "é", "🙂", "\u{0}", "\u{7F}", "\u{2028}", "name", "bearer token <redacted>", "x", "0", "9",
     ]
 
-    /// A deterministic generator (SplitMix64).
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func string() -> String {
-            let count = Int(next() % 7) + 1
-            return (0..<count).map { _ in MarkdownEscapeTests.pieces[Int(next() % UInt64(MarkdownEscapeTests.pieces.count))] }.joined()
-        }
+    /// One to seven pieces, drawn from `random`.
+    static func string(_ random: inout SplitMix64) -> String {
+        let count = Int(random.next() % 7) + 1
+        return (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined()
     }
 
     static func samples(_ count: Int, seed: UInt64) -> [String] {
-        var generator = Generator(state: seed)
-        return (0..<count).map { _ in generator.string() }
+        var random = SplitMix64(seed: seed)
+        return (0..<count).map { _ in string(&random) }
     }
 
     /// What a reader sees for `text`: line breaks and control characters as spaces.

@@ -59,13 +59,13 @@ struct BodyCodecTests {
     @Test("bodies of every window size round-trip, through our inflate and Python's zlib")
     func windowSizedStreams() throws {
         let directory = try TemporaryDirectory()
-        var state: UInt64 = 42
+        var random = SplitMix64(seed: 42)
         var written: [(path: String, json: [UInt8])] = []
         for size in [512, 700, 1_000, 1_800, 3_900, 7_000, 16_000, 40_000, 130_000, 600_000] {
             var json = Array(#"{"items":["#.utf8)
             while json.count < size - 3 {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                json += Array(#"{"name":"pod-\#(state >> 50)","phase":"Running","n":\#(state >> 40)},"#.utf8)
+                let (name, n) = (random.next() >> 50, random.next() >> 40)
+                json += Array(#"{"name":"pod-\#(name)","phase":"Running","n":\#(n)},"#.utf8)
             }
             json.removeLast()
             json += Array("]}".utf8)

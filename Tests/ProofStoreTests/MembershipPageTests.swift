@@ -37,14 +37,13 @@ import Testing
                 digest: Digest.sha256Hex("\(namespace)/\(name)@\(version)"))
         }
         let memo = EncodedPageMemo()
-        var state: UInt64 = 7
+        var random = SplitMix64(seed: 7)
         var versions: [String: Int] = [:]
         for name in (0..<700).map({ "pod-\($0)" }) { versions[name] = 1 }
         for round in 0..<12 {
             // Each round: a few new versions, one pod gone, one new pod (names sort across page boundaries).
             for _ in 0..<5 {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                let name = "pod-\(Int(state >> 33) % 700)"
+                let name = "pod-\(Int.random(in: 0..<700, using: &random))"
                 if versions[name] != nil { versions[name]! += 1 }
             }
             versions["pod-\(round * 37 % 700)"] = nil

@@ -95,11 +95,10 @@ struct LogQLTests {
 
     /// The API server's timestamp shape is read without Foundation; every other shape still goes through it.
     @Test func rfc3339FastPathAgreesWithFoundation() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        var random = SplitMix64(seed: 11)
         for _ in 0..<3_000 {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             // 1900-01-01 .. 2200-01-01, any second.
-            let seconds = Int64(state >> 33) % 9_467_280_000 - 2_208_988_800
+            let seconds = Int64.random(in: -2_208_988_800..<7_258_291_200, using: &random)
             let text = SimState.timestamp(Date(timeIntervalSince1970: TimeInterval(seconds)))
             #expect(LokiTime.utcSeconds(text) == seconds, "\(text)")
             #expect(LokiTime.rfc3339(text) == seconds * 1_000_000_000, "\(text)")
