@@ -1,7 +1,6 @@
 import Foundation
 import GRDB
 import ProofCore
-import Synchronization
 
 /// One membership page (schema 4): a run of the sorted members of one kind in one namespace of a snapshot,
 /// stored once under the SHA-256 of its bytes in `membership_pages`, however many snapshots reference it.
@@ -105,17 +104,13 @@ struct MembershipPage: Sendable {
                 guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
                 let part = pages.last?.group == group ? pages[pages.count - 1].part + 1 : 0
                 let slice = members[start..<end]
-                let key = memo.map { _ in EncodedPageMemo.key(group, slice) }
-                if let key, let known = memo?.entry(key) {
-                    pages.append(Encoded(group: group, part: part, digest: known.digest, stored: known.stored, size: known.size, count: slice.count))
-                } else {
+                func encode() -> EncodedContent {
                     let bytes = MembershipPage(group: group, members: Array(slice)).canonicalData
-                    let encoded = Encoded(
-                        group: group, part: part, digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count,
-                        count: slice.count)
-                    if let key { memo?.remember(key, EncodedPageMemo.Entry(digest: encoded.digest, stored: encoded.stored, size: encoded.size)) }
-                    pages.append(encoded)
+                    return EncodedContent(digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count)
                 }
+                let content = memo?.value(for: contentKey(group, slice), orMake: encode) ?? encode()
+                pages.append(
+                    Encoded(group: group, part: part, digest: content.digest, stored: content.stored, size: content.size, count: slice.count))
                 start = end
             }
         }
@@ -148,30 +143,27 @@ struct MembershipPage: Sendable {
     }
 }
 
-/// Pages this store handle encoded before, by a SHA-256 of what they hold: a later snapshot whose page holds
-/// exactly those members takes the digest and stored bytes from here (a capture of an unchanged cluster
-/// re-uses nearly every page, and building, encoding, hashing and compressing thousands of members was most
-/// of its write). The key hashes the members' fields directly, which costs far less than making the page.
-///
-/// Concurrency: one `Mutex` around the table, held only for a lookup or an insertion (no I/O, no suspension,
-/// no callback under it). Bounded: past ``capacity`` pages it starts over.
-final class EncodedPageMemo: Sendable {
-    /// A page as encoded: what was computed from its members.
-    struct Entry: Sendable {
+/// Pages this store handle encoded before, by ``MembershipPage/contentKey(_:_:)``: a later snapshot whose page
+/// holds exactly those members takes the digest and stored bytes from here (a capture of an unchanged cluster
+/// re-uses nearly every page, and building, encoding, hashing and compressing thousands of members was most of
+/// its write).
+typealias EncodedPageMemo = BoundedMemo<String, MembershipPage.EncodedContent>
+
+extension MembershipPage {
+    /// How many pages an ``EncodedPageMemo`` remembers (a few KB each: the stored page).
+    static let memoCapacity = 20_000
+
+    /// What encoding a page's content gave: its digest, its stored value and its canonical length.
+    struct EncodedContent: Sendable {
         var digest: String
         var stored: DatabaseValue
         var size: Int
     }
 
-    /// How many pages are remembered before the table starts over (a few KB each: the stored page).
-    static let capacity = 20_000
-
-    private let table = Mutex<[String: Entry]>([:])
-
-    /// What identifies a page's content: SHA-256 over its group and every member's name, uid, resourceVersion
-    /// and digest, each field written as its length (4 bytes; `0xFFFFFFFF` for a missing uid or version) and its
-    /// bytes, so no two different pages give the same input.
-    static func key(_ group: MembershipPage.Group, _ members: ArraySlice<StoredObject>) -> String {
+    /// What identifies a page's content, which costs far less than making the page: SHA-256 over its group and
+    /// every member's name, uid, resourceVersion and digest, each field written as its length (4 bytes;
+    /// `0xFFFFFFFF` for a missing uid or version) and its bytes, so no two different pages give the same input.
+    static func contentKey(_ group: Group, _ members: ArraySlice<StoredObject>) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64 + members.count * 130)
         func append(_ field: String?) {
@@ -193,19 +185,6 @@ final class EncodedPageMemo: Sendable {
             append(member.digest)
         }
         return Digest.sha256Hex(bytes)
-    }
-
-    /// The page encoded before with this key, if any.
-    func entry(_ key: String) -> Entry? {
-        table.withLock { $0[key] }
-    }
-
-    /// Remembers an encoded page.
-    func remember(_ key: String, _ entry: Entry) {
-        table.withLock { table in
-            if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
-            table[key] = entry
-        }
     }
 }
 

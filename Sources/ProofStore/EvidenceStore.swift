@@ -47,7 +47,7 @@ public final class EvidenceStore: Sendable {
         path: String, pool: any DatabaseWriter, redaction: Redaction, storeID: String, session: String, access: Access, oneSnapshot: Bool
     ) {
         self.knownVersions = oneSnapshot ? nil : KnownVersions()
-        self.pageMemo = oneSnapshot ? nil : EncodedPageMemo()
+        self.pageMemo = oneSnapshot ? nil : EncodedPageMemo(capacity: MembershipPage.memoCapacity)
         self.path = path
         self.pool = pool
         self.redaction = redaction

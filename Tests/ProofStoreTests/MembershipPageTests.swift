@@ -36,7 +36,7 @@ import Testing
                 key: EvidenceDigest.memberKey(identity), identity: identity, uid: "uid-\(name)", resourceVersion: "\(version)",
                 digest: Digest.sha256Hex("\(namespace)/\(name)@\(version)"))
         }
-        let memo = EncodedPageMemo()
+        let memo = EncodedPageMemo(capacity: MembershipPage.memoCapacity)
         var random = SplitMix64(seed: 7)
         var versions: [String: Int] = [:]
         for name in (0..<700).map({ "pod-\($0)" }) { versions[name] = 1 }

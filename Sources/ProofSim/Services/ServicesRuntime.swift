@@ -23,7 +23,7 @@ final class ServicesRuntime: Sendable {
     let alloyPositions = Mutex<[String: Int]>([:])
     /// Loki settings already read, keyed by the `config.yaml` text they were read from (every push and query
     /// asks; the text changes only when someone edits the ConfigMap).
-    let lokiSettingsByConfig = Mutex<[String: LokiSettings]>([:])
+    let lokiSettingsByConfig = BoundedMemo<String, LokiSettings>(capacity: 64)
     /// Airflow, MLflow, Triton and FastAPI, hosted by the cluster (`ClusterServiceHost`).
     let ml: MLServices
 
@@ -38,13 +38,7 @@ final class ServicesRuntime: Sendable {
 
     /// The settings `text` (a Loki `config.yaml`) gives, read once per distinct text.
     func lokiSettings(configYAML text: String) -> LokiSettings {
-        if let known = lokiSettingsByConfig.withLock({ $0[text] }) { return known }
-        let settings = LokiSettings(configYAML: text)
-        lokiSettingsByConfig.withLock { cache in
-            if cache.count >= 64 { cache.removeAll() }
-            cache[text] = settings
-        }
-        return settings
+        lokiSettingsByConfig.value(for: text) { LokiSettings(configYAML: text) }
     }
 
     /// Now, from the cluster's clock.
