@@ -188,16 +188,6 @@ public struct Redactor: Sendable {
         return true
     }
 
-    private static func find(_ literal: [UInt8], from index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard literal.count <= bytes.count else { return nil }
-        var position = index
-        while position + literal.count <= bytes.count {
-            if bytes[position] == literal[0], hasPrefix(literal, at: position, in: bytes) { return position }
-            position += 1
-        }
-        return nil
-    }
-
     private static let pemBegin = Array("-----BEGIN ".utf8)
     private static let pemDashes = Array("-----".utf8)
     private static let pemEnd = Array("-----END ".utf8)
@@ -205,27 +195,22 @@ public struct Redactor: Sendable {
 
     /// Whether `label` holds `literal` (`PRIVATE KEY` in `RSA PRIVATE KEY`, `PGP PRIVATE KEY BLOCK`).
     private static func contains(_ literal: [UInt8], in label: some Collection<UInt8>) -> Bool {
-        let label = Array(label)
-        guard label.count >= literal.count else { return false }
-        for start in 0...(label.count - literal.count) where label[start..<(start + literal.count)].elementsEqual(literal) {
-            return true
-        }
-        return false
+        Array(label).withUnsafeBufferPointer { ByteSearch.firstIndex(of: literal, in: $0) != nil }
     }
 
     private func pemPrivateKey(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Match? {
         guard Self.hasPrefix(Self.pemBegin, at: index, in: bytes) else { return nil }
         let labelStart = index + Self.pemBegin.count
-        guard let labelEnd = Self.find(Self.pemDashes, from: labelStart, in: bytes), labelEnd - labelStart < 64 else {
+        guard let labelEnd = ByteSearch.firstIndex(of: Self.pemDashes, in: bytes, from: labelStart), labelEnd - labelStart < 64 else {
             return nil
         }
         let label = bytes[labelStart..<labelEnd]
         guard Self.contains(Self.privateKeyLabel, in: label) else { return nil }
         // The block runs to the matching END line; without one, everything after BEGIN is key material.
         var searchFrom = labelEnd + Self.pemDashes.count
-        while let end = Self.find(Self.pemEnd, from: searchFrom, in: bytes) {
+        while let end = ByteSearch.firstIndex(of: Self.pemEnd, in: bytes, from: searchFrom) {
             let endLabelStart = end + Self.pemEnd.count
-            if let endLabelEnd = Self.find(Self.pemDashes, from: endLabelStart, in: bytes), endLabelEnd - endLabelStart < 64 {
+            if let endLabelEnd = ByteSearch.firstIndex(of: Self.pemDashes, in: bytes, from: endLabelStart), endLabelEnd - endLabelStart < 64 {
                 return Match(kind: .privateKey, start: index, end: endLabelEnd + Self.pemDashes.count)
             }
             searchFrom = endLabelStart

@@ -32,6 +32,19 @@ import Testing
         #expect(raw.added.count == 1 && raw.removed.count == 1)
     }
 
+    /// Generated names and hashes are masked in every string that holds them, and only there.
+    @Test func generatedPartsAreMaskedWhereTheyStandAndNowhereElse() {
+        let pod: JSON = [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": ["name": "api-7f9c8d6b5-x2k9q", "generateName": "api-7f9c8d6b5-", "labels": ["pod-template-hash": "7f9c8d6b5"]],
+            "spec": ["volumes": [["name": "kube-api-access-abcde"]], "hostname": "api-7f9c8d6b5-x2k9q", "note": "no match here"],
+        ]
+        let normalized = DiffNoise().normalize(pod)
+        #expect(normalized[path: ["spec", "hostname"]]?.stringValue == "api-*-*")
+        #expect(normalized[path: ["spec", "volumes"]]?.arrayValue?.first?["name"]?.stringValue == "kube-api-access-*")
+        #expect(normalized[path: ["spec", "note"]]?.stringValue == "no match here")
+    }
+
     @Test func thePodTokenVolumeTheAPIServerAddsIsNoChange() {
         func withTokenVolume(_ pod: JSON, _ suffix: String) -> JSON {
             var pod = pod

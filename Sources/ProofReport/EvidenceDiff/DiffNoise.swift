@@ -98,26 +98,10 @@ public struct DiffNoise: Sendable, Hashable {
     /// `kube-api-access-<5 random chars>`: masked to `kube-api-access-*`, so two pods of one workload compare equal.
     static func maskTokenVolume(_ text: String) -> String {
         let prefix = "kube-api-access-"
-        guard occurs(prefix, in: text), let range = text.range(of: prefix) else { return text }
+        guard ByteSearch.contains(prefix, in: text), let range = text.range(of: prefix) else { return text }
         let rest = text[range.upperBound...]
         guard isRandomSuffix(rest.prefix(5)) else { return text }
         return String(text[..<range.upperBound]) + "*" + rest.dropFirst(5)
-    }
-
-    /// Whether the bytes of `needle` occur in `text` (an empty needle occurs everywhere).
-    static func occurs(_ needle: String, in text: String) -> Bool {
-        var needle = needle
-        var text = text
-        return needle.withUTF8 { pin in
-            text.withUTF8 { hay in
-                guard let first = pin.first, let pinStart = pin.baseAddress else { return true }
-                guard pin.count <= hay.count, let hayStart = hay.baseAddress else { return false }
-                for index in 0...(hay.count - pin.count) where hay[index] == first {
-                    if memcmp(hayStart + index, pinStart, pin.count) == 0 { return true }
-                }
-                return false
-            }
-        }
     }
 
     private func ownerName(_ object: JSON) -> String? {
@@ -164,8 +148,8 @@ public struct DiffNoise: Sendable, Hashable {
             result = rewriteStrings(result) { text in
                 // Most strings hold none of these: a byte search first, Foundation's replace only on a hit.
                 var text = text
-                if !name.isEmpty, name != logical, Self.occurs(name, in: text) { text = text.replacingOccurrences(of: name, with: logical) }
-                for hash in masks where Self.occurs(hash, in: text) { text = text.replacingOccurrences(of: hash, with: "*") }
+                if !name.isEmpty, name != logical, ByteSearch.contains(name, in: text) { text = text.replacingOccurrences(of: name, with: logical) }
+                for hash in masks where ByteSearch.contains(hash, in: text) { text = text.replacingOccurrences(of: hash, with: "*") }
                 return Self.maskTokenVolume(text)
             }
         }
