@@ -30,17 +30,7 @@ public struct LokiStream: Sendable, Equatable {
 
     /// Loki's canonical text for a label set: `{a="1", b="2"}`, keys sorted.
     public static func key(_ labels: [String: String]) -> String {
-        var key = "{"
-        key.reserveCapacity(16 + labels.count * 32)
-        for (index, name) in labels.keys.sorted().enumerated() {
-            if index > 0 { key += ", " }
-            key += name
-            key += "=\""
-            key += escape(labels[name]!)
-            key += "\""
-        }
-        key += "}"
-        return key
+        "{" + labels.keys.sorted().map { "\($0)=\"\(escape(labels[$0]!))\"" }.joined(separator: ", ") + "}"
     }
 
     static func escape(_ value: String) -> String {
