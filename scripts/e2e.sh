@@ -98,6 +98,9 @@ if [ "$cluster" = sim ]; then
   echo "e2e: $(grep 'listening' sim.log)"
   # As up.sh does on kind: every Application Synced and Healthy before the first scenario starts.
   "$repo/scripts/ci/wait-apps.sh" "${SIM_TIMEOUT:-180}" --kubeconfig "$workdir/kubeconfig" || exit 3
+  # …and logs flowing: Alloy ships once a batch_wait, so Synced and Healthy can come before Loki holds a line.
+  "$repo/scripts/ci/wait-logs.sh" "${SIM_TIMEOUT:-180}" baseline-dev/loki-dev:3100 \
+    airflow-dev,mlflow-dev,fastapi-dev,triton-dev --kubeconfig "$workdir/kubeconfig" || exit 3
   run_args=(--kubeconfig "$workdir/kubeconfig")
 else
   kind_cluster=${KIND_CLUSTER:-gitops-proof}

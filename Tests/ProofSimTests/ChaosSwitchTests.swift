@@ -209,6 +209,31 @@ struct ChaosSwitchTests {
         }
     }
 
+    /// `scripts/ci/wait-logs.sh` (run by e2e.sh and kind/up.sh before the first scenario): with Alloy paused and
+    /// Loki's data lost it times out naming the namespaces without logs; once Alloy resumes it passes.
+    @Test(.tags(.kubectl, .slow)) func waitLogsScriptWaitsUntilLokiHoldsLogsOfEveryNamespace() async throws {
+        try await Self.withPlatform { platform in
+            let kubectl = try Client(cluster: platform.cluster)
+            defer { kubectl.cleanUp() }
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let script = root.appendingPathComponent("scripts/ci/wait-logs.sh").path
+            func waitLogs(_ seconds: Int) async throws -> Client.ProcessResult {
+                try await Client.run("/bin/bash", [script, String(seconds), "baseline-dev/loki-dev:3100",
+                    "mlflow-dev,airflow-dev", "--kubeconfig", kubectl.kubeconfig], environment: ["HOME": kubectl.directory])
+            }
+            platform.cluster.chaos.alloyPaused = true
+            #expect(try await kubectl.request("POST", "/_sim/chaos", body: ["lokiLosesData": true]).status == 200)
+            let failed = try await waitLogs(2)
+            #expect(failed.status == 1, "\(failed.stdout)\(failed.stderr)")
+            #expect(failed.stderr.contains("timed out after 2s: Loki holds no logs of: mlflow-dev airflow-dev"), "\(failed.stderr)")
+
+            platform.cluster.chaos.alloyPaused = false
+            let passed = try await waitLogs(30)
+            #expect(passed.status == 0, "\(passed.stdout)\(passed.stderr)")
+            #expect(passed.stdout.contains("wait-logs: Loki holds logs of all 2 namespaces"), "\(passed.stdout)")
+        }
+    }
+
     @Test func adminEndpointRoundTripsTheSwitchesAsJSON() async throws {
         let cluster = try await SimulatedCluster.start(SimOptions())
         let client = try Client(cluster: cluster)

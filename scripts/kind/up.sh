@@ -7,7 +7,8 @@
 #   3. Argo CD from its pinned release's install manifest, and the Prometheus operator's CRDs (scripts/kind/crds);
 #   4. the in-cluster Git server (git-server.yaml) holding scenarios/platform, its repoURLs pointed at it;
 #   5. bootstrap/ applied, then a wait until every Application is Synced and Healthy (scripts/ci/wait-apps.sh:
-#      progress every 15 s; on timeout, what is not).
+#      progress every 15 s; on timeout, what is not), and until Loki holds logs of every core namespace
+#      (scripts/ci/wait-logs.sh).
 # Environment: KIND_CLUSTER (default gitops-proof), IMAGE (default gitops-proof:dev), SKIP_IMAGE_BUILD=1 to load
 # an image built elsewhere, UP_TIMEOUT seconds (default 900), GIT_PORT for the port-forward (default 18080).
 # Needs docker, kind, kubectl and git. scripts/kind/down.sh deletes the cluster.
@@ -93,5 +94,8 @@ fi
 # 5. bootstrap/, as the Git server holds it, then the wait.
 k apply -f "$work/platform/bootstrap/"
 "$repo/scripts/ci/wait-apps.sh" "$timeout" --context "$context"
+# Then logs flowing into Loki from every core namespace (the baseline's logs-flow invariant holds from the start).
+"$repo/scripts/ci/wait-logs.sh" "$timeout" baseline-dev/loki-dev:3100 airflow-dev,mlflow-dev,fastapi-dev,triton-dev \
+  --context "$context"
 echo "up: ready; run scenarios with: proof run scenarios/ --context $context --gitops-repo CHECKOUT"
 echo "up:   (CHECKOUT: git clone http://127.0.0.1:$port/platform.git after: kubectl --context $context -n gitops port-forward svc/git-server $port:80)"
