@@ -32,7 +32,7 @@ let package = Package(
         ),
         .systemLibrary(
             name: "ProofCZlib",
-            providers: [.apt(["zlib1g-dev"])]
+            providers: [.apt(["zlib1g-dev", "libdeflate-dev"])]
         ),
 
         // MARK: Libraries

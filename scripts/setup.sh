@@ -9,6 +9,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 have_pkg libcurl4-openssl-dev || need+=(libcurl4-openssl-dev)
 have_pkg libsqlite3-dev || need+=(libsqlite3-dev)
 have_pkg zlib1g-dev || need+=(zlib1g-dev)
+have_pkg libdeflate-dev || need+=(libdeflate-dev)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
@@ -35,7 +36,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, kubectl, git, openssl, curl, sqlite3, python3)"
+  echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, zlib1g-dev, libdeflate-dev, kubectl, git, openssl, curl, sqlite3, python3)"
 fi
 
 # The kind path's offline checks (scripts/ci/offline-checks.sh, docs/ci-kind.md): shellcheck from Debian; actionlint,
