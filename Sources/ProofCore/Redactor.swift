@@ -71,6 +71,11 @@ public struct Redactor: Sendable {
         return String(decoding: result, as: UTF8.self)
     }
 
+    /// Whether `bytes` (UTF-8 text) hold anything this redactor would replace.
+    public func wouldScrub(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        scan(bytes) != nil
+    }
+
     /// Whether `text` holds anything this redactor would replace.
     public func containsCredential(_ text: String) -> Bool {
         scrubIfNeeded(text) != nil

@@ -46,9 +46,16 @@ extension EvidenceStore {
     /// with `object` (the same identity, uid and resourceVersion as the object made), and is only for objects
     /// `object` would not leave out. `kind`, when given, is the kind of every object: while this handle has
     /// stored no version of it (a first capture), `version` is not called at all.
+    ///
+    /// `canonical`, when given, is asked first for each object: its version and the canonical JSON this
+    /// store's normalising would give it (``Redaction/canonicalIfUnchanged(_:apiVersion:kind:)``, with the
+    /// `Redaction` passed in), or `nil` to have `object` made and normalised as usual. Like `version`, only
+    /// for objects `object` would not leave out.
     public func storeBodies(
         count: Int, label: String, fromServer: Bool = false, kind: String? = nil,
-        version: (@Sendable (Int) -> ObjectVersion?)? = nil, object: @escaping @Sendable (Int) throws -> JSON?
+        version: (@Sendable (Int) -> ObjectVersion?)? = nil,
+        canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)? = nil,
+        object: @escaping @Sendable (Int) throws -> JSON?
     ) async throws -> SnapshotMembers {
         guard count > 0 else { return SnapshotMembers() }
         let redaction = redaction
@@ -57,7 +64,9 @@ extension EvidenceStore {
         // A kind this handle never stored (a first capture) has nothing to look up.
         let version: (@Sendable (Int) -> ObjectVersion?)? = if let kind, known?.holds(kind: kind) != true { nil } else { version }
         let prepared = try await Self.offCooperativePool {
-            try Self.prepare(count: count, version: version, object: object, label: label, redaction: redaction, known: known, path: path)
+            try Self.prepare(
+                count: count, version: version, canonical: canonical, object: object, label: label, redaction: redaction, known: known,
+                path: path)
         }
         let page = try await write { db in
             var page = SnapshotMembers()
@@ -185,8 +194,9 @@ extension EvidenceStore {
     /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
     /// capture's CPU time). `object(index)` is called once per index, on the worker that encodes it.
     private static func prepare(
-        count: Int, version: (@Sendable (Int) -> ObjectVersion?)?, object: @Sendable (Int) throws -> JSON?, label: String,
-        redaction: Redaction, known: KnownVersions?, path: String
+        count: Int, version: (@Sendable (Int) -> ObjectVersion?)?,
+        canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)?, object: @Sendable (Int) throws -> JSON?,
+        label: String, redaction: Redaction, known: KnownVersions?, path: String
     ) throws -> [PreparedMember] {
         let peek = known == nil ? nil : version
         var slots = [Result<PreparedMember?, any Error>?](repeating: nil, count: count)
@@ -207,6 +217,10 @@ extension EvidenceStore {
                             continue
                         }
                     }
+                    if let canonical, let (version, body) = canonical(index, redaction) {
+                        slots[index] = .success(Self.prepared(body, version: version, known: known))
+                        continue
+                    }
                     slots[index] = Result { try object(index).map { try prepare($0, index: index, label: label, redaction: redaction, known: known, path: path) } }
                 }
             }
@@ -226,6 +240,20 @@ extension EvidenceStore {
                 key: EvidenceDigest.memberKey(identity), identity: identity, uid: key.uid, resourceVersion: key.resourceVersion,
                 digest: digest),
             stored: nil, size: 0, version: key)
+    }
+
+    /// One object whose canonical JSON `body` came straight from its bytes: hashed and compressed (or found in
+    /// `known`), as ``prepare(_:index:label:redaction:known:path:)`` does with the object made.
+    private static func prepared(_ body: [UInt8], version: ObjectVersion, known: KnownVersions?) -> PreparedMember {
+        let identity = version.identity
+        let key = KnownVersions.Key(
+            uid: version.uid, resourceVersion: version.resourceVersion, apiVersion: identity.apiVersion, kind: identity.kind)
+        if let digest = known?.digest(for: key) { return knownMember(identity, key, digest: digest) }
+        return PreparedMember(
+            member: SnapshotMember(
+                key: EvidenceDigest.memberKey(identity), identity: identity, uid: version.uid, resourceVersion: version.resourceVersion,
+                digest: Digest.sha256Hex(body)),
+            stored: BodyCodec.encode(body), size: body.count, version: key)
     }
 
     /// One object normalised, encoded, hashed and compressed (or found in `known`).

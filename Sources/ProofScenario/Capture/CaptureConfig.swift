@@ -26,6 +26,10 @@ public struct CaptureConfig: Sendable, Equatable {
     public var concurrency: Int
     /// The `limit` of each list page.
     public var pageSize: Int
+    /// Whether an item that normalising leaves as it is (most of them) is encoded straight from the bytes the
+    /// server sent (``ListPage/canonical(_:redaction:)``) rather than decoded first; the stored bytes and digests
+    /// are the same either way (a test captures one cluster both ways), so this is off only to check that.
+    public var encodeFromBytes = true
 
     /// A configuration; every argument defaults to the platform's needs.
     public init(

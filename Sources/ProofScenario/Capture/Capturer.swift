@@ -169,12 +169,17 @@ public struct Capturer: Sendable {
                 stored = try await store.storeBodies(items, label: call.type.kind, fromServer: true)
             } else {
                 // Without a filter, a version stored before is recognised from its bytes and not decoded at all.
+                // …and most items are encoded straight from their bytes (`ListPage.canonical`).
                 var version: (@Sendable (Int) -> ObjectVersion?)?
+                var canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)?
                 if keep == nil {
                     version = { [page] (index: Int) -> ObjectVersion? in page.version(index) }
+                    if config.encodeFromBytes {
+                        canonical = { [page] (index: Int, redaction: Redaction) in page.canonical(index, redaction: redaction) }
+                    }
                 }
                 stored = try await store.storeBodies(
-                    count: page.count, label: call.type.kind, fromServer: true, kind: call.type.kind, version: version
+                    count: page.count, label: call.type.kind, fromServer: true, kind: call.type.kind, version: version, canonical: canonical
                 ) { index in
                     let item = try page.item(index)
                     // Not `keeps ? item : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON.null.

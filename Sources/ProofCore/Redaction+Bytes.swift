@@ -1,0 +1,468 @@
+import Foundation
+
+/// The capture's fast path: the canonical JSON of a list item straight from the bytes the server sent, without
+/// building the object, for the items that normalising leaves as they are apart from dropping
+/// `metadata.managedFields` (most of a cluster: pods, ReplicaSets, Events).
+///
+/// ``Redaction/canonicalIfUnchanged(_:apiVersion:kind:)`` gives exactly the bytes of
+/// `normalize(typed(JSON(parsing: item))).canonicalData`, or `nil` whenever it cannot be sure of that, and the
+/// caller takes the slow path. It is sure only of what it checks, each check a superset of a rule of
+/// ``Redaction``'s, so anything a rule might touch goes the slow way:
+///
+/// - strings: printable ASCII with no escape but `\" \\ \b \f \n \r \t` (which canonical JSON writes the same
+///   way); none that mentions `Secret` or holds what the ``Redactor`` would replace; one that holds a JSON
+///   document (`last-applied-configuration`) passes only when the document passes these same checks and has
+///   no `managedFields`; no credential flag (`--token`) in an array;
+/// - members: no string under a credential-like name (`password: …`), no `name: <credential-like>` in an object
+///   of at most three members (an environment variable), no repeated name, and names of printable ASCII only;
+/// - numbers: integers of at most 18 digits, not `-0`, not with a leading zero (canonical JSON writes them as
+///   they are);
+/// - the object: not a Secret (by its own `kind` or the listed one), at most 64 levels deep.
+///
+/// Members are written in the canonical order (by their UTF-8 bytes); an item without `apiVersion` or `kind`
+/// gets both from the listed type, as ``KubernetesClient.typed`` does. The differential tests
+/// (`FastCanonicalTests`) hold it to the slow path over the corpus, the simulated platform and mutated objects.
+extension Redaction {
+    /// The canonical JSON of the normalised `item` (one list item, typed as `apiVersion`/`kind` when it lacks
+    /// either), or `nil` when normalising might change more than `metadata.managedFields`.
+    public func canonicalIfUnchanged(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> [UInt8]? {
+        guard kind != "Secret" else { return nil }
+        var writer = CanonicalBytesWriter(bytes: item, redactor: redactor, apiVersion: apiVersion, kind: kind)
+        do throws(CanonicalBytesWriter.Unsure) {
+            writer.skipWhitespace()
+            guard writer.peek == UInt8(ascii: "{") else { return nil }
+            try writer.object(depth: 0, place: .top)
+            writer.skipWhitespace()
+            guard writer.index == item.count else { return nil }
+            return writer.out
+        } catch {
+            return nil
+        }
+    }
+}
+
+/// The byte walker behind ``Redaction/canonicalIfUnchanged(_:apiVersion:kind:)``: reads one value, checks it
+/// and writes it canonically to `out`; throws ``Unsure`` at the first thing it does not vouch for.
+struct CanonicalBytesWriter {
+    struct Unsure: Error {}
+
+    /// Where an object sits: the item itself, its top-level `metadata`, or anywhere else.
+    enum Place {
+        case top
+        case topMetadata
+        case inner
+    }
+
+    /// One member written to `out`: where its name's bytes are, and its `"name":value` in `out`.
+    struct Member {
+        /// The name's bytes in the input, or (`nil`) one of ``typeNames`` (`synthetic`).
+        var name: Range<Int>?
+        var synthetic = 0
+        var written: Range<Int>
+    }
+
+    /// The names of the members typing adds.
+    static let typeNames = [Array("apiVersion".utf8), Array("kind".utf8)]
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    let redactor: Redactor
+    let apiVersion: String
+    let kind: String
+    /// Whether this walks a document held in a string (checking only: the string is kept as it is when
+    /// normalising the document changes nothing); there, a `managedFields` anywhere is not vouched for.
+    var embedded = false
+    var index = 0
+    var out: [UInt8] = []
+    /// A string's bytes with its escapes undone (only for strings that have some).
+    var decoded: [UInt8] = []
+    /// Spare member lists, one per nesting level, re-used across objects.
+    var memberLists: [[Member]] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String) {
+        self.bytes = bytes
+        self.redactor = redactor
+        self.apiVersion = apiVersion
+        self.kind = kind
+        out.reserveCapacity(bytes.count)
+    }
+
+    var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func expect(_ byte: UInt8) throws(Unsure) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == byte else { throw Unsure() }
+        index += 1
+    }
+
+    // MARK: Values
+
+    /// One value, written to `out`.
+    mutating func value(depth: Int) throws(Unsure) {
+        skipWhitespace()
+        guard let first = peek else { throw Unsure() }
+        switch first {
+        case UInt8(ascii: "{"): try object(depth: depth + 1, place: .inner)
+        case UInt8(ascii: "["): try array(depth: depth + 1)
+        case UInt8(ascii: "\""):
+            let string = try string()
+            try checkValue(string)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        default: try number()
+        }
+    }
+
+    mutating func literal(_ word: StaticString) throws(Unsure) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw Unsure() }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw Unsure() }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + count)]))
+        index += count
+    }
+
+    /// An integer canonical JSON writes as it is.
+    mutating func number() throws(Unsure) {
+        let start = index
+        if peek == UInt8(ascii: "-") { index += 1 }
+        let digits = index
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+        let count = index - digits
+        guard count >= 1, count <= 18 else { throw Unsure() }
+        if bytes[digits] == 0x30, count > 1 || digits > start { throw Unsure() }  // 007, -0
+        if let next = peek, next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { throw Unsure() }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+    }
+
+    mutating func array(depth: Int) throws(Unsure) {
+        guard depth <= 64 else { throw Unsure() }
+        index += 1
+        out.append(UInt8(ascii: "["))
+        skipWhitespace()
+        if peek == UInt8(ascii: "]") {
+            index += 1
+            out.append(UInt8(ascii: "]"))
+            return
+        }
+        var first = true
+        while true {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            skipWhitespace()
+            if peek == UInt8(ascii: "\"") {
+                // `["--token", "VALUE"]`: the slow path replaces the argument after a credential flag.
+                let string = try string()
+                try checkValue(string)
+                if try isCredentialFlag(string) { throw Unsure() }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
+            } else {
+                try value(depth: depth)
+            }
+            skipWhitespace()
+            guard let next = peek else { throw Unsure() }
+            index += 1
+            if next == UInt8(ascii: "]") { break }
+            guard next == UInt8(ascii: ",") else { throw Unsure() }
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    mutating func object(depth: Int, place: Place) throws(Unsure) {
+        guard depth <= 64 else { throw Unsure() }
+        index += 1
+        out.append(UInt8(ascii: "{"))
+        let start = out.count
+        var members = memberLists.popLast() ?? []
+        members.removeAll(keepingCapacity: true)
+        defer { memberLists.append(members) }
+        var nameIsCredential = false
+        var valueIsText = false
+        var typedMembers = 0  // at the top: how many of apiVersion and kind the item has
+        skipWhitespace()
+        if peek == UInt8(ascii: "}") {
+            index += 1
+        } else {
+            while true {
+                skipWhitespace()
+                guard peek == UInt8(ascii: "\"") else { throw Unsure() }
+                let name = try string()
+                guard !name.escaped else { throw Unsure() }
+                let nameBytes = bytes[name.content]
+                try expect(UInt8(ascii: ":"))
+                skipWhitespace()
+                if embedded, Self.equals(nameBytes, "managedFields") { throw Unsure() }
+                if place == .topMetadata, Self.equals(nameBytes, "managedFields") {
+                    try skipValue(depth: depth)  // dropped by normalising
+                } else {
+                    let written = out.count
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[name.quoted]))
+                    out.append(UInt8(ascii: ":"))
+                    if peek == UInt8(ascii: "\"") {
+                        let string = try string()
+                        try checkValue(string)
+                        let empty = string.content.isEmpty
+                        // `password: "…"`: a string under a credential-like name is replaced.
+                        if !empty, RedactionRules.isCredentialName(nameBytes) { throw Unsure() }
+                        if Self.equals(nameBytes, "name"), !empty {
+                            nameIsCredential = RedactionRules.isCredentialName(UnsafeBufferPointer(rebasing: bytes[string.content])[...])
+                        } else if Self.equals(nameBytes, "value") {
+                            valueIsText = !empty
+                        }
+                        if place == .top, Self.equals(nameBytes, "kind") {
+                            typedMembers += 1
+                            if Self.equals(bytes[string.content], "Secret") { throw Unsure() }
+                        }
+                        if place == .top, Self.equals(nameBytes, "apiVersion") { typedMembers += 1 }
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
+                    } else {
+                        // `kind` or `apiVersion` that is not a string: the slow path's typing would keep it.
+                        if place == .top, Self.equals(nameBytes, "kind") || Self.equals(nameBytes, "apiVersion") { throw Unsure() }
+                        if place == .top, Self.equals(nameBytes, "metadata"), peek == UInt8(ascii: "{") {
+                            try object(depth: depth + 1, place: .topMetadata)
+                        } else {
+                            try value(depth: depth)
+                        }
+                    }
+                    members.append(Member(name: name.content, written: written..<out.count))
+                    out.append(UInt8(ascii: ","))
+                }
+                skipWhitespace()
+                guard let next = peek else { throw Unsure() }
+                index += 1
+                if next == UInt8(ascii: "}") { break }
+                guard next == UInt8(ascii: ",") else { throw Unsure() }
+            }
+        }
+        // An environment variable named like a credential carries one in `value`.
+        if nameIsCredential, valueIsText, members.count <= 3 { throw Unsure() }
+        if place == .top, typedMembers < 2 {
+            // Typed from the listed type: both set, whatever one of them said.
+            guard typedMembers == 0 else { throw Unsure() }
+            for (position, text) in [apiVersion, kind].enumerated() {
+                let written = out.count
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: Self.typeNames[position])
+                out.append(contentsOf: "\":".utf8)
+                JSON.writeString(text, into: &out)
+                members.append(Member(name: nil, synthetic: position, written: written..<out.count))
+                out.append(UInt8(ascii: ","))
+            }
+        }
+        try writeSorted(&members, from: start)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// Puts the members written since `start` (each followed by a comma) in canonical order, separated by
+    /// commas; throws on a repeated name (parsing keeps the last, which this walker does not follow).
+    mutating func writeSorted(_ members: inout [Member], from start: Int) throws(Unsure) {
+        guard !members.isEmpty else { return }
+        let input = bytes
+        var ordered = true
+        for position in 1..<members.count {
+            let order = Self.compare(members[position - 1], members[position], input)
+            if order == 0 { throw Unsure() }
+            if order > 0 { ordered = false }
+        }
+        if ordered {
+            out.removeLast()  // the last member's comma; the usual case for a server's output
+            return
+        }
+        members.sort { Self.compare($0, $1, input) < 0 }
+        for position in 1..<members.count where Self.compare(members[position - 1], members[position], input) == 0 { throw Unsure() }
+        let written = Array(out[start...])
+        out.removeSubrange(start...)
+        for (position, member) in members.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: written[(member.written.lowerBound - start)..<(member.written.upperBound - start)])
+        }
+    }
+
+    /// The order of two members' names by their UTF-8 bytes (negative, zero, positive).
+    static func compare(_ a: Member, _ b: Member, _ input: UnsafeBufferPointer<UInt8>) -> Int {
+        func withName<T>(_ member: Member, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+            if let range = member.name { return body(UnsafeBufferPointer(rebasing: input[range])) }
+            return typeNames[member.synthetic].withUnsafeBufferPointer(body)
+        }
+        return withName(a) { left in
+            withName(b) { right in
+                let common = min(left.count, right.count)
+                if common > 0 {
+                    let order = Int(memcmp(left.baseAddress!, right.baseAddress!, common))
+                    if order != 0 { return order }
+                }
+                return left.count - right.count
+            }
+        }
+    }
+
+    // MARK: Strings
+
+    /// A string's place in the input: with its quotes, and between them.
+    struct StringRange {
+        var quoted: Range<Int>
+        var content: Range<Int>
+        var escaped: Bool
+    }
+
+    /// Reads a string (at its opening quote); throws on bytes or escapes canonical JSON would write otherwise.
+    mutating func string() throws(Unsure) -> StringRange {
+        let open = index
+        index += 1
+        var escaped = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return StringRange(quoted: open..<index, content: (open + 1)..<(index - 1), escaped: escaped)
+            }
+            guard byte >= 0x20, byte < 0x7F else { throw Unsure() }
+            if byte == UInt8(ascii: "\\") {
+                guard index + 1 < bytes.count else { throw Unsure() }
+                switch bytes[index + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                    UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    escaped = true
+                    index += 2
+                default:
+                    throw Unsure()  // `\/` and `\u…` are written otherwise
+                }
+                continue
+            }
+            index += 1
+        }
+        throw Unsure()
+    }
+
+    /// Runs `body` on the text of a string: its bytes, with escapes undone when it has some.
+    mutating func withText<T>(_ string: StringRange, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        guard string.escaped else { return body(UnsafeBufferPointer(rebasing: bytes[string.content])) }
+        decoded.removeAll(keepingCapacity: true)
+        var position = string.content.lowerBound
+        while position < string.content.upperBound {
+            var byte = bytes[position]
+            if byte == UInt8(ascii: "\\") {
+                position += 1
+                switch bytes[position] {
+                case UInt8(ascii: "b"): byte = 0x08
+                case UInt8(ascii: "f"): byte = 0x0C
+                case UInt8(ascii: "n"): byte = 0x0A
+                case UInt8(ascii: "r"): byte = 0x0D
+                case UInt8(ascii: "t"): byte = 0x09
+                default: byte = bytes[position]
+                }
+            }
+            decoded.append(byte)
+            position += 1
+        }
+        return decoded.withUnsafeBufferPointer(body)
+    }
+
+    private static let secretWord = Array("Secret".utf8)
+
+    /// Throws when a string value is one the slow path might change: a document, a Secret manifest's text, or
+    /// a credential the ``Redactor`` finds.
+    mutating func checkValue(_ string: StringRange) throws(Unsure) {
+        let redactor = redactor
+        var document: [UInt8]?
+        let touchable = withText(string) { text -> Bool in
+            if ByteSearch.firstIndex(of: Self.secretWord, in: text) != nil { return true }
+            if let first = text.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
+                first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+            {
+                document = Array(text)  // a document in a string (last-applied-configuration): checked below
+                return false
+            }
+            return redactor.wouldScrub(text)
+        }
+        if touchable { throw Unsure() }
+        if let document { try checkDocument(document) }
+    }
+
+    /// A string that holds a JSON document is kept as it is when normalising the document changes nothing
+    /// (``Redaction``'s `embeddedDocument`): walks it with the same checks, and a `managedFields` anywhere in it
+    /// refused.
+    func checkDocument(_ document: [UInt8]) throws(Unsure) {
+        let redactor = redactor
+        let clean = document.withUnsafeBufferPointer { text -> Bool in
+            var inner = CanonicalBytesWriter(bytes: text, redactor: redactor, apiVersion: "", kind: "")
+            inner.embedded = true
+            do throws(Unsure) {
+                try inner.value(depth: 0)
+                inner.skipWhitespace()
+                return inner.index == text.count
+            } catch {
+                return false
+            }
+        }
+        guard clean else { throw Unsure() }
+    }
+
+    /// Whether a string in an array is a credential flag (`--password`), whose next argument the slow path
+    /// replaces.
+    mutating func isCredentialFlag(_ string: StringRange) throws(Unsure) -> Bool {
+        guard !string.content.isEmpty, bytes[string.content.lowerBound] == UInt8(ascii: "-") else { return false }
+        return Redaction.isCredentialFlag(withText(string) { String(decoding: $0, as: UTF8.self) })
+    }
+
+    // MARK: Skipping
+
+    /// Skips a value (a dropped `managedFields`) without checking what it holds: the page it comes from was
+    /// already checked as JSON (``JSON/scanList(_:)``).
+    mutating func skipValue(depth: Int) throws(Unsure) {
+        var open = 0
+        repeat {
+            skipWhitespace()
+            guard let byte = peek else { throw Unsure() }
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+                }
+                guard index < bytes.count else { throw Unsure() }
+                index += 1
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                open += 1
+                guard depth + open <= 64 else { throw Unsure() }
+                index += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                open -= 1
+                guard open >= 0 else { throw Unsure() }
+                index += 1
+            default:
+                // `,`, `:`, a number or a literal: skipped a byte at a time.
+                index += 1
+            }
+        } while open > 0 || !atValueEnd
+    }
+
+    /// Whether the next byte (after whitespace) ends a value: `,`, `}`, `]` or the end.
+    var atValueEnd: Bool {
+        var position = index
+        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
+        guard position < bytes.count else { return true }
+        return bytes[position] == UInt8(ascii: ",") || bytes[position] == UInt8(ascii: "}") || bytes[position] == UInt8(ascii: "]")
+    }
+
+    // MARK: Bytes
+
+    static func equals(_ slice: Slice<UnsafeBufferPointer<UInt8>>, _ word: StaticString) -> Bool {
+        guard slice.count == word.utf8CodeUnitCount else { return false }
+        var offset = 0
+        for byte in slice {
+            if byte != word.utf8Start[offset] { return false }
+            offset += 1
+        }
+        return true
+    }
+}
