@@ -26,6 +26,26 @@ extension Redaction {
     /// The canonical JSON of the normalised `item` (one list item, typed as `apiVersion`/`kind` when it lacks
     /// either), or `nil` when normalising might change more than `metadata.managedFields`.
     public func canonicalIfUnchanged(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> [UInt8]? {
+        walk(item, apiVersion: apiVersion, kind: kind)?.out
+    }
+
+    /// ``canonicalIfUnchanged(_:apiVersion:kind:)`` with the item's version, read on the way (the same identity,
+    /// uid and resourceVersion decoding the typed item gives); `nil` also when the item has no name, uid or
+    /// resourceVersion.
+    public func canonicalVersionIfUnchanged(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String)
+        -> (version: ObjectVersion, body: [UInt8])?
+    {
+        guard let writer = walk(item, apiVersion: apiVersion, kind: kind) else { return nil }
+        let head = writer.head
+        guard let name = head.name, let uid = head.uid, !uid.isEmpty, let resourceVersion = head.resourceVersion, !resourceVersion.isEmpty
+        else { return nil }
+        let typed = head.apiVersion == nil || head.kind == nil
+        let identity = ObjectIdentity(
+            apiVersion: typed ? apiVersion : head.apiVersion!, kind: typed ? kind : head.kind!, namespace: head.namespace ?? "", name: name)
+        return (ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion), writer.out)
+    }
+
+    private func walk(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> CanonicalBytesWriter? {
         guard kind != "Secret" else { return nil }
         var writer = CanonicalBytesWriter(bytes: item, redactor: redactor, apiVersion: apiVersion, kind: kind)
         do throws(CanonicalBytesWriter.Unsure) {
@@ -34,7 +54,7 @@ extension Redaction {
             try writer.object(depth: 0, place: .top)
             writer.skipWhitespace()
             guard writer.index == item.count else { return nil }
-            return writer.out
+            return writer
         } catch {
             return nil
         }
@@ -68,6 +88,18 @@ struct CanonicalBytesWriter {
     let redactor: Redactor
     let apiVersion: String
     let kind: String
+    /// What the item says of itself, read on the way: the top level's `apiVersion` and `kind`, and
+    /// `metadata`'s `name`, `namespace`, `uid` and `resourceVersion` (each only when a string).
+    struct Head {
+        var apiVersion: String?
+        var kind: String?
+        var name: String?
+        var namespace: String?
+        var uid: String?
+        var resourceVersion: String?
+    }
+
+    var head = Head()
     /// Whether this walks a document held in a string (checking only: the string is kept as it is when
     /// normalising the document changes nothing); there, a `managedFields` anywhere is not vouched for.
     var embedded = false
@@ -221,12 +253,29 @@ struct CanonicalBytesWriter {
                         if place == .top, Self.equals(nameBytes, "kind") {
                             typedMembers += 1
                             if Self.equals(bytes[string.content], "Secret") { throw Unsure() }
+                            head.kind = text(of: string)
                         }
-                        if place == .top, Self.equals(nameBytes, "apiVersion") { typedMembers += 1 }
+                        if place == .top, Self.equals(nameBytes, "apiVersion") {
+                            typedMembers += 1
+                            head.apiVersion = text(of: string)
+                        }
+                        if place == .topMetadata {
+                            if Self.equals(nameBytes, "name") { head.name = text(of: string) }
+                            if Self.equals(nameBytes, "namespace") { head.namespace = text(of: string) }
+                            if Self.equals(nameBytes, "uid") { head.uid = text(of: string) }
+                            if Self.equals(nameBytes, "resourceVersion") { head.resourceVersion = text(of: string) }
+                        }
                         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
                     } else {
-                        // `kind` or `apiVersion` that is not a string: the slow path's typing would keep it.
+                        // `kind` or `apiVersion` that is not a string: the slow path's typing would keep it; an
+                        // identifying member of metadata that is not a string: no version to read.
                         if place == .top, Self.equals(nameBytes, "kind") || Self.equals(nameBytes, "apiVersion") { throw Unsure() }
+                        if place == .topMetadata,
+                            Self.equals(nameBytes, "name") || Self.equals(nameBytes, "namespace") || Self.equals(nameBytes, "uid")
+                                || Self.equals(nameBytes, "resourceVersion")
+                        {
+                            throw Unsure()
+                        }
                         if place == .top, Self.equals(nameBytes, "metadata"), peek == UInt8(ascii: "{") {
                             try object(depth: depth + 1, place: .topMetadata)
                         } else {
@@ -365,6 +414,11 @@ struct CanonicalBytesWriter {
             position += 1
         }
         return decoded.withUnsafeBufferPointer(body)
+    }
+
+    /// A string's text as a `String`.
+    mutating func text(of string: StringRange) -> String {
+        withText(string) { String(decoding: $0, as: UTF8.self) }
     }
 
     private static let secretWord = Array("Secret".utf8)

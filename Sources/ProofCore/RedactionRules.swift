@@ -98,20 +98,30 @@ public enum RedactionRules {
     }
 
     private static let keyWord = Array("key".utf8)
-    /// Substrings one of which every credential name holds (`pas`sword, `pw`d, `tok`en, `sec`ret, `key`,
-    /// `pat`, `cred`ential): a cheap first test that rejects almost every member name without splitting it.
-    private static let fragments: [[UInt8]] = ["pas", "pw", "tok", "sec", "key", "pat", "cred"].map { Array($0.utf8) }
-
-    private static func mayHoldCredentialWord(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+    /// Whether `bytes` hold one of the substrings every credential name holds (`pas`sword, `pw`d, `tok`en,
+    /// `sec`ret, `key`, `pat`, `cred`ential): a cheap first test that rejects almost every member name without
+    /// splitting it.
+    ///
+    /// Compared as `byte | 0x20` (ASCII case folded), dispatched on the first byte: this runs for every member
+    /// name of every captured object.
+    static func mayHoldCredentialWord(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        let end = bytes.endIndex
+        func at(_ index: Int, _ letter: Unicode.Scalar) -> Bool { index < end && bytes[index] | 0x20 == UInt8(ascii: letter) }
         var index = bytes.startIndex
-        while index < bytes.endIndex {
-            for fragment in fragments where index + fragment.count <= bytes.endIndex {
-                var matched = true
-                for offset in 0..<fragment.count where bytes[index + offset] | 0x20 != fragment[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return true }
+        while index < end {
+            switch bytes[index] | 0x20 {
+            case UInt8(ascii: "p"):  // pas, pat, pw
+                if at(index + 1, "w") || (at(index + 1, "a") && (at(index + 2, "s") || at(index + 2, "t"))) { return true }
+            case UInt8(ascii: "t"):  // tok
+                if at(index + 1, "o") && at(index + 2, "k") { return true }
+            case UInt8(ascii: "s"):  // sec
+                if at(index + 1, "e") && at(index + 2, "c") { return true }
+            case UInt8(ascii: "k"):  // key
+                if at(index + 1, "e") && at(index + 2, "y") { return true }
+            case UInt8(ascii: "c"):  // cred
+                if at(index + 1, "r") && at(index + 2, "e") && at(index + 3, "d") { return true }
+            default:
+                break
             }
             index += 1
         }

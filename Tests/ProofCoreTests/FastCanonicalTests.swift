@@ -1,5 +1,5 @@
 import Foundation
-import ProofCore
+@testable import ProofCore
 import Testing
 
 /// ``Redaction/canonicalIfUnchanged(_:apiVersion:kind:)`` against the slow path it stands in for: whenever it
@@ -103,6 +103,16 @@ struct FastCanonicalTests {
             }
             if let fast = Self.fast(bytes) {
                 answered += 1
+                // The version read on the way is the one the typed, decoded item holds.
+                let typed = try JSON(parsing: slow)
+                var expected: ObjectVersion?
+                if let identity = ObjectIdentity(object: typed), let uid = typed[path: ["metadata", "uid"]]?.stringValue, !uid.isEmpty,
+                    let resourceVersion = typed[path: ["metadata", "resourceVersion"]]?.stringValue, !resourceVersion.isEmpty
+                {
+                    expected = ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion)
+                }
+                let read = bytes.withUnsafeBufferPointer { Self.redaction.canonicalVersionIfUnchanged($0, apiVersion: "v1", kind: "Pod") }
+                #expect(read?.version == expected && (read == nil || read?.body == fast), "\(String(decoding: bytes, as: UTF8.self))")
                 #expect(fast == slow, "\(String(decoding: bytes, as: UTF8.self))\nfast: \(String(decoding: fast, as: UTF8.self))\nslow: \(String(decoding: slow, as: UTF8.self))")
             }
         }
@@ -187,7 +197,10 @@ struct KubeObjectGenerator {
     /// other members.
     mutating func item() -> String {
         var members: [String] = []
-        var metadata = [#""name":"obj-\#(Int.random(in: 0..<100, using: &random))""#, #""uid":"u-1""#, #""resourceVersion":"9""#]
+        var metadata = [#""name":"obj-\#(Int.random(in: 0..<100, using: &random))""#]
+        if !chance(8) { metadata.append(#""uid":"u-\#(Int.random(in: 0..<9, using: &random))""#) }
+        metadata.append(chance(8) ? #""resourceVersion":"""# : #""resourceVersion":"9""#)
+        if chance(2) { metadata.append(#""namespace":"ns-a""#) }
         if chance(2) { metadata.append(#""managedFields":[{"manager":"m","fieldsV1":{"f:spec":{"k:{\"port\":80}":{}}},"password":"x"}]"#) }
         if chance(3) { metadata.append(chance(6) ? #""labels":{"app":"web","token":"abc"}"# : #""labels":{"app":"web","tier":"api"}"#) }
         if chance(8) { metadata.append(#""annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"a\":1}"}"#) }
@@ -200,5 +213,34 @@ struct KubeObjectGenerator {
         for _ in 0..<Int.random(in: 0...4, using: &random) { members.append("\"\(name())\":" + value(depth: 1)) }
         members.shuffle(using: &random)
         return space() + "{" + members.joined(separator: "," + space()) + "}" + space()
+    }
+}
+
+/// The first test of a credential name, dispatched on the first byte, against the loop over fragments it replaced.
+@Suite("Credential-word pre-check")
+struct CredentialWordPrecheckTests {
+    static func reference(_ bytes: [UInt8]) -> Bool {
+        let fragments = ["pas", "pw", "tok", "sec", "key", "pat", "cred"].map { Array($0.utf8) }
+        for index in bytes.indices {
+            for fragment in fragments where index + fragment.count <= bytes.count {
+                if (0..<fragment.count).allSatisfy({ bytes[index + $0] | 0x20 == fragment[$0] }) { return true }
+            }
+        }
+        return false
+    }
+
+    @Test("random names over letters that start and miss the fragments: the same answer as the reference")
+    func matchesReference() {
+        var random = SplitMix64(seed: 77)
+        let alphabet = Array("pPaAsStTwWoOkKeEcCyYrRdD_-0xP@`{".utf8)
+        var positives = 0
+        for _ in 0..<20_000 {
+            let name = (0..<Int(random.next() % 9)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            let expected = Self.reference(name)
+            let actual = name.withUnsafeBufferPointer { RedactionRules.mayHoldCredentialWord($0[...]) }
+            #expect(actual == expected, "\(String(decoding: name, as: UTF8.self))")
+            if expected { positives += 1 }
+        }
+        #expect(positives > 300, "\(positives) of 20,000 hold a fragment")
     }
 }

@@ -44,15 +44,14 @@ public struct ListPage: Sendable {
             resourceVersion: resourceVersion)
     }
 
-    /// Item `index`'s version (``version(_:)``) and the canonical JSON `redaction` would normalise it to,
-    /// straight from its bytes (``Redaction/canonicalIfUnchanged(_:apiVersion:kind:)``); `nil` when either is
-    /// not certain, and the item is to be decoded and normalised instead.
+    /// Item `index`'s version (as ``version(_:)`` reads it) and the canonical JSON `redaction` would normalise
+    /// it to, both read in one walk over its bytes (``Redaction/canonicalVersionIfUnchanged(_:apiVersion:kind:)``);
+    /// `nil` when either is not certain, and the item is to be decoded and normalised instead.
     public func canonical(_ index: Int, redaction: Redaction) -> (version: ObjectVersion, body: [UInt8])? {
-        guard let version = version(index) else { return nil }
-        let body = self.body.withUnsafeBufferPointer { whole in
-            redaction.canonicalIfUnchanged(UnsafeBufferPointer(rebasing: whole[ranges[index]]), apiVersion: type.apiVersion, kind: type.kind)
+        body.withUnsafeBufferPointer { whole in
+            redaction.canonicalVersionIfUnchanged(
+                UnsafeBufferPointer(rebasing: whole[ranges[index]]), apiVersion: type.apiVersion, kind: type.kind)
         }
-        return body.map { (version, $0) }
     }
 
     /// Every item, decoded and typed.
