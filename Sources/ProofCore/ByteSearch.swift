@@ -24,3 +24,22 @@ public enum ByteSearch {
         return text.withUTF8 { firstIndex(of: literal, in: $0) != nil }
     }
 }
+
+/// The order of byte strings (`memcmp`, then length): the canonical order of JSON member names and of
+/// snapshot member keys, compared thousands of times per capture.
+public enum ByteOrder {
+    /// Negative, zero or positive as `a` sorts before, with or after `b`.
+    public static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+        let common = min(a.count, b.count)
+        if common > 0, let left = a.baseAddress, let right = b.baseAddress {
+            let order = memcmp(left, right, common)
+            if order != 0 { return Int(order) }
+        }
+        return a.count - b.count
+    }
+
+    /// Whether `a` sorts before `b`.
+    public static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBufferPointer { left in b.withUnsafeBufferPointer { right in compare(left, right) < 0 } }
+    }
+}

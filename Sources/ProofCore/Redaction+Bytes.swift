@@ -342,16 +342,7 @@ struct CanonicalBytesWriter {
             if let range = member.name { return body(UnsafeBufferPointer(rebasing: input[range])) }
             return typeNames[member.synthetic].withUnsafeBufferPointer(body)
         }
-        return withName(a) { left in
-            withName(b) { right in
-                let common = min(left.count, right.count)
-                if common > 0 {
-                    let order = Int(memcmp(left.baseAddress!, right.baseAddress!, common))
-                    if order != 0 { return order }
-                }
-                return left.count - right.count
-            }
-        }
+        return withName(a) { left in withName(b) { right in ByteOrder.compare(left, right) } }
     }
 
     // MARK: Strings

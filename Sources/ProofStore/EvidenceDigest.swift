@@ -25,7 +25,7 @@ public enum EvidenceDigest {
     /// objectDigest \n`, the lines ordered by their bytes. Any added, removed or changed object changes it.
     public static func members(_ members: [(identity: ObjectIdentity, digest: String)]) -> String {
         let keyed = members.map { (key: memberKey($0.identity), digest: $0.digest) }
-            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            .sorted { ByteOrder.precedes($0.key, $1.key) }
         return Self.members(sortedKeys: keyed)
     }
 

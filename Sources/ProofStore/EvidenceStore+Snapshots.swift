@@ -282,7 +282,7 @@ extension EvidenceStore {
     /// identity are an error.
     private static func unique(_ members: consuming [SnapshotMember], label: String, path: String) throws -> ([SnapshotMember], Int) {
         // Sorted and compacted in place: at 40,000 members every extra copy of the array is megabytes.
-        members.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        members.sort { ByteOrder.precedes($0.key, $1.key) }
         var kept = 0
         for index in members.indices {
             if kept > 0, members[kept - 1].key == members[index].key {
