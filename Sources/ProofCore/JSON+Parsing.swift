@@ -612,3 +612,27 @@ struct JSONByteParser {
         return .double(value)
     }
 }
+
+// MARK: - Single values for byte walkers
+
+extension JSONByteParser {
+    /// Where the JSON value starting at `start` of `bytes` (after whitespace) ends, checked exactly as parsing
+    /// checks it; `nil` when no valid value starts there.
+    static func endOfValue(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var parser = JSONByteParser(UnsafeBufferPointer(rebasing: bytes[start...]))
+        parser.skipWhitespace()
+        do throws(JSONParseError) {
+            try parser.skipValue()
+        } catch {
+            return nil
+        }
+        return start + parser.index
+    }
+
+    /// The text of the JSON string whose opening quote is at `quote` in `bytes`, escapes undone as parsing undoes
+    /// them; `nil` when no valid string starts there.
+    static func string(in bytes: UnsafeBufferPointer<UInt8>, at quote: Int) -> String? {
+        var parser = JSONByteParser(UnsafeBufferPointer(rebasing: bytes[quote...]))
+        return try? parser.parseString()
+    }
+}

@@ -20,8 +20,9 @@ import Foundation
 /// - the object: not a Secret (by its own `kind` or the listed one), at most 64 levels deep.
 ///
 /// Members are written in the canonical order (by their UTF-8 bytes); an item without `apiVersion` or `kind`
-/// gets both from the listed type, as ``KubernetesClient.typed`` does. The differential tests
-/// (`FastCanonicalTests`) hold it to the slow path over the corpus, the simulated platform and mutated objects.
+/// gets both from the listed type, as ``KubernetesClient.typed`` does. The differential tests hold it to the
+/// slow path over generated Kubernetes-like items (`FastCanonicalTests`) and every object of the simulated
+/// platform (`EncodeFromBytesTests`).
 extension Redaction {
     /// The canonical JSON of the normalised `item` (one list item, typed as `apiVersion`/`kind` when it lacks
     /// either), or `nil` when normalising might change more than `metadata.managedFields`.
@@ -47,16 +48,9 @@ extension Redaction {
 
     private func walk(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> CanonicalBytesWriter? {
         guard kind != "Secret" else { return nil }
-        var writer = CanonicalBytesWriter(bytes: item, redactor: redactor, apiVersion: apiVersion, kind: kind)
-        do throws(CanonicalBytesWriter.Unsure) {
-            writer.skipWhitespace()
-            guard writer.peek == UInt8(ascii: "{") else { return nil }
+        return CanonicalBytesWriter.walking(item, redactor: redactor, apiVersion: apiVersion, kind: kind) { writer throws(CanonicalBytesWriter.Unsure) in
+            guard writer.peek == UInt8(ascii: "{") else { throw CanonicalBytesWriter.Unsure() }
             try writer.object(depth: 0, place: .top)
-            writer.skipWhitespace()
-            guard writer.index == item.count else { return nil }
-            return writer
-        } catch {
-            return nil
         }
     }
 }
@@ -105,8 +99,6 @@ struct CanonicalBytesWriter {
     var embedded = false
     var index = 0
     var out: [UInt8] = []
-    /// A string's bytes with its escapes undone (only for strings that have some).
-    var decoded: [UInt8] = []
     /// Spare member lists, one per nesting level, re-used across objects.
     var memberLists: [[Member]] = []
 
@@ -116,6 +108,24 @@ struct CanonicalBytesWriter {
         self.apiVersion = apiVersion
         self.kind = kind
         out.reserveCapacity(bytes.count)
+    }
+
+    /// Walks all of `bytes` as one document with `walk`, whitespace around it allowed: the walker when it
+    /// vouched for everything, `nil` when it was unsure or something follows the document.
+    static func walking(
+        _ bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String = "", kind: String = "", embedded: Bool = false,
+        _ walk: (inout CanonicalBytesWriter) throws(Unsure) -> Void
+    ) -> CanonicalBytesWriter? {
+        var writer = CanonicalBytesWriter(bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind)
+        writer.embedded = embedded
+        do throws(Unsure) {
+            writer.skipWhitespace()
+            try walk(&writer)
+            writer.skipWhitespace()
+            return writer.index == bytes.count ? writer : nil
+        } catch {
+            return nil
+        }
     }
 
     var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -219,7 +229,6 @@ struct CanonicalBytesWriter {
         defer { memberLists.append(members) }
         var nameIsCredential = false
         var valueIsText = false
-        var typedMembers = 0  // at the top: how many of apiVersion and kind the item has
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             index += 1
@@ -234,8 +243,9 @@ struct CanonicalBytesWriter {
                 skipWhitespace()
                 if embedded, Self.equals(nameBytes, "managedFields") { throw Unsure() }
                 if place == .topMetadata, Self.equals(nameBytes, "managedFields") {
-                    try skipValue(depth: depth)  // dropped by normalising
+                    try skipValue()  // dropped by normalising
                 } else {
+                    let field = Self.headField(nameBytes, place)
                     let written = out.count
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[name.quoted]))
                     out.append(UInt8(ascii: ":"))
@@ -250,32 +260,13 @@ struct CanonicalBytesWriter {
                         } else if Self.equals(nameBytes, "value") {
                             valueIsText = !empty
                         }
-                        if place == .top, Self.equals(nameBytes, "kind") {
-                            typedMembers += 1
-                            if Self.equals(bytes[string.content], "Secret") { throw Unsure() }
-                            head.kind = text(of: string)
-                        }
-                        if place == .top, Self.equals(nameBytes, "apiVersion") {
-                            typedMembers += 1
-                            head.apiVersion = text(of: string)
-                        }
-                        if place == .topMetadata {
-                            if Self.equals(nameBytes, "name") { head.name = text(of: string) }
-                            if Self.equals(nameBytes, "namespace") { head.namespace = text(of: string) }
-                            if Self.equals(nameBytes, "uid") { head.uid = text(of: string) }
-                            if Self.equals(nameBytes, "resourceVersion") { head.resourceVersion = text(of: string) }
-                        }
+                        if field == \Head.kind, Self.equals(bytes[string.content], "Secret") { throw Unsure() }
+                        if let field { head[keyPath: field] = try text(of: string) }
                         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
                     } else {
                         // `kind` or `apiVersion` that is not a string: the slow path's typing would keep it; an
                         // identifying member of metadata that is not a string: no version to read.
-                        if place == .top, Self.equals(nameBytes, "kind") || Self.equals(nameBytes, "apiVersion") { throw Unsure() }
-                        if place == .topMetadata,
-                            Self.equals(nameBytes, "name") || Self.equals(nameBytes, "namespace") || Self.equals(nameBytes, "uid")
-                                || Self.equals(nameBytes, "resourceVersion")
-                        {
-                            throw Unsure()
-                        }
+                        if field != nil { throw Unsure() }
                         if place == .top, Self.equals(nameBytes, "metadata"), peek == UInt8(ascii: "{") {
                             try object(depth: depth + 1, place: .topMetadata)
                         } else {
@@ -294,9 +285,9 @@ struct CanonicalBytesWriter {
         }
         // An environment variable named like a credential carries one in `value`.
         if nameIsCredential, valueIsText, members.count <= 3 { throw Unsure() }
-        if place == .top, typedMembers < 2 {
+        if place == .top, head.apiVersion == nil || head.kind == nil {
             // Typed from the listed type: both set, whatever one of them said.
-            guard typedMembers == 0 else { throw Unsure() }
+            guard head.apiVersion == nil, head.kind == nil else { throw Unsure() }
             for (position, text) in [apiVersion, kind].enumerated() {
                 let written = out.count
                 out.append(UInt8(ascii: "\""))
@@ -316,13 +307,7 @@ struct CanonicalBytesWriter {
     mutating func writeSorted(_ members: inout [Member], from start: Int) throws(Unsure) {
         guard !members.isEmpty else { return }
         let input = bytes
-        var ordered = true
-        for position in 1..<members.count {
-            let order = Self.compare(members[position - 1], members[position], input)
-            if order == 0 { throw Unsure() }
-            if order > 0 { ordered = false }
-        }
-        if ordered {
+        if (1..<members.count).allSatisfy({ Self.compare(members[$0 - 1], members[$0], input) < 0 }) {
             out.removeLast()  // the last member's comma; the usual case for a server's output
             return
         }
@@ -383,123 +368,72 @@ struct CanonicalBytesWriter {
         throw Unsure()
     }
 
-    /// Runs `body` on the text of a string: its bytes, with escapes undone when it has some.
-    mutating func withText<T>(_ string: StringRange, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+    /// Runs `body` on the text of a string: its bytes, or (when it has escapes) the parser's text of it.
+    func withText<T>(_ string: StringRange, _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(Unsure) -> T {
         guard string.escaped else { return body(UnsafeBufferPointer(rebasing: bytes[string.content])) }
-        decoded.removeAll(keepingCapacity: true)
-        var position = string.content.lowerBound
-        while position < string.content.upperBound {
-            var byte = bytes[position]
-            if byte == UInt8(ascii: "\\") {
-                position += 1
-                switch bytes[position] {
-                case UInt8(ascii: "b"): byte = 0x08
-                case UInt8(ascii: "f"): byte = 0x0C
-                case UInt8(ascii: "n"): byte = 0x0A
-                case UInt8(ascii: "r"): byte = 0x0D
-                case UInt8(ascii: "t"): byte = 0x09
-                default: byte = bytes[position]
-                }
-            }
-            decoded.append(byte)
-            position += 1
-        }
-        return decoded.withUnsafeBufferPointer(body)
+        guard var text = JSONByteParser.string(in: bytes, at: string.quoted.lowerBound) else { throw Unsure() }
+        return text.withUTF8(body)
     }
 
     /// A string's text as a `String`.
-    mutating func text(of string: StringRange) -> String {
-        withText(string) { String(decoding: $0, as: UTF8.self) }
+    func text(of string: StringRange) throws(Unsure) -> String {
+        try withText(string) { String(decoding: $0, as: UTF8.self) }
     }
 
     private static let secretWord = Array("Secret".utf8)
 
-    /// Throws when a string value is one the slow path might change: a document, a Secret manifest's text, or
-    /// a credential the ``Redactor`` finds.
-    mutating func checkValue(_ string: StringRange) throws(Unsure) {
+    /// Throws when a string value is one the slow path might change: a Secret manifest's text, a credential the
+    /// ``Redactor`` finds, or a document in a string (`last-applied-configuration`) that normalising would
+    /// change. Such a document is kept as it is when normalising it changes nothing (``Redaction``'s
+    /// `embeddedDocument`): it is walked with the same checks, and a `managedFields` anywhere in it refused.
+    func checkValue(_ string: StringRange) throws(Unsure) {
         let redactor = redactor
-        var document: [UInt8]?
-        let touchable = withText(string) { text -> Bool in
-            if ByteSearch.firstIndex(of: Self.secretWord, in: text) != nil { return true }
+        let untouched = try withText(string) { text -> Bool in
+            if ByteSearch.firstIndex(of: Self.secretWord, in: text) != nil { return false }
             if let first = text.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
                 first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
             {
-                document = Array(text)  // a document in a string (last-applied-configuration): checked below
-                return false
+                return Self.walking(text, redactor: redactor, embedded: true) { writer throws(Unsure) in try writer.value(depth: 0) } != nil
             }
-            return redactor.wouldScrub(text)
+            return !redactor.wouldScrub(text)
         }
-        if touchable { throw Unsure() }
-        if let document { try checkDocument(document) }
-    }
-
-    /// A string that holds a JSON document is kept as it is when normalising the document changes nothing
-    /// (``Redaction``'s `embeddedDocument`): walks it with the same checks, and a `managedFields` anywhere in it
-    /// refused.
-    func checkDocument(_ document: [UInt8]) throws(Unsure) {
-        let redactor = redactor
-        let clean = document.withUnsafeBufferPointer { text -> Bool in
-            var inner = CanonicalBytesWriter(bytes: text, redactor: redactor, apiVersion: "", kind: "")
-            inner.embedded = true
-            do throws(Unsure) {
-                try inner.value(depth: 0)
-                inner.skipWhitespace()
-                return inner.index == text.count
-            } catch {
-                return false
-            }
-        }
-        guard clean else { throw Unsure() }
+        if !untouched { throw Unsure() }
     }
 
     /// Whether a string in an array is a credential flag (`--password`), whose next argument the slow path
     /// replaces.
-    mutating func isCredentialFlag(_ string: StringRange) throws(Unsure) -> Bool {
+    func isCredentialFlag(_ string: StringRange) throws(Unsure) -> Bool {
         guard !string.content.isEmpty, bytes[string.content.lowerBound] == UInt8(ascii: "-") else { return false }
-        return Redaction.isCredentialFlag(withText(string) { String(decoding: $0, as: UTF8.self) })
+        return Redaction.isCredentialFlag(try text(of: string))
     }
 
     // MARK: Skipping
 
-    /// Skips a value (a dropped `managedFields`) without checking what it holds: the page it comes from was
-    /// already checked as JSON (``JSON/scanList(_:)``).
-    mutating func skipValue(depth: Int) throws(Unsure) {
-        var open = 0
-        repeat {
-            skipWhitespace()
-            guard let byte = peek else { throw Unsure() }
-            switch byte {
-            case UInt8(ascii: "\""):
-                index += 1
-                while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-                    index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
-                }
-                guard index < bytes.count else { throw Unsure() }
-                index += 1
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                open += 1
-                guard depth + open <= 64 else { throw Unsure() }
-                index += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                open -= 1
-                guard open >= 0 else { throw Unsure() }
-                index += 1
-            default:
-                // `,`, `:`, a number or a literal: skipped a byte at a time.
-                index += 1
-            }
-        } while open > 0 || !atValueEnd
-    }
-
-    /// Whether the next byte (after whitespace) ends a value: `,`, `}`, `]` or the end.
-    var atValueEnd: Bool {
-        var position = index
-        while position < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[position]) { position += 1 }
-        guard position < bytes.count else { return true }
-        return bytes[position] == UInt8(ascii: ",") || bytes[position] == UInt8(ascii: "}") || bytes[position] == UInt8(ascii: "]")
+    /// Skips a value (a dropped `managedFields`) without checking what it holds, as parsing checks its grammar.
+    mutating func skipValue() throws(Unsure) {
+        guard let end = JSONByteParser.endOfValue(in: bytes, from: index) else { throw Unsure() }
+        index = end
     }
 
     // MARK: Bytes
+
+    /// The ``Head`` field a member named `name` fills at `place`: `apiVersion` and `kind` at the top, `name`,
+    /// `namespace`, `uid` and `resourceVersion` in the top-level metadata; `nil` for any other member.
+    static func headField(_ name: Slice<UnsafeBufferPointer<UInt8>>, _ place: Place) -> WritableKeyPath<Head, String?>? {
+        switch place {
+        case .top:
+            if equals(name, "apiVersion") { return \.apiVersion }
+            if equals(name, "kind") { return \.kind }
+        case .topMetadata:
+            if equals(name, "name") { return \.name }
+            if equals(name, "namespace") { return \.namespace }
+            if equals(name, "uid") { return \.uid }
+            if equals(name, "resourceVersion") { return \.resourceVersion }
+        case .inner:
+            break
+        }
+        return nil
+    }
 
     static func equals(_ slice: Slice<UnsafeBufferPointer<UInt8>>, _ word: StaticString) -> Bool {
         guard slice.count == word.utf8CodeUnitCount else { return false }
