@@ -209,9 +209,7 @@ extension EvidenceStore {
             DispatchQueue.concurrentPerform(iterations: chunks) { part in
                 for index in (part * chunk)..<min(count, (part + 1) * chunk) {
                     if let peek, let known, let version = peek(index) {
-                        let key = KnownVersions.Key(
-                            uid: version.uid, resourceVersion: version.resourceVersion, apiVersion: version.identity.apiVersion,
-                            kind: version.identity.kind)
+                        let key = KnownVersions.key(version)
                         if let digest = known.digest(for: key) {
                             slots[index] = .success(knownMember(version.identity, key, digest: digest))
                             continue
@@ -245,15 +243,20 @@ extension EvidenceStore {
     /// One object whose canonical JSON `body` came straight from its bytes: hashed and compressed (or found in
     /// `known`), as ``prepare(_:index:label:redaction:known:path:)`` does with the object made.
     private static func prepared(_ body: [UInt8], version: ObjectVersion, known: KnownVersions?) -> PreparedMember {
-        let identity = version.identity
-        let key = KnownVersions.Key(
-            uid: version.uid, resourceVersion: version.resourceVersion, apiVersion: identity.apiVersion, kind: identity.kind)
-        if let digest = known?.digest(for: key) { return knownMember(identity, key, digest: digest) }
-        return PreparedMember(
+        let key = KnownVersions.key(version)
+        if let digest = known?.digest(for: key) { return knownMember(version.identity, key, digest: digest) }
+        return encoded(body, identity: version.identity, uid: version.uid, resourceVersion: version.resourceVersion, version: key)
+    }
+
+    /// The member of canonical JSON `body`, hashed, with the body compressed for writing.
+    private static func encoded(
+        _ body: [UInt8], identity: ObjectIdentity, uid: String?, resourceVersion: String?, version: KnownVersions.Key?
+    ) -> PreparedMember {
+        PreparedMember(
             member: SnapshotMember(
-                key: EvidenceDigest.memberKey(identity), identity: identity, uid: version.uid, resourceVersion: version.resourceVersion,
+                key: EvidenceDigest.memberKey(identity), identity: identity, uid: uid, resourceVersion: resourceVersion,
                 digest: Digest.sha256Hex(body)),
-            stored: BodyCodec.encode(body), size: body.count, version: key)
+            stored: BodyCodec.encode(body), size: body.count, version: version)
     }
 
     /// One object normalised, encoded, hashed and compressed (or found in `known`).
@@ -268,14 +271,9 @@ extension EvidenceStore {
         let version = KnownVersions.key(of: object, identity: identity)
         if let version, let digest = known?.digest(for: version) { return knownMember(identity, version, digest: digest) }
         let normalized = redaction.normalize(object)
-        let body = normalized.canonicalData
-        return PreparedMember(
-            member: SnapshotMember(
-                key: EvidenceDigest.memberKey(identity), identity: identity,
-                uid: normalized[path: ["metadata", "uid"]]?.stringValue,
-                resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue,
-                digest: Digest.sha256Hex(body)),
-            stored: BodyCodec.encode(body), size: body.count, version: version)
+        return encoded(
+            normalized.canonicalData, identity: identity, uid: normalized[path: ["metadata", "uid"]]?.stringValue,
+            resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue, version: version)
     }
 
     /// `members` ordered by identity with exact duplicates dropped (and counted); two different bodies for one

@@ -29,6 +29,11 @@ final class KnownVersions: Sendable {
 
     private let table = Mutex(Table())
 
+    /// The key of a version read from an object's bytes.
+    static func key(_ version: ObjectVersion) -> Key {
+        Key(uid: version.uid, resourceVersion: version.resourceVersion, apiVersion: version.identity.apiVersion, kind: version.identity.kind)
+    }
+
     /// The key of `object`, or `nil` when it has no uid or resourceVersion (nothing proves two copies equal).
     static func key(of object: JSON, identity: ObjectIdentity) -> Key? {
         guard let uid = object[path: ["metadata", "uid"]]?.stringValue, !uid.isEmpty,
