@@ -215,8 +215,7 @@ struct ChaosSwitchTests {
         try await Self.withPlatform { platform in
             let kubectl = try Client(cluster: platform.cluster)
             defer { kubectl.cleanUp() }
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let script = root.appendingPathComponent("scripts/ci/wait-logs.sh").path
+            let script = Repository.path("scripts/ci/wait-logs.sh")
             func waitLogs(_ seconds: Int) async throws -> Client.ProcessResult {
                 try await Client.run("/bin/bash", [script, String(seconds), "baseline-dev/loki-dev:3100",
                     "mlflow-dev,airflow-dev", "--kubeconfig", kubectl.kubeconfig], environment: ["HOME": kubectl.directory])

@@ -20,8 +20,7 @@ struct KubectlTests {
 
     @Test("get pods -A -o json: every pod of the platform is Running and Ready", .tags(.slow))
     func platformPodsRunning() async throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let platform = root.appendingPathComponent("scenarios/platform").path
+        let platform = Repository.path("scenarios/platform")
         let useReal = FileManager.default.fileExists(atPath: platform)
         try await SimFixture.withCluster({ if useReal { $0.platformDirectory = platform } }) { cluster, client in
             let result = try await client.runKubectl("get", "pods", "-A", "-o", "json")

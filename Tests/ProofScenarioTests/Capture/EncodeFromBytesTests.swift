@@ -31,7 +31,6 @@ struct EncodeFromBytesTests {
                 }
             }
             let answered = fromBytes.values.reduce(0, +), all = total.values.reduce(0, +)
-            print("from bytes: \(fromBytes) of \(total)")
             #expect(all > 300)
             #expect(answered * 2 > all, "from bytes: \(fromBytes) of \(total)")
             #expect(fromBytes["Secret"] == nil && (total["Secret"] ?? 0) > 0)

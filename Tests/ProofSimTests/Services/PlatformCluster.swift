@@ -11,10 +11,7 @@ struct PlatformCluster {
     let client: KubernetesClient
     let directory: String
 
-    static var platformDirectory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scenarios/platform").path
-    }
+    static var platformDirectory: String { Repository.path("scenarios/platform") }
 
     static func start(_ configure: (inout PlatformServicesOptions) -> Void = { _ in }) async throws -> PlatformCluster {
         var options = SimOptions()
