@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ProofCore
+import Synchronization
 
 /// One membership page (schema 4): a run of the sorted members of one kind in one namespace of a snapshot,
 /// stored once under the SHA-256 of its bytes in `membership_pages`, however many snapshots reference it.
@@ -83,38 +84,87 @@ struct MembershipPage: Sendable {
         var count: Int
     }
 
-    /// `members` (sorted by identity, duplicates dropped) cut into encoded pages, one or more per kind and
+    /// `members` (sorted by key, duplicates dropped) cut into encoded pages, one or more per kind and
     /// namespace, in group and part order. With `memo`, a page holding exactly the members of a page encoded
     /// before is taken from it (same bytes, so the same digest) instead of being encoded, hashed and
     /// compressed again.
     static func pages(of members: [SnapshotMember], memo: EncodedPageMemo? = nil) -> [Encoded] {
-        var groups: [Group: [StoredObject]] = [:]
-        for member in members {
-            let identity = member.identity
-            let group = Group(apiVersion: identity.apiVersion, kind: identity.kind, namespace: identity.namespace)
-            // The members arrive sorted by their full key, so within one group they are in name order already.
-            groups[group, default: []].append(
-                StoredObject(identity: identity, uid: member.uid, resourceVersion: member.resourceVersion, digest: member.digest))
-        }
-        var pages: [Encoded] = []
-        for (group, members) in groups.sorted(by: { Group.precedes($0.key, $1.key) }) {
-            var start = 0
-            for index in members.indices {
-                let end = index + 1
-                guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
-                let part = pages.last?.group == group ? pages[pages.count - 1].part + 1 : 0
-                let slice = members[start..<end]
-                func encode() -> EncodedContent {
-                    let bytes = MembershipPage(group: group, members: Array(slice)).canonicalData
-                    return EncodedContent(digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count)
-                }
-                let content = memo?.value(for: contentKey(group, slice), orMake: encode) ?? encode()
-                pages.append(
-                    Encoded(group: group, part: part, digest: content.digest, stored: content.stored, size: content.size, count: slice.count))
-                start = end
+        groups(of: members).flatMap { pages(of: members[$0.range], group: $0.group, memo: memo) }
+    }
+
+    /// The runs of `members` (sorted by key) that share a kind and namespace, in order. Sorting by key puts each
+    /// group's members together and the groups in ``Group/precedes(_:_:)`` order: the key's fields are
+    /// separated by a tab, which sorts below every character of an apiVersion, kind or namespace.
+    static func groups(of members: [SnapshotMember]) -> [(group: Group, range: Range<Int>)] {
+        var groups: [(group: Group, range: Range<Int>)] = []
+        var start = members.startIndex
+        while start < members.endIndex {
+            let first = members[start].identity
+            var end = start + 1
+            while end < members.endIndex {
+                let identity = members[end].identity
+                guard identity.namespace == first.namespace, identity.kind == first.kind, identity.apiVersion == first.apiVersion else { break }
+                end += 1
             }
+            groups.append((Group(apiVersion: first.apiVersion, kind: first.kind, namespace: first.namespace), start..<end))
+            start = end
+        }
+        return groups
+    }
+
+    /// One group's members (in name order) cut into encoded pages.
+    static func pages(of members: ArraySlice<SnapshotMember>, group: Group, memo: EncodedPageMemo?) -> [Encoded] {
+        let members = members.map { StoredObject(identity: $0.identity, uid: $0.uid, resourceVersion: $0.resourceVersion, digest: $0.digest) }
+        var pages: [Encoded] = []
+        var start = 0
+        for index in members.indices {
+            let end = index + 1
+            guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
+            let slice = members[start..<end]
+            func encode() -> EncodedContent {
+                let bytes = MembershipPage(group: group, members: Array(slice)).canonicalData
+                return EncodedContent(digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count)
+            }
+            let content = memo?.value(for: contentKey(group, slice), orMake: encode) ?? encode()
+            pages.append(Encoded(group: group, part: pages.count, digest: content.digest, stored: content.stored, size: content.size, count: slice.count))
+            start = end
         }
         return pages
+    }
+
+    /// The pages of `members` (sorted by key, duplicates dropped) and the snapshot digest over them
+    /// (``EvidenceDigest/members(sortedKeys:)``). With `last`, a kind in a namespace whose members are exactly
+    /// those of the snapshot this handle wrote last takes that snapshot's pages, and when every one does (and
+    /// no group is gone) the digest is that snapshot's too: a capture of an unchanged cluster then neither
+    /// cuts, keys nor hashes its thousands of members. The result is the same either way; `reused` counts the
+    /// groups taken from `last`.
+    static func encode(_ members: [SnapshotMember], memo: EncodedPageMemo?, last: LastMembership?) -> (pages: [Encoded], digest: String, reused: Int) {
+        let previous = last?.take()
+        let groups = groups(of: members)
+        var pages: [Encoded] = []
+        var written: [Group: LastMembership.Pages] = [:]
+        var reused = 0
+        for (group, range) in groups {
+            let grouped: [Encoded]
+            if let previous, let old = previous.groups[group], old.range.count == range.count,
+                previous.members[old.range].elementsEqual(members[range])
+            {
+                grouped = old.pages
+                reused += 1
+            } else {
+                grouped = Self.pages(of: members[range], group: group, memo: memo)
+            }
+            pages += grouped
+            if last != nil { written[group] = LastMembership.Pages(range: range, pages: grouped) }
+        }
+        let digest: String
+        if let previous, reused == groups.count, previous.groups.count == groups.count {
+            digest = previous.digest
+        } else {
+            digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
+        }
+        last?.keep(LastMembership.Written(members: members, groups: written, digest: digest))
+        return (pages, digest, reused)
     }
 
     /// Decodes a page's canonical bytes; `nil` when they are not a page.
@@ -186,6 +236,35 @@ extension MembershipPage {
         }
         return Digest.sha256Hex(bytes)
     }
+}
+
+/// The membership of the snapshot a store handle wrote last, with its pages by kind and namespace and its
+/// digest, so the next snapshot re-uses what did not change (``MembershipPage/encode(_:memo:last:)``).
+///
+/// Concurrency: one `Mutex` around the value, held only to take it out or put one in (no I/O, no suspension,
+/// no callback under it). A snapshot takes it, compares outside the lock and puts its own back; two snapshots
+/// written at once just find nothing to re-use, since every re-use is checked member by member.
+final class LastMembership: Sendable {
+    /// One group's place in ``Written/members`` and the pages it was cut into.
+    struct Pages: Sendable {
+        var range: Range<Int>
+        var pages: [MembershipPage.Encoded]
+    }
+
+    /// What one snapshot's membership gave.
+    struct Written: Sendable {
+        var members: [SnapshotMember]
+        var groups: [MembershipPage.Group: Pages]
+        var digest: String
+    }
+
+    private let value = Mutex<Written?>(nil)
+
+    /// The last snapshot's membership, taken out (the next `take` gives `nil` until ``keep(_:)``).
+    func take() -> Written? { value.withLock { $0.take() } }
+
+    /// Remembers a snapshot's membership for the next one.
+    func keep(_ written: Written) { value.withLock { $0 = written } }
 }
 
 /// Decoded pages by digest, kept for the length of one read (consecutive snapshots of a run share most pages,

@@ -114,11 +114,10 @@ extension EvidenceStore {
         var all: [SnapshotMember] = []
         swap(&all, &page.members)
         let (members, duplicates) = try Self.unique(consume all, label: label, path: path)
-        // Encoded before the transaction: the write holds only inserts.
-        let pages = MembershipPage.pages(of: members, memo: pageMemo)
+        // Encoded and hashed before the transaction: the write holds only inserts.
+        let (pages, digest, _) = MembershipPage.encode(members, memo: pageMemo, last: lastMembership)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
-            let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
             let errorsDigest = EvidenceDigest.errors(errors)
             let lokiDigest = EvidenceDigest.loki(samples)
             let sequence = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots WHERE run_id = ?", arguments: [run.rawValue]) ?? 1

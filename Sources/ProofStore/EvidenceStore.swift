@@ -32,6 +32,9 @@ public final class EvidenceStore: Sendable {
     /// Membership pages this handle encoded already (a later snapshot re-uses the unchanged ones); `nil` for a
     /// handle that writes one snapshot.
     let pageMemo: EncodedPageMemo?
+    /// The membership of the snapshot this handle wrote last (the next one re-uses its unchanged pages); `nil`
+    /// for a handle that writes one snapshot.
+    let lastMembership: LastMembership?
 
     /// How a store is opened.
     public enum Access: Sendable {
@@ -48,6 +51,7 @@ public final class EvidenceStore: Sendable {
     ) {
         self.knownVersions = oneSnapshot ? nil : KnownVersions()
         self.pageMemo = oneSnapshot ? nil : EncodedPageMemo(capacity: MembershipPage.memoCapacity)
+        self.lastMembership = oneSnapshot ? nil : LastMembership()
         self.path = path
         self.pool = pool
         self.redaction = redaction

@@ -28,7 +28,7 @@ import Testing
 
     /// Pages taken from the memo of earlier encodings must be exactly the pages encoding gives: through a
     /// sequence of snapshots where members change version, appear, vanish and move between pages.
-    @Test("pages re-used from the memo equal freshly encoded ones through changes, additions and removals")
+    @Test("pages and digest re-used from the memo or the last snapshot equal fresh ones through changes, additions and removals")
     func memoisedPagesEqualEncodedOnes() {
         func member(_ name: String, namespace: String, version: Int) -> SnapshotMember {
             let identity = ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: namespace, name: name)
@@ -37,6 +37,7 @@ import Testing
                 digest: Digest.sha256Hex("\(namespace)/\(name)@\(version)"))
         }
         let memo = EncodedPageMemo(capacity: MembershipPage.memoCapacity)
+        let last = LastMembership()
         var random = SplitMix64(seed: 7)
         var versions: [String: Int] = [:]
         for name in (0..<700).map({ "pod-\($0)" }) { versions[name] = 1 }
@@ -56,7 +57,25 @@ import Testing
             #expect(memoised.map(\.digest) == fresh.map(\.digest), "round \(round)")
             #expect(memoised.map(\.part) == fresh.map(\.part) && memoised.map(\.count) == fresh.map(\.count))
             #expect(memoised.map(\.stored) == fresh.map(\.stored) && memoised.map(\.size) == fresh.map(\.size))
+            // The snapshot before's pages and digest, re-used where a kind in a namespace is unchanged (every
+            // round changes both namespaces; each second round is written twice, the second time unchanged).
+            let digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
+            for repeated in round % 2 == 0 ? [false, true] : [false] {
+                let encoded = MembershipPage.encode(members, memo: memo, last: last)
+                #expect(encoded.pages.map(\.digest) == fresh.map(\.digest), "round \(round)")
+                #expect(encoded.pages.map(\.group) == fresh.map(\.group) && encoded.pages.map(\.part) == fresh.map(\.part))
+                #expect(encoded.pages.map(\.stored) == fresh.map(\.stored) && encoded.pages.map(\.count) == fresh.map(\.count))
+                #expect(encoded.digest == digest, "round \(round)")
+                #expect(encoded.reused == (repeated ? 2 : 0), "round \(round): groups re-used")
+            }
         }
+        // A group that vanished leaves the digest to be computed again, though every remaining group is re-used.
+        let members = versions.map { member($0.key, namespace: "a", version: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        let pairs = versions.flatMap { name, version in [member(name, namespace: "a", version: version), member(name, namespace: "b", version: version)] }
+        _ = MembershipPage.encode(pairs.sorted { $0.key.lexicographicallyPrecedes($1.key) }, memo: memo, last: last)
+        let shrunk = MembershipPage.encode(members, memo: memo, last: last)
+        #expect(shrunk.reused == 1)
+        #expect(shrunk.digest == EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) }))
     }
 
     @Test("a snapshot of unchanged objects adds no page, only one reference per kind and namespace")

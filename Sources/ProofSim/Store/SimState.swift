@@ -107,17 +107,17 @@ public final class SimState: Sendable {
     public func list(_ resource: ResourceType, filter: ObjectFilter? = nil) -> (items: [JSON], resourceVersion: Int64) {
         storage.withLock { storage in
             let all = storage.objects[resource.qualifiedResource] ?? [:]
-            // Keys of namespaced objects start `namespace/`: a namespace filter is checked on the key first, and
-            // only what passes is sorted (the services' loops list one namespace's pods many times a second).
+            // Keys of namespaced objects start `namespace/`: a namespace filter is checked on the key first (the
+            // services' loops list one namespace's pods many times a second).
             let prefix = resource.namespaced ? filter?.namespace.map { $0 + "/" } : nil
-            var matched: [(key: String, object: JSON)] = []
-            for (key, object) in all {
+            var matched: [JSON] = []
+            for key in storage.keysInOrder(resource.qualifiedResource) {
                 if let prefix, !key.hasPrefix(prefix) { continue }
+                guard let object = all[key] else { continue }
                 if let filter, !filter.matches(object) { continue }
-                matched.append((key, object))
+                matched.append(object)
             }
-            matched.sort { $0.key < $1.key }
-            return (matched.map(\.object), storage.rv)
+            return (matched, storage.rv)
         }
     }
 
@@ -364,8 +364,8 @@ public final class SimState: Sendable {
                 backlog = storage.log.filter { $0.resourceVersion > rv }.compactMap(transform)
             } else {
                 let all = storage.objects[resource.qualifiedResource] ?? [:]
-                for key in all.keys.sorted() {
-                    let object = all[key]!
+                for key in storage.keysInOrder(resource.qualifiedResource) {
+                    guard let object = all[key] else { continue }
                     if let filter, !filter.matches(object) { continue }
                     let rv = Int64(object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? storage.rv
                     backlog.append(WatchEvent(type: .added, resource: resource, object: object, resourceVersion: rv))

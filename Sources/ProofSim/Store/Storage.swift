@@ -51,6 +51,10 @@ struct Storage: Sendable {
     var uids: [String: Address] = [:]
     var gracefulPods = true
     var serviceIPCounter = 0
+    /// Each resource's keys in list order (as etcd keeps them), by qualified resource: made by the first list
+    /// after an object of that resource was created or removed (`create` and `remove` drop the entry), so a
+    /// list costs a walk of the keys, not a sort (a `limit=1` list of 5,000 Events sorted them all).
+    var sortedKeys: [String: [String]] = [:]
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -64,6 +68,16 @@ struct Storage: Sendable {
     /// Five characters from the alphabet Kubernetes uses for generated names.
     static func randomSuffix(_ count: Int = 5) -> String {
         String((0..<count).map { _ in suffixAlphabet.randomElement()! })
+    }
+
+    /// The keys of `resource`'s objects, sorted (``sortedKeys``, made again when the count shows that a key
+    /// was added or removed without `create` or `remove`).
+    mutating func keysInOrder(_ resource: String) -> [String] {
+        let count = objects[resource]?.count ?? 0
+        if let keys = sortedKeys[resource], keys.count == count { return keys }
+        let keys = (objects[resource]?.keys).map { $0.sorted() } ?? []
+        sortedKeys[resource] = keys
+        return keys
     }
 
     // MARK: Subscribers and the event log
@@ -187,6 +201,7 @@ struct Storage: Sendable {
         let address = Address(resource: type.qualifiedResource, key: key)
         types[type.qualifiedResource] = type
         objects[type.qualifiedResource, default: [:]][key] = object
+        sortedKeys[type.qualifiedResource] = nil
         index(address, old: nil, new: object)
         emit(.added, type, object, previous: nil)
         collectIfOrphaned(type, key: key, timestamp: timestamp)
@@ -446,6 +461,7 @@ struct Storage: Sendable {
         guard var object = replacing ?? previous else { return .null }
         let address = Address(resource: type.qualifiedResource, key: key)
         objects[type.qualifiedResource]?[key] = nil
+        sortedKeys[type.qualifiedResource] = nil
         index(address, old: object, new: nil)
         rv += 1
         object.set(.string(String(rv)), at: ["metadata", "resourceVersion"])
