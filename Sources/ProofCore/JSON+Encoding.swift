@@ -111,7 +111,8 @@ extension JSON {
         return value.description
     }
 
-    static func writeString(_ value: String, into out: inout [UInt8]) {
+    /// Appends `value` as a JSON string (quoted, escaped as canonical JSON escapes it).
+    public static func writeString(_ value: String, into out: inout [UInt8]) {
         // Most strings need no escape: copy their bytes in one go.
         let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }

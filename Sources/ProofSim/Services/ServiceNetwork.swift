@@ -1,5 +1,6 @@
 import Foundation
 import ProofCore
+import Synchronization
 
 /// In-cluster networking for the simulated services: resolving `http://NAME.NS.svc.cluster.local:PORT/…`
 /// and calling the program behind a Service only while a Ready pod backs it — the same rule the API
@@ -7,9 +8,19 @@ import ProofCore
 struct ServiceNetwork: Sendable {
     let state: SimState
     let handlers: ServiceHandlers
+    /// ``readyPods(namespace:service:)`` answers, kept until the cluster's next write (every push to Loki and
+    /// every Loki request asks, many times a second).
+    let readyMemo = ReadyPodsMemo()
 
     /// Ready pods behind Service `namespace/name` (sorted by name); empty when the Service is missing.
     func readyPods(namespace: String, service name: String) -> [JSON] {
+        // Read before the pods: a write meanwhile moves the version, so the answer is never kept for a version
+        // it does not belong to.
+        let version = state.revision
+        return readyMemo.pods("\(namespace)/\(name)", at: version) { readyPodsNow(namespace: namespace, service: name) }
+    }
+
+    private func readyPodsNow(namespace: String, service name: String) -> [JSON] {
         guard let service = try? state.get(BuiltIn.services, namespace: namespace, name: name) else { return [] }
         let selector = service[path: ["spec", "selector"]]?.objectValue ?? [:]
         guard !selector.isEmpty else { return [] }
@@ -82,4 +93,24 @@ struct ServiceNetwork: Sendable {
 
     /// `metadata.KEY` of an object as a string, `""` when absent.
     static func meta(_ object: JSON, _ key: String) -> String { object[path: ["metadata", key]]?.stringValue ?? "" }
+}
+
+/// Ready pods by Service (`namespace/name`), for one resourceVersion of the cluster: any write moves the version
+/// and empties the table.
+///
+/// Concurrency: one `Mutex` around the table, held only for a lookup or an insertion (no I/O, no suspension, no
+/// callback under it); a missing answer is made outside the lock, so two threads may both make one.
+final class ReadyPodsMemo: Sendable {
+    private let table = Mutex<(version: Int64, pods: [String: [JSON]])>((0, [:]))
+
+    /// The pods kept for `key` at `version`, or `make()`'s, then kept.
+    func pods(_ key: String, at version: Int64, orMake make: () -> [JSON]) -> [JSON] {
+        if let kept = table.withLock({ $0.version == version ? $0.pods[key] : nil }) { return kept }
+        let pods = make()
+        table.withLock { table in
+            if table.version != version { table = (version, [:]) }
+            table.pods[key] = pods
+        }
+        return pods
+    }
 }

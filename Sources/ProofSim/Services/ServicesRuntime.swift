@@ -21,6 +21,11 @@ final class ServicesRuntime: Sendable {
     let lokiStores = Mutex<[String: LokiStore]>([:])
     /// Alloy read positions: `<daemonset uid>/<pod uid>/<container>` → next line index.
     let alloyPositions = Mutex<[String: Int]>([:])
+    /// What Alloy read from each pod, by pod uid, kept while the pod's resourceVersion is unchanged (each tick
+    /// replaces the table with the pods it saw).
+    let alloyPods = Mutex<[String: AlloyShipper.ScheduledPod]>([:])
+    /// Alloy configs already parsed, keyed by their `config.alloy` text.
+    let alloyConfigs = BoundedMemo<String, AlloyConfig>(capacity: 256)
     /// Loki settings already read, keyed by the `config.yaml` text they were read from (every push and query
     /// asks; the text changes only when someone edits the ConfigMap).
     let lokiSettingsByConfig = BoundedMemo<String, LokiSettings>(capacity: 64)

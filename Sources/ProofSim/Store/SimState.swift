@@ -56,7 +56,9 @@ public final class SimState: Sendable {
     }
 
     /// The latest resourceVersion, as the opaque string clients see.
-    public var resourceVersion: String { String(storage.withLock { $0.rv }) }
+    public var resourceVersion: String { String(revision) }
+    /// The store's current resourceVersion as a number (every write raises it).
+    var revision: Int64 { storage.withLock { $0.rv } }
 
     /// The lowest resourceVersion a watch may still resume from.
     public var oldestWatchableResourceVersion: Int64 { storage.withLock { $0.compactedRV } }
@@ -110,15 +112,33 @@ public final class SimState: Sendable {
             // Keys of namespaced objects start `namespace/`: a namespace filter is checked on the key first (the
             // services' loops list one namespace's pods many times a second).
             let prefix = resource.namespaced ? filter?.namespace.map { $0 + "/" } : nil
+            let keys = storage.keysInOrder(resource.qualifiedResource)
             var matched: [JSON] = []
-            for key in storage.keysInOrder(resource.qualifiedResource) {
-                if let prefix, !key.hasPrefix(prefix) { continue }
+            // The keys are sorted, so one namespace's keys are one run that starts at the first key not below
+            // its prefix (found by bisection; names are ASCII, so a prefix's keys are contiguous).
+            var index = prefix.map { prefix in Self.firstIndex(in: keys) { !($0 < prefix) } } ?? keys.startIndex
+            while index < keys.endIndex {
+                let key = keys[index]
+                index += 1
+                if let prefix, !key.hasPrefix(prefix) { break }
                 guard let object = all[key] else { continue }
                 if let filter, !filter.matches(object) { continue }
                 matched.append(object)
             }
             return (matched, storage.rv)
         }
+    }
+
+    /// The first index of sorted `keys` whose key satisfies `isAbove` (false for a prefix of the keys, true for
+    /// the rest), or `keys.endIndex`.
+    static func firstIndex(in keys: [String], where isAbove: (String) -> Bool) -> Int {
+        var low = keys.startIndex
+        var high = keys.endIndex
+        while low < high {
+            let middle = low + (high - low) / 2
+            if isAbove(keys[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 
     /// The objects of `resource` passing `filter` as they were at `resourceVersion` (an Exact list), rebuilt

@@ -123,4 +123,24 @@ struct LogQLTests {
         #expect(alloy.labels(namespace: "mlflow-dev", pod: "mlflow-1", container: "mlflow", podLabels: ["app.kubernetes.io/name": "mlflow"])
             == ["env": "dev", "namespace": "mlflow-dev", "pod": "mlflow-1", "container": "mlflow", "app": "mlflow"])
     }
+
+    @Test("Alloy's push body written straight from its streams is the canonical JSON of the same push as a tree")
+    func alloyPushBodyIsCanonicalJSON() throws {
+        let streams: [(labels: [String: String], lines: [PodLogLine])] = [
+            (["namespace": "triton-dev", "pod": "triton-0", "container": "triton", "app": "tr\"iton", "Z_last": "é ✓"],
+                [PodLogLine(nanoseconds: 1_700_000_000_000_000_001, line: "level=info msg=\"served\" path=/v1\\x\ttab"),
+                 PodLogLine(nanoseconds: 1_700_000_001_000_000_000, line: "control \u{01} and newline\n")]),
+            (["a": ""], []),
+            (["env": "dev"], [PodLogLine(nanoseconds: 0, line: "")]),
+        ]
+        for count in 0...streams.count {
+            let chosen = Array(streams.prefix(count))
+            let tree: JSON = ["streams": .array(chosen.map { stream in
+                ["stream": .object(stream.labels.mapValues { .string($0) }),
+                    "values": .array(stream.lines.map { [.string(String($0.nanoseconds)), .string($0.line)] })]
+            })]
+            #expect(AlloyShipper.pushBody(chosen) == tree.canonicalData, "\(count) streams")
+            #expect(try JSON(parsing: AlloyShipper.pushBody(chosen)) == tree)
+        }
+    }
 }

@@ -192,6 +192,40 @@ struct ListWatchSemanticsTests {
         }
     }
 
+    @Test("lists stay in namespace/name order through creates and deletes, the kept key order re-made after each")
+    func listOrderThroughCreatesAndDeletes() throws {
+        let state = SimState()
+        for namespace in ["default", "b", "a-b"] {
+            try state.create(["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(namespace)]])
+        }
+        let configMaps = try #require(state.registry.type(group: "", version: "v1", resource: "configmaps"))
+        func names(_ filter: ObjectFilter? = nil) -> [String] {
+            state.list(configMaps, filter: filter).items.map {
+                "\($0[path: ["metadata", "namespace"]]?.stringValue ?? "")/\($0[path: ["metadata", "name"]]?.stringValue ?? "")"
+            }
+        }
+        var expected: [String] = []
+        for (index, name) in ["zeta", "alpha", "mu", "beta", "omega", "kappa"].enumerated() {
+            let namespace = ["default", "b", "a-b"][index % 3]
+            try state.create(Self.configMap(name).settingNamespace(namespace))
+            expected.append("\(namespace)/\(name)")
+            #expect(names() == expected.sorted(), "after creating \(name)")
+        }
+        _ = try state.delete(configMaps, namespace: "b", name: "alpha")
+        expected.removeAll { $0 == "b/alpha" }
+        #expect(names() == expected.sorted())
+        try state.create(Self.configMap("alpha").settingNamespace("default"))
+        expected.append("default/alpha")
+        #expect(names() == expected.sorted())
+        #expect(names(ObjectFilter(namespace: "default")) == expected.filter { $0.hasPrefix("default/") }.sorted())
+        #expect(names(ObjectFilter(namespace: "a")) == [], "a namespace that is a prefix of another's name")
+        // An update keeps the order (and the kept keys) as they are.
+        var updated = try state.get(configMaps, namespace: "default", name: "zeta")
+        updated["data"] = ["k": "v"]
+        _ = try state.update(updated)
+        #expect(names() == expected.sorted())
+    }
+
     @Test("history is bounded in time: a watch from a version older than the window gets 410")
     func historyWindow() throws {
         let clock = Mutex(Date(timeIntervalSince1970: 1_000_000))

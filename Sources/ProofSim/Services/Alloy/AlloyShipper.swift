@@ -14,21 +14,60 @@ struct AlloyShipper {
         guard !runtime.chaos.alloyPaused else { return }
         let alloys = runtime.state.list(BuiltIn.daemonSets).items.filter(Self.isAlloy)
         guard !alloys.isEmpty else { return }
-        // Listed once per tick and shared by every DaemonSet (a scaled platform runs dozens of them).
+        // Listed once per tick and shared by every DaemonSet (a scaled platform runs dozens of them); what a
+        // pass reads from a pod is read again only when the pod changed.
+        let known = runtime.alloyPods.withLock { $0 }
+        var seen: [String: ScheduledPod] = [:]
         let pods = runtime.state.list(BuiltIn.pods).items.compactMap { pod -> ScheduledPod? in
-            guard let node = pod[path: ["spec", "nodeName"]]?.stringValue else { return nil }
-            return ScheduledPod(object: pod, node: node, namespace: ServiceNetwork.meta(pod, "namespace"))
+            let uid = ServiceNetwork.meta(pod, "uid")
+            let version = ServiceNetwork.meta(pod, "resourceVersion")
+            let scheduled: ScheduledPod?
+            if let old = known[uid], old.resourceVersion == version {
+                scheduled = old
+            } else {
+                scheduled = ScheduledPod(pod)
+            }
+            if let scheduled { seen[uid] = scheduled }
+            return scheduled
         }
+        runtime.alloyPods.withLock { $0 = seen }
+        let byNamespace = Dictionary(grouping: pods, by: \.namespace)
         for daemonSet in alloys {
-            await ship(daemonSet, pods: pods)
+            await ship(daemonSet, pods: pods, byNamespace: byNamespace)
         }
     }
 
-    /// A pod bound to a node, with the two fields every DaemonSet's pass filters on read once.
-    struct ScheduledPod {
-        var object: JSON
-        var node: String
-        var namespace: String
+    /// A pod bound to a node, with what every DaemonSet's pass reads from it read once per version of the pod
+    /// (a class: every DaemonSet's pass looks at it, and a reference is one retain to pass around).
+    final class ScheduledPod: Sendable {
+        let object: JSON
+        let uid: String
+        let resourceVersion: String
+        let node: String
+        let namespace: String
+        let name: String
+        /// The pod's labels (string values).
+        let labels: [String: String]
+        let containers: [String]
+        /// When its deletion began (Unix nanoseconds), if it did.
+        let deletion: Int64?
+        /// What its lines are made from.
+        let source: PodLogs.LogSource
+
+        /// `nil` for a pod not bound to a node.
+        init?(_ pod: JSON) {
+            guard let node = pod[path: ["spec", "nodeName"]]?.stringValue else { return nil }
+            object = pod
+            uid = ServiceNetwork.meta(pod, "uid")
+            resourceVersion = ServiceNetwork.meta(pod, "resourceVersion")
+            self.node = node
+            namespace = ServiceNetwork.meta(pod, "namespace")
+            name = ServiceNetwork.meta(pod, "name")
+            labels = (pod[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            containers = (pod[path: ["spec", "containers"]]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+            deletion = PodLogs.deletionNanoseconds(pod)
+            source = PodLogs.LogSource(pod: pod)
+        }
     }
 
     static func isAlloy(_ daemonSet: JSON) -> Bool {
@@ -37,7 +76,8 @@ struct AlloyShipper {
         }
     }
 
-    func ship(_ daemonSet: JSON, pods scheduled: [ScheduledPod]) async {
+    /// One DaemonSet's pass: `scheduled` are every pod bound to a node, `byNamespace` the same by namespace.
+    func ship(_ daemonSet: JSON, pods scheduled: [ScheduledPod], byNamespace: [String: [ScheduledPod]]) async {
         let state = runtime.state
         let uid = ServiceNetwork.meta(daemonSet, "uid")
         let alloyPods = state.dependents(ofUID: uid).filter { $0.resource.resource == "pods" }.map(\.object)
@@ -45,31 +85,27 @@ struct AlloyShipper {
         guard let configPod = alloyPods.first,
             let text = runtime.network.configMapValue(of: configPod, key: "config.alloy")
         else { return }
-        let config = AlloyConfig(parsing: text)
+        let config = runtime.alloyConfigs.value(for: text) { AlloyConfig(parsing: text) }
         guard let url = config.url, let target = ServiceNetwork.resolve(url) else { return }
         let nodes = Set(alloyPods.compactMap { $0[path: ["spec", "nodeName"]]?.stringValue })
         let now = runtime.now
-        var batch: [JSON] = []
+        var batch: [(labels: [String: String], lines: [PodLogLine])] = []
         var advanced: [(String, Int)] = []
-        let pods = scheduled.lazy.filter { pod in
-            guard nodes.contains(pod.node) else { return false }
-            guard let namespaces = config.namespaces else { return true }
-            return namespaces.contains(pod.namespace)
-        }.map(\.object)
+        // The config's namespaces in its order, each once (as filtering every pod by them gave).
+        var listed = Set<String>()
+        let candidates = config.namespaces.map { names in names.filter { listed.insert($0).inserted }.flatMap { byNamespace[$0] ?? [] } } ?? scheduled
+        let pods = candidates.lazy.filter { nodes.contains($0.node) }
         let positions = runtime.alloyPositions.withLock { $0 }
         for pod in pods {
-            let count = PodLogs.lineCount(pod: pod, through: now)
+            let count = PodLogs.lineCount(started: pod.source.started, deletion: pod.deletion, through: now)
             guard count > 0 else { continue }
-            let podLabels = (pod[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-            for container in (pod[path: ["spec", "containers"]]?.arrayValue ?? []).compactMap({ $0["name"]?.stringValue }) {
-                let key = "\(uid)/\(ServiceNetwork.meta(pod, "uid"))/\(container)"
+            for container in pod.containers {
+                let key = "\(uid)/\(pod.uid)/\(container)"
                 let from = positions[key] ?? 0
                 guard from < count else { continue }
-                let lines = PodLogs.lines(pod: pod, container: container, range: from..<count)
-                let labels = config.labels(namespace: ServiceNetwork.meta(pod, "namespace"), pod: ServiceNetwork.meta(pod, "name"),
-                    container: container, podLabels: podLabels)
-                batch.append(["stream": .object(labels.mapValues { .string($0) }),
-                    "values": .array(lines.map { [.string(String($0.nanoseconds)), .string($0.line)] })])
+                let lines = PodLogs.lines(pod: pod.object, container: container, range: from..<count, source: pod.source)
+                let labels = config.labels(namespace: pod.namespace, pod: pod.name, container: container, podLabels: pod.labels)
+                batch.append((labels, lines))
                 advanced.append((key, count))
             }
         }
@@ -77,13 +113,41 @@ struct AlloyShipper {
         guard !batch.isEmpty, !runtime.chaos.alloyPaused else { return }
         var headers = ["content-type": "application/json"]
         if let tenant = config.tenant { headers["x-scope-orgid"] = tenant }
-        let body: JSON = ["streams": .array(batch)]
         guard let response = try? await runtime.network.call(namespace: target.namespace, service: target.service,
-            method: "POST", path: target.path, headers: headers, body: body.canonicalData),
+            method: "POST", path: target.path, headers: headers, body: Self.pushBody(batch)),
             (200..<300).contains(response.status)
         else { return }
         runtime.alloyPositions.withLock { positions in
             for (key, count) in advanced { positions[key] = max(positions[key] ?? 0, count) }
         }
+    }
+
+    /// The push body `{"streams":[{"stream":{…labels},"values":[["<unix ns>","<line>"],…]},…]}` as canonical
+    /// JSON (keys sorted, as `JSON.canonicalData` writes it), written straight from the streams instead of
+    /// building the JSON tree first: a scaled platform pushes thousands of streams a second.
+    static func pushBody(_ streams: [(labels: [String: String], lines: [PodLogLine])]) -> [UInt8] {
+        var out = Array(#"{"streams":["#.utf8)
+        for (index, stream) in streams.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out += #"{"stream":{"#.utf8
+            for (position, label) in stream.labels.sorted(by: { $0.key < $1.key }).enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeString(label.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                JSON.writeString(label.value, into: &out)
+            }
+            out += #"},"values":["#.utf8
+            for (position, line) in stream.lines.enumerated() {
+                if position > 0 { out.append(UInt8(ascii: ",")) }
+                out += #"[""#.utf8
+                out += String(line.nanoseconds).utf8
+                out += #"","#.utf8
+                JSON.writeString(line.line, into: &out)
+                out.append(UInt8(ascii: "]"))
+            }
+            out += "]}".utf8
+        }
+        out += "]}".utf8
+        return out
     }
 }

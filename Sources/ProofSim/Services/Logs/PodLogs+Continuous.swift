@@ -22,11 +22,14 @@ extension PodLogs {
     /// How many lines the container of `pod` has logged by `date` (0 before it started; the start-up lines,
     /// then one per `lineIntervalNanoseconds`; none after the pod's deletion began).
     public static func lineCount(pod: JSON, through date: Date) -> Int {
-        guard let started = startNanoseconds(pod) else { return 0 }
+        lineCount(started: startNanoseconds(pod), deletion: deletionNanoseconds(pod), through: date)
+    }
+
+    /// ``lineCount(pod:through:)`` from the pod's start and deletion times (Unix nanoseconds), read before.
+    static func lineCount(started: Int64?, deletion: Int64?, through date: Date) -> Int {
+        guard let started else { return 0 }
         var until = LokiTime.nanoseconds(date)
-        if let deleting = pod[path: ["metadata", "deletionTimestamp"]]?.stringValue, let end = LokiTime.rfc3339(deleting) {
-            until = min(until, end)
-        }
+        if let deletion { until = min(until, deletion) }
         guard until >= started else { return 0 }
         return linesPerContainer + Int((until - started) / lineIntervalNanoseconds)
     }
@@ -34,12 +37,33 @@ extension PodLogs {
     /// The lines `range` of `container` in `pod`: the first `linesPerContainer` are exactly
     /// `lines(pod:container:)`; later ones are periodic request lines, deterministic in pod, container and index.
     public static func lines(pod: JSON, container: String, range: Range<Int>) -> [PodLogLine] {
-        guard let started = startNanoseconds(pod), !range.isEmpty else { return [] }
+        lines(pod: pod, container: container, range: range, source: LogSource(pod: pod))
+    }
+
+    /// What a pod's generated lines are made from, read from the pod once.
+    struct LogSource: Sendable {
+        var started: Int64?
+        var name: String
+        var namespace: String
+        /// `app.kubernetes.io/name`, else `app` (else a line names its container).
+        var app: String?
+
+        init(pod: JSON) {
+            started = PodLogs.startNanoseconds(pod)
+            name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
+            namespace = pod[path: ["metadata", "namespace"]]?.stringValue ?? ""
+            app = pod[path: ["metadata", "labels", "app.kubernetes.io/name"]]?.stringValue ?? pod[path: ["metadata", "labels", "app"]]?.stringValue
+        }
+    }
+
+    /// ``lines(pod:container:range:)`` with what `source` read from `pod` before (the pod itself is read only
+    /// for its start-up lines).
+    static func lines(pod: JSON, container: String, range: Range<Int>, source: LogSource) -> [PodLogLine] {
+        guard let started = source.started, !range.isEmpty else { return [] }
         let startup = range.lowerBound < linesPerContainer ? lines(pod: pod, container: container) : []
-        let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
-        let namespace = pod[path: ["metadata", "namespace"]]?.stringValue ?? ""
-        let app = pod[path: ["metadata", "labels", "app.kubernetes.io/name"]]?.stringValue
-            ?? pod[path: ["metadata", "labels", "app"]]?.stringValue ?? container
+        let name = source.name
+        let namespace = source.namespace
+        let app = source.app ?? container
         let seed = Digest.sha256Hex("\(namespace)/\(name)/\(container)").prefix(8)
         let paths = ["/healthz", "/metrics", "/v1/models", "/api/v1/health", "/ready"]
         return range.map { index in
@@ -67,6 +91,11 @@ extension PodLogs {
     static func startNanoseconds(_ pod: JSON) -> Int64? {
         guard let text = pod[path: ["status", "startTime"]]?.stringValue else { return nil }
         return LokiTime.rfc3339(text)
+    }
+
+    /// When the pod's deletion began (Unix nanoseconds), if it did.
+    static func deletionNanoseconds(_ pod: JSON) -> Int64? {
+        pod[path: ["metadata", "deletionTimestamp"]]?.stringValue.flatMap(LokiTime.rfc3339)
     }
 
     static func timestamp(_ nanoseconds: Int64) -> String {
