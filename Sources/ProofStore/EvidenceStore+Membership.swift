@@ -93,8 +93,10 @@ struct MembershipPage: Sendable {
     }
 
     /// The runs of `members` (sorted by key) that share a kind and namespace, in order. Sorting by key puts each
-    /// group's members together and the groups in ``Group/precedes(_:_:)`` order: the key's fields are
-    /// separated by a tab, which sorts below every character of an apiVersion, kind or namespace.
+    /// group's members together, since they share the key's prefix `apiVersion⇥kind⇥namespace⇥`; the groups then
+    /// come in ``Group/precedes(_:_:)`` order for any names without control characters (the tab sorts below
+    /// every other character they hold). Page order is only the order of insertion: readers order references
+    /// by group and part.
     static func groups(of members: [SnapshotMember]) -> [(group: Group, range: Range<Int>)] {
         var groups: [(group: Group, range: Range<Int>)] = []
         var start = members.startIndex
