@@ -14,7 +14,8 @@ import ProofStore
 /// the cache has seen that version (an event or a bookmark at or past it), waiting at most
 /// about as long as listing the kind costs; otherwise it lists, as a capture without a cache does, and
 /// re-seeds. Versions are compared as integers only when the server's are integers (a real server does not
-/// promise that); otherwise that kind is always listed.
+/// promise that); otherwise that kind is always listed. Calls whose collections answered one version to every
+/// probe of two rounds in a row share one probe from then on (``prepare()``).
 ///
 /// Memory: per object, its identity, uid, resourceVersion and stored digest (``SnapshotMember``, held by identity
 /// and, once captured, in key order as well), plus whole
@@ -47,6 +48,8 @@ public actor CaptureCache {
         public var relists = 0
         /// Watch requests opened (initial and reconnections).
         public var watchesOpened = 0
+        /// `limit=1` lists asking a collection for its current version.
+        public var probes = 0
     }
 
     /// What the cache did so far.
@@ -87,6 +90,14 @@ public actor CaptureCache {
     private var entries: [Key: Entry] = [:]
     /// The calls ``prepare()`` checked for the coming capture, with the generation found current (`nil`: behind).
     private var prepared: [Key: Int?] = [:]
+    /// The calls whose collections answered one and the same version to every probe of the last
+    /// ``sharedRounds`` rounds in which each call was probed: they share the server's version counter (one
+    /// etcd), so one probe gives the current version of all of them.
+    private var shared: Set<Key> = []
+    /// How many rounds in a row found ``shared`` answering one version.
+    private var sharedRounds = 0
+    /// Rounds in a row a set of calls must answer one version before one probe stands for all of them.
+    static let roundsBeforeSharing = 2
     private var waiters: [Int: (key: Key, version: Int64, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
     private var stopped = false
@@ -158,31 +169,92 @@ public actor CaptureCache {
 
     /// Checks every call's cache at once before a capture (the probes and the waits run concurrently, not in
     /// the capture's list slots); the capture then takes each call that was current and lists the others.
+    ///
+    /// Each call's collection is probed for its current version, except that calls which answered one and the
+    /// same version to every probe of the last ``roundsBeforeSharing`` rounds share one probe: equal versions
+    /// from different collections at one moment mean one version counter (one etcd, where a list's version is
+    /// the store's revision), so every change to any of them before the probe is at or below its answer. Events
+    /// are never shared: they are what a cluster keeps in an etcd of its own (`--etcd-servers-overrides`), whose
+    /// counter could equal the main one by chance; they keep their own probe. A busy cluster, whose version moves
+    /// between the probes of a round, keeps one probe per call.
     public func prepare() async {
         prepared = [:]
         let keys = entries.filter { !stopped && $0.value.comparable && $0.value.task != nil }.map(\.key)
-        await withTaskGroup(of: Void.self) { group in
+        let sharing = sharedRounds >= Self.roundsBeforeSharing ? keys.filter(shared.contains) : []
+        if sharing.count >= 2 {
+            let version = await probe(sharing[0])
+            if version == nil { (shared, sharedRounds) = ([], 0) }
+            let sharers = Set(sharing)
+            await withTaskGroup(of: Void.self) { group in
+                for key in keys {
+                    if sharers.contains(key) {
+                        group.addTask { await self.check(key, at: version) }
+                    } else {
+                        group.addTask { _ = await self.check(key) }
+                    }
+                }
+            }
+            return
+        }
+        let versions = await withTaskGroup(of: Int64?.self) { group in
             for key in keys { group.addTask { await self.check(key) } }
+            var versions: [Int64?] = []
+            for await version in group { versions.append(version) }
+            return versions
+        }
+        let candidates = Set(keys.filter { !Self.keepsOwnProbe($0.type) })
+        if candidates.count >= 2, let first = versions.first ?? nil, versions.allSatisfy({ $0 == first }) {
+            sharedRounds = shared == candidates ? sharedRounds + 1 : 1
+            shared = candidates
+        } else {
+            (shared, sharedRounds) = ([], 0)
         }
     }
 
-    /// One call's part of ``prepare()``.
-    private func check(_ key: Key) async {
-        let current = await isCurrent(key)
+    /// Whether a kind is always probed on its own: Events (core and `events.k8s.io`).
+    static func keepsOwnProbe(_ type: ResourceType) -> Bool {
+        type.name == "events" && (type.group.isEmpty || type.group == "events.k8s.io")
+    }
+
+    /// One call's part of ``prepare()``: probes its collection and returns the version it answered (`nil`
+    /// when the probe failed or the version is not an integer).
+    private func check(_ key: Key) async -> Int64? {
+        let version = await probe(key)
+        await check(key, at: version)
+        return version
+    }
+
+    /// One call's part of ``prepare()`` once the collection's current version is known (`nil`: unknown, list).
+    private func check(_ key: Key, at version: Int64?) async {
+        let current = if let version { await caughtUp(key, with: version) } else { false }
         prepared[key] = current ? entries[key]?.generation : Int?.none
     }
 
     /// Whether the call's cache has seen the collection's current version (waiting a bounded time for it).
     private func isCurrent(_ key: Key) async -> Bool {
-        guard !stopped, let entry = entries[key], entry.comparable, entry.task != nil else { return false }
+        guard let version = await probe(key) else { return false }
+        return await caughtUp(key, with: version)
+    }
+
+    /// The collection's current version (a `limit=1` list); `nil` when the call is not watched, the probe
+    /// failed or the server's version is not an integer (then this call is always listed).
+    private func probe(_ key: Key) async -> Int64? {
+        guard !stopped, let entry = entries[key], entry.comparable, entry.task != nil else { return nil }
+        statistics.probes += 1
         let text: String
-        do { text = try await client.collectionResourceVersion(key.type, namespace: key.namespace) } catch { return false }
-        guard let now = Int64(text) else {
+        do { text = try await client.collectionResourceVersion(key.type, namespace: key.namespace) } catch { return nil }
+        guard let version = Int64(text) else {
             entries[key]?.comparable = false
-            return false
+            return nil
         }
+        return version
+    }
+
+    /// Whether the call's cache has seen `version`, waiting for it about as long as listing the call costs.
+    private func caughtUp(_ key: Key, with version: Int64) async -> Bool {
+        guard !stopped, let entry = entries[key], entry.comparable, entry.task != nil else { return false }
         let wait = min(maxWait, max(minWait, entry.listCost))
-        guard await waitUntilSeen(key, now, timeout: wait), let entry = entries[key], entry.usable else { return false }
+        guard await waitUntilSeen(key, version, timeout: wait), let entry = entries[key], entry.usable else { return false }
         return true
     }
 

@@ -144,6 +144,68 @@ struct CaptureCacheTests {
         }
     }
 
+    @Test("kinds that answered one version to two rounds of probes share one probe, Events keep theirs, and a change is still caught")
+    func kindsOfOneCounterShareOneProbe() async throws {
+        try await Self.with { cluster, client, store, _ in
+            let config = CaptureConfig(kinds: ["Namespace", "ConfigMap", "ServiceAccount", "Event"], loki: [], pageSize: 8)
+            let cache = CaptureCache(client: client, store: store, maxWait: .seconds(10), minWait: .seconds(10))
+            let capturer = Capturer(client: client, store: store, config: config)
+            let run = try await store.beginRun(RunInfo(scenario: "cache", cluster: "simulated"))
+            try await Self.quiet(cluster)
+            _ = try await capturer.capture(run: run, label: "seed", cache: cache)
+            try await Self.eventually("the four watches are open") { await cache.statistics.watchesOpened >= 4 }
+            // Two rounds in which every kind answers the cluster's one version: one probe each.
+            for round in 1...CaptureCache.roundsBeforeSharing {
+                let probes = await cache.statistics.probes
+                _ = try await capturer.capture(run: run, label: "round-\(round)", cache: cache)
+                #expect(await cache.statistics.probes == probes + 4, "round \(round): every kind probed")
+            }
+            // From then on the three kinds share one probe; Events keep their own.
+            let (probes, hits) = (await cache.statistics.probes, await cache.statistics.hits)
+            let before = cluster.state.resourceVersion
+            let shared = try await capturer.capture(run: run, label: "shared", cache: cache)
+            let listed = try await capturer.capture(run: run, label: "shared-listed")
+            #expect(await cache.statistics.probes == probes + 2, "one probe for Namespace, ConfigMap and ServiceAccount, one for Events")
+            #expect(await cache.statistics.hits == hits + 4)
+            if cluster.state.resourceVersion == before { #expect(shared.snapshot.digest == listed.snapshot.digest) }
+
+            // Another client's change just before a capture: the shared probe's version is past it, so the
+            // ConfigMap cache waits until its watch brings it, and the other kinds until a bookmark does.
+            let configMaps = try await client.resource(named: "configmaps")
+            _ = try await client.create(configMaps, Self.configMap("late", "v"), namespace: "default")
+            let late = try await capturer.capture(run: run, label: "late", cache: cache)
+            let lateListed = try await capturer.capture(run: run, label: "late-listed")
+            #expect(late.snapshot.digest == lateListed.snapshot.digest, "the cache recorded what a listing records")
+            let names = try await store.objects(snapshot: late.snapshot.id, bodies: false).filter { $0.identity.kind == "ConfigMap" }.map(\.identity.name)
+            #expect(names.contains("late"))
+            await cache.stop()
+        }
+    }
+
+    @Test("a shared probe's version binds every kind that shares it: after a change elsewhere, without bookmarks, each is listed")
+    func sharedProbeVersionBindsEveryKind() async throws {
+        try await Self.with(bookmarks: .seconds(3600)) { cluster, client, store, _ in
+            let cache = CaptureCache(client: client, store: store, maxWait: .milliseconds(20), minWait: .milliseconds(20))
+            let capturer = Capturer(client: client, store: store, config: Self.config)
+            let run = try await store.beginRun(RunInfo(scenario: "cache", cluster: "simulated"))
+            try await Self.quiet(cluster)
+            _ = try await capturer.capture(run: run, label: "seed", cache: cache)
+            for round in 0...CaptureCache.roundsBeforeSharing {
+                try await Self.expectSameBothWays("quiet-\(round)", capturer: capturer, cache: cache, cluster: cluster, run: run)
+            }
+            let secrets = try await client.resource(named: "secrets")
+            _ = try await client.create(
+                secrets, ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "elsewhere", "namespace": "default"]], namespace: "default")
+            let (probes, hits, listings) = (await cache.statistics.probes, await cache.statistics.hits, await cache.statistics.listings)
+            let behind = try await capturer.capture(run: run, label: "behind", cache: cache)
+            #expect(await cache.statistics.probes == probes + 1, "the three kinds shared one probe")
+            #expect(await cache.statistics.hits == hits, "no kind could prove it had seen the shared probe's version")
+            #expect(await cache.statistics.listings == listings + 3)
+            #expect(behind.snapshot.digest == (try await capturer.capture(run: run, label: "listed")).snapshot.digest)
+            await cache.stop()
+        }
+    }
+
     @Test("a kind whose cache has not caught up is listed, and the cache is re-seeded from that listing")
     func behindCacheFallsBackToListing() async throws {
         // No bookmark within the test: a change to a kind that is not captured moves the cluster's version
