@@ -98,6 +98,10 @@ public actor CaptureCache {
     private var sharedRounds = 0
     /// Rounds in a row a set of calls must answer one version before one probe stands for all of them.
     static let roundsBeforeSharing = 2
+
+    /// Whether the next capture sends one probe for the calls that share a version counter (for tests and the
+    /// benchmark).
+    public var sharesProbes: Bool { sharedRounds >= Self.roundsBeforeSharing && shared.count >= 2 }
     private var waiters: [Int: (key: Key, version: Int64, continuation: CheckedContinuation<Bool, Never>)] = [:]
     private var nextWaiter = 0
     private var stopped = false
