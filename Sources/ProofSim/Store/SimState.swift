@@ -116,7 +116,7 @@ public final class SimState: Sendable {
             var matched: [JSON] = []
             // The keys are sorted, so one namespace's keys are one run that starts at the first key not below
             // its prefix (found by bisection; names are ASCII, so a prefix's keys are contiguous).
-            var index = prefix.map { prefix in Self.firstIndex(in: keys) { !($0 < prefix) } } ?? keys.startIndex
+            var index = prefix.map { prefix in keys.partitioningIndex { !($0 < prefix) } } ?? keys.startIndex
             while index < keys.endIndex {
                 let key = keys[index]
                 index += 1
@@ -127,18 +127,6 @@ public final class SimState: Sendable {
             }
             return (matched, storage.rv)
         }
-    }
-
-    /// The first index of sorted `keys` whose key satisfies `isAbove` (false for a prefix of the keys, true for
-    /// the rest), or `keys.endIndex`.
-    static func firstIndex(in keys: [String], where isAbove: (String) -> Bool) -> Int {
-        var low = keys.startIndex
-        var high = keys.endIndex
-        while low < high {
-            let middle = low + (high - low) / 2
-            if isAbove(keys[middle]) { high = middle } else { low = middle + 1 }
-        }
-        return low
     }
 
     /// The objects of `resource` passing `filter` as they were at `resourceVersion` (an Exact list), rebuilt

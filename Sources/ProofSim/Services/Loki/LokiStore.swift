@@ -43,13 +43,7 @@ public struct LokiStream: Sendable, Equatable {
 
     /// The index of the first entry at or after `timestamp`.
     func lowerBound(_ timestamp: Int64) -> Int {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].timestamp < timestamp { low = middle + 1 } else { high = middle }
-        }
-        return low
+        entries.partitioningIndex { $0.timestamp >= timestamp }
     }
 }
 
