@@ -147,8 +147,7 @@ public actor CaptureCache {
             var result = Capturer.CallResult()
             result.members.members = view.members
             result.counts = view.counts
-            result.members += stored
-            for member in stored.members { result.counts[member.identity.namespace, default: 0] += 1 }
+            result.add(stored)
             result.argoCD = view.argoCD
             statistics.hits += 1
             return result
@@ -276,9 +275,7 @@ public actor CaptureCache {
     private func view(_ key: Key) -> View {
         if entries[key]!.ordered == nil {
             let members = entries[key]!.members.values.sorted { ByteOrder.precedes($0.key, $1.key) }
-            var counts: [String: Int] = [:]
-            for member in members { counts[member.identity.namespace, default: 0] += 1 }
-            entries[key]!.ordered = (members, counts)
+            entries[key]!.ordered = (members, Capturer.CallResult.counts(of: members))
         }
         let entry = entries[key]!
         return View(

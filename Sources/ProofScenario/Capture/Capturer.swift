@@ -79,6 +79,19 @@ public struct Capturer: Sendable {
         var argoCD: [JSON] = []
         /// The list's `resourceVersion` (empty when the call did not list).
         var resourceVersion = ""
+
+        /// Adds what one page stored: its members, each counted in its namespace.
+        mutating func add(_ stored: SnapshotMembers) {
+            counts.merge(Self.counts(of: stored.members), uniquingKeysWith: +)
+            members += stored
+        }
+
+        /// How many of `members` each namespace holds.
+        static func counts(of members: [SnapshotMember]) -> [String: Int] {
+            var counts: [String: Int] = [:]
+            for member in members { counts[member.identity.namespace, default: 0] += 1 }
+            return counts
+        }
     }
 
     /// Resolves the kinds with discovery (throws when the cluster cannot be reached) and lists them all.
@@ -187,8 +200,7 @@ public struct Capturer: Sendable {
                     return item
                 }
             }
-            for member in stored.members { result.counts[member.identity.namespace, default: 0] += 1 }
-            result.members += stored
+            result.add(stored)
         }
         result.resourceVersion = version
         return result
