@@ -25,7 +25,7 @@ struct AlloyShipper {
             if let old = known[uid], old.resourceVersion == version {
                 scheduled = old
             } else {
-                scheduled = ScheduledPod(pod)
+                scheduled = ScheduledPod(pod, uid: uid, resourceVersion: version)
             }
             if let scheduled { seen[uid] = scheduled }
             return scheduled
@@ -44,8 +44,6 @@ struct AlloyShipper {
         let uid: String
         let resourceVersion: String
         let node: String
-        let namespace: String
-        let name: String
         /// The pod's labels (string values).
         let labels: [String: String]
         let containers: [String]
@@ -54,15 +52,16 @@ struct AlloyShipper {
         /// What its lines are made from.
         let source: PodLogs.LogSource
 
-        /// `nil` for a pod not bound to a node.
-        init?(_ pod: JSON) {
+        var namespace: String { source.namespace }
+        var name: String { source.name }
+
+        /// `pod`, whose uid and resourceVersion were read already; `nil` for a pod not bound to a node.
+        init?(_ pod: JSON, uid: String, resourceVersion: String) {
             guard let node = pod[path: ["spec", "nodeName"]]?.stringValue else { return nil }
             object = pod
-            uid = ServiceNetwork.meta(pod, "uid")
-            resourceVersion = ServiceNetwork.meta(pod, "resourceVersion")
+            self.uid = uid
+            self.resourceVersion = resourceVersion
             self.node = node
-            namespace = ServiceNetwork.meta(pod, "namespace")
-            name = ServiceNetwork.meta(pod, "name")
             labels = (pod[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
             containers = (pod[path: ["spec", "containers"]]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
             deletion = PodLogs.deletionNanoseconds(pod)
