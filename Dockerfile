@@ -10,7 +10,7 @@
 FROM swift:6.1-noble AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libdeflate-dev \
+    && apt-get install -y --no-install-recommends libcurl4-openssl-dev libsqlite3-dev zlib1g-dev liblz4-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -24,7 +24,7 @@ FROM ubuntu:24.04
 # Package versions follow the pinned base image (apt would refuse a pin it no longer carries).
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libcurl4t64 libsqlite3-0 zlib1g libdeflate0 git python3 \
+    && apt-get install -y --no-install-recommends ca-certificates libcurl4t64 libsqlite3-0 zlib1g liblz4-1 git python3 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 proof
 COPY --from=build /out/proof /usr/local/bin/proof

@@ -31,8 +31,8 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(
-            name: "ProofCZlib",
-            providers: [.apt(["zlib1g-dev", "libdeflate-dev"])]
+            name: "ProofCCodecs",
+            providers: [.apt(["zlib1g-dev", "liblz4-dev"])]
         ),
 
         // MARK: Libraries
@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "ProofStore",
-            dependencies: ["ProofCore", "ProofCZlib", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ProofCore", "ProofCCodecs", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -66,8 +66,10 @@ token=$("$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath
 : >"$work/urls"
 IFS=',' read -ra kind_list <<<"$KINDS"
 for k in "${kind_list[@]}"; do
-  path=$("$KUBECTL" --kubeconfig "$work/kubeconfig" get "$k" -A -v=6 --request-timeout=10s -o name 2>&1 >/dev/null | sed -n 's/.*GET https:\/\/[^/]*\(\/[^?]*\)?.*/\1/p' | head -1)
-  [[ -n "$path" ]] && echo "url = \"$server$path\"" >>"$work/urls" && echo 'output = "/dev/null"' >>"$work/urls"
+  # The list call is the GET with `limit=` (kubectl's paging); the GETs before it may be discovery (/api, /apis).
+  path=$("$KUBECTL" --kubeconfig "$work/kubeconfig" get "$k" -A -v=6 --request-timeout=10s -o name 2>&1 >/dev/null | sed -n 's/.*GET https:\/\/[^/]*\(\/[^?]*\)?limit=.*/\1/p' | head -1)
+  [[ -n "$path" ]] || { echo "bench: cannot find the list path of $k in kubectl's requests" >&2; exit 1; }
+  printf 'url = "%s"\noutput = "/dev/null"\n' "$server$path" >>"$work/urls"
 done
 floor() {
   curl -s --no-progress-meter --parallel --parallel-max 18 --cacert "$work/ca.pem" -H "Authorization: Bearer $token" -K "$work/urls"

@@ -9,7 +9,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 have_pkg libcurl4-openssl-dev || need+=(libcurl4-openssl-dev)
 have_pkg libsqlite3-dev || need+=(libsqlite3-dev)
 have_pkg zlib1g-dev || need+=(zlib1g-dev)
-have_pkg libdeflate-dev || need+=(libdeflate-dev)
+have_pkg liblz4-dev || need+=(liblz4-dev)
 command -v kubectl >/dev/null 2>&1 || need+=(kubernetes-client)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
@@ -19,6 +19,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# lz4 (the command): BodyCodecTests checks that the store's LZ4 frames are ones the standard tool reads.
+command -v lz4 >/dev/null 2>&1 || need+=(lz4)
 
 # The browser test of the proofs (Tests/ProofCommandsTests/BrowserProofTests.swift): GitHub's markdown renderer
 # cmark-gfm, headless Chromium, an emoji font for the verdict marks in screenshots, and pip for artoo-mermaid
@@ -36,7 +38,7 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, zlib1g-dev, libdeflate-dev, kubectl, git, openssl, curl, sqlite3, python3)"
+  echo "setup: system packages present (libcurl4-openssl-dev, libsqlite3-dev, zlib1g-dev, liblz4-dev, kubectl, git, openssl, curl, sqlite3, python3, lz4)"
 fi
 
 # The kind path's offline checks (scripts/ci/offline-checks.sh, docs/ci-kind.md): shellcheck from Debian; actionlint,

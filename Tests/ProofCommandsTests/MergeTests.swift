@@ -64,7 +64,7 @@ import Testing
         try await Proof.Merge.parse([new, "--into", oldAgain]).run()
         for path in [new, oldAgain] {
             let store = try EvidenceStore.open(path: path)
-            #expect(try await store.schemaVersion() == 4)
+            #expect(try await store.schemaVersion() == 5)
             #expect(Set(try await store.runs().map(\.id)) == oldRuns.union([newRun]))
             #expect(try await Proof.Verify.verify(targets: [], store: store).problems.isEmpty, "\(path) verifies")
             var read: [String: [StoredObject]] = [:]

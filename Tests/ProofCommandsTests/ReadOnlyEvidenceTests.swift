@@ -108,7 +108,7 @@ import Testing
         let runs = try await reader.runs()
         for run in runs { #expect(try await reader.verifyIntegrity(run: run.id).isEmpty) }
         let writer = try EvidenceStore.open(path: db)
-        #expect(try await writer.schemaVersion() == 4)
+        #expect(try await writer.schemaVersion() == 5)
         let closings = try ProofProcess.query(db, "SELECT count(*) FROM run_closings")
         #expect(Int(closings) == runs.filter(\.recordedStatus.isFinal).count && !runs.isEmpty)
         for run in runs { #expect(try await writer.verifyIntegrity(run: run.id).isEmpty) }

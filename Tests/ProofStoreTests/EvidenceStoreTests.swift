@@ -244,12 +244,12 @@ struct EvidenceStoreTests {
         let second = try EvidenceStore.open(path: directory.database)
         let third = try EvidenceStore.open(path: directory.database)
         #expect(second.redaction.salt == salt && third.redaction.salt == salt && third.storeID == first.storeID)
-        #expect(try await third.schemaVersion() == 4)
+        #expect(try await third.schemaVersion() == Schema.version)
         #expect(try await third.runs().map(\.id) == [run])
         let (migrations, journal, foreignKeys) = try await third.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations"), try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"))
         }
-        #expect(migrations == 4 && journal == "wal" && foreignKeys == 1)
+        #expect(migrations == Schema.version && journal == "wal" && foreignKeys == 1)
     }
 
     @Test("a store from a newer harness is refused with a clear message")

@@ -166,7 +166,7 @@ import Testing
         }
 
         let store = try EvidenceStore.open(path: path)
-        #expect(try await store.schemaVersion() == 4)
+        #expect(try await store.schemaVersion() == Schema.version)
         for run in runs {
             #expect(try await store.verifyIntegrity(run: run.id).isEmpty, "run \(run.id) verifies after the migration")
             let digests = try await store.memberDigests(run: run.id)
