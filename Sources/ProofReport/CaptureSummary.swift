@@ -190,9 +190,6 @@ public struct CaptureSummary: Sendable {
 
     /// `2026-11-27T11:24:10Z`.
     public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        Timestamp.formatSeconds(date)
     }
 }

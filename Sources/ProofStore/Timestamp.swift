@@ -9,16 +9,35 @@ public enum Timestamp {
     /// `date` as stored text.
     public static func format(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        var seconds = time_t(milliseconds.floorDivided(by: 1000))
-        let fraction = Int(milliseconds - Int64(seconds) * 1000)
+        let seconds = milliseconds.floorDivided(by: 1000)
+        let fraction = Int32(milliseconds - seconds * 1000)
+        let (day, time) = fields(seconds, dateSeparator: "-", timeSeparator: ":")
+        return "\(day)T\(time).\(pad(fraction, 3))Z"
+    }
+
+    /// `date` to the second, in UTC: `2026-11-27T11:24:10Z`, or with `compact` `20261127T112410Z` (for file
+    /// names). Rounded to the millisecond, then truncated, as Foundation's date formatters write it, without them
+    /// (their first use loads ICU's data).
+    public static func formatSeconds(_ date: Date, compact: Bool = false) -> String {
+        let seconds = Int64((date.timeIntervalSince1970 * 1000).rounded()).floorDivided(by: 1000)
+        let (day, time) = fields(seconds, dateSeparator: compact ? "" : "-", timeSeparator: compact ? "" : ":")
+        return "\(day)T\(time)Z"
+    }
+
+    /// The UTC date (`2026-11-27`) and time of day (`11:24:10`) of `seconds` since 1970, with the separators given.
+    private static func fields(_ seconds: Int64, dateSeparator: String, timeSeparator: String) -> (String, String) {
+        var time = time_t(seconds)
         var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(fraction), 3))Z"
+        gmtime_r(&time, &parts)
+        return (
+            [pad(parts.tm_year + 1900, 4), pad(parts.tm_mon + 1, 2), pad(parts.tm_mday, 2)].joined(separator: dateSeparator),
+            [pad(parts.tm_hour, 2), pad(parts.tm_min, 2), pad(parts.tm_sec, 2)].joined(separator: timeSeparator)
+        )
+    }
+
+    private static func pad(_ value: Int32, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
     }
 
     /// The instant of stored text; `nil` when it is not a timestamp this store wrote.
