@@ -74,6 +74,11 @@ extension Proof {
 
         /// Captures and reports; returns the exit code.
         func capture(connection: ClusterConnection, config: CaptureConfig) async -> Int32 {
+            // Discovery (a dozen requests) runs while the store is opened and the run begun; the capture then finds
+            // it cached. Its failure is the capture's to report, so it is only waited for here.
+            let client = connection.client
+            let warming = Task { _ = try? await client.discovery() }
+            defer { warming.cancel() }
             let store: EvidenceStore
             // One snapshot: the store keeps nothing in memory for later ones.
             do { store = try cluster.openStore(oneSnapshot: true) } catch {
@@ -92,6 +97,7 @@ extension Proof {
                 return 2
             }
             let result: CaptureResult
+            await warming.value
             do {
                 result = try await Capturer(client: connection.client, store: store, config: config).capture(run: run, label: label)
             } catch let error as ClusterError {
@@ -139,11 +145,7 @@ extension Proof {
 
         /// `20261127T112410Z`.
         static func fileTime(_ date: Date) -> String {
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-            return formatter.string(from: date)
+            Timestamp.formatSeconds(date, compact: true)
         }
 
         static func fail(_ message: String, code: Int32) -> ExitCode {

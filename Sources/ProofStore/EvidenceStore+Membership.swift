@@ -143,27 +143,45 @@ struct MembershipPage: Sendable {
     static func encode(_ members: [SnapshotMember], memo: EncodedPageMemo?, last: LastMembership?) -> (pages: [Encoded], digest: String, reused: Int) {
         let previous = last?.take()
         let groups = groups(of: members)
-        var pages: [Encoded] = []
-        var written: [Group: LastMembership.Pages] = [:]
-        var reused = 0
-        for (group, range) in groups {
-            let grouped: [Encoded]
+        // A group equal, member by member, to the last snapshot's takes its pages; the others are encoded, and the
+        // member digest computed, on every core (a first capture encodes hundreds of pages).
+        var grouped = [[Encoded]](repeating: [], count: groups.count)
+        var fresh: [Int] = []
+        for (index, (group, range)) in groups.enumerated() {
             if let previous, let old = previous.groups[group], old.range.count == range.count,
                 previous.members[old.range].elementsEqual(members[range])
             {
-                grouped = old.pages
-                reused += 1
+                grouped[index] = old.pages
             } else {
-                grouped = Self.pages(of: members[range], group: group, memo: memo)
+                fresh.append(index)
             }
-            pages += grouped
-            if last != nil { written[group] = LastMembership.Pages(range: range, pages: grouped) }
         }
-        let digest: String
-        if let previous, reused == groups.count, previous.groups.count == groups.count {
-            digest = previous.digest
-        } else {
-            digest = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
+        let reused = groups.count - fresh.count
+        let toEncode = fresh
+        var digest = ""
+        if let previous, toEncode.isEmpty, previous.groups.count == groups.count { digest = previous.digest }
+        let needsDigest = digest.isEmpty
+        grouped.withUnsafeMutableBufferPointer { buffer in
+            withUnsafeMutablePointer(to: &digest) { digestSlot in
+                // Safe without a lock: each iteration writes one slot of its own (a fresh group's pages, or the
+                // digest), nothing is read until concurrentPerform has returned, and both outlive the call.
+                nonisolated(unsafe) let slots = buffer
+                nonisolated(unsafe) let digestSlot = digestSlot
+                DispatchQueue.concurrentPerform(iterations: toEncode.count + (needsDigest ? 1 : 0)) { item in
+                    guard item < toEncode.count else {
+                        digestSlot.pointee = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
+                        return
+                    }
+                    let (group, range) = groups[toEncode[item]]
+                    slots[toEncode[item]] = Self.pages(of: members[range], group: group, memo: memo)
+                }
+            }
+        }
+        var pages: [Encoded] = []
+        var written: [Group: LastMembership.Pages] = [:]
+        for (index, (group, range)) in groups.enumerated() {
+            pages += grouped[index]
+            if last != nil { written[group] = LastMembership.Pages(range: range, pages: grouped[index]) }
         }
         last?.keep(LastMembership.Written(members: members, groups: written, digest: digest))
         return (pages, digest, reused)

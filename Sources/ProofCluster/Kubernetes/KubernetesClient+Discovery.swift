@@ -5,8 +5,11 @@ extension KubernetesClient {
     /// it again (after CRDs were installed, say).
     public func discovery(refresh: Bool = false) async throws -> Discovery {
         if !refresh, let cached = discoveryCache.withLock({ $0 }) { return cached }
-        let core = try await json(path: "/api")
-        let groups = try await json(path: "/apis")
+        // The core group and the named groups are asked at once (two round trips at the start of every capture
+        // otherwise), then every group version at once.
+        async let coreAnswer = json(path: "/api")
+        async let groupsAnswer = json(path: "/apis")
+        let (core, groups) = try await (coreAnswer, groupsAnswer)
         var groupVersions: [(group: String, version: String, preferred: Bool)] = []
         var preferred: [String: String] = [:]
         for version in core["versions"]?.arrayValue ?? [] {
