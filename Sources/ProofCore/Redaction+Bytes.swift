@@ -91,6 +91,22 @@ struct CanonicalBytesWriter {
         var namespace: String?
         var uid: String?
         var resourceVersion: String?
+
+        mutating func set(_ field: HeadField, _ value: String) {
+            switch field {
+            case .apiVersion: apiVersion = value
+            case .kind: kind = value
+            case .name: name = value
+            case .namespace: namespace = value
+            case .uid: uid = value
+            case .resourceVersion: resourceVersion = value
+            }
+        }
+    }
+
+    /// A member of ``Head``, named without a key path (reading one at run time costs a lookup and a retain).
+    enum HeadField {
+        case apiVersion, kind, name, namespace, uid, resourceVersion
     }
 
     var head = Head()
@@ -260,8 +276,8 @@ struct CanonicalBytesWriter {
                         } else if Self.equals(nameBytes, "value") {
                             valueIsText = !empty
                         }
-                        if field == \Head.kind, Self.equals(bytes[string.content], "Secret") { throw Unsure() }
-                        if let field { head[keyPath: field] = try text(of: string) }
+                        if field == .kind, Self.equals(bytes[string.content], "Secret") { throw Unsure() }
+                        if let field { head.set(field, try text(of: string)) }
                         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
                     } else {
                         // `kind` or `apiVersion` that is not a string: the slow path's typing would keep it; an
@@ -419,16 +435,16 @@ struct CanonicalBytesWriter {
 
     /// The ``Head`` field a member named `name` fills at `place`: `apiVersion` and `kind` at the top, `name`,
     /// `namespace`, `uid` and `resourceVersion` in the top-level metadata; `nil` for any other member.
-    static func headField(_ name: Slice<UnsafeBufferPointer<UInt8>>, _ place: Place) -> WritableKeyPath<Head, String?>? {
+    static func headField(_ name: Slice<UnsafeBufferPointer<UInt8>>, _ place: Place) -> HeadField? {
         switch place {
         case .top:
-            if equals(name, "apiVersion") { return \.apiVersion }
-            if equals(name, "kind") { return \.kind }
+            if equals(name, "apiVersion") { return .apiVersion }
+            if equals(name, "kind") { return .kind }
         case .topMetadata:
-            if equals(name, "name") { return \.name }
-            if equals(name, "namespace") { return \.namespace }
-            if equals(name, "uid") { return \.uid }
-            if equals(name, "resourceVersion") { return \.resourceVersion }
+            if equals(name, "name") { return .name }
+            if equals(name, "namespace") { return .namespace }
+            if equals(name, "uid") { return .uid }
+            if equals(name, "resourceVersion") { return .resourceVersion }
         case .inner:
             break
         }
