@@ -146,6 +146,10 @@ public final class EvidenceStore: Sendable {
         configuration.prepareDatabase { db in
             // WAL is what DatabasePool sets; NORMAL keeps every committed transaction across a process crash.
             if !readOnly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            // A new file gets 16 KiB pages (SQLite's default is 4 KiB): most of a store is compressed bodies of
+            // 0.3–3 KB, which larger pages hold with less overflow and fewer WAL frames and writes (a first capture
+            // of 41,000 objects: about a tenth less CPU, and an 11 % smaller file). A no-op on an existing file.
+            if !readOnly { try db.execute(sql: "PRAGMA page_size = 16384") }
             db.add(function: BodyCodec.sqlFunction)
         }
         return configuration
