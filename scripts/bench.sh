@@ -9,7 +9,9 @@
 # proof/floor (target <= 2.0) and proof/kubectl, proof's peak RSS (/usr/bin/time -v; target <= 100 MB), the
 # store's bytes after one capture / the raw JSON listed (target <= 1.0) and what a second capture of the
 # unchanged cluster adds (target <= 2 %), broken down by table and index, with the kinds of the new bodies (the
-# cluster's own churn), and the same for the kinds without churn. See docs/capture.md.
+# cluster's own churn), and the same for the kinds without churn. `--pin` runs the simulated cluster on CPU 0 and
+# every client (proof, curl, kubectl) on CPU 1, as a cluster whose API server has CPUs of its own would be: a
+# second view of the same figures, not the targets' (those share every core). See docs/capture.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,14 +20,15 @@ what="${1:-}"; shift || true
 # The wait step's notice latency and the in-run capture figure (scripts/bench-wait.sh, scripts/bench-incapture.sh).
 [[ "$what" == "wait" ]] && exec bash scripts/bench-wait.sh "$@"
 [[ "$what" == "incapture" ]] && exec bash scripts/bench-incapture.sh "$@"
-[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS] | wait | incapture | replay (see docs/capture.md)" >&2; exit 2; }
-scale=34; runs=5; keep=""; gap=0
+[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS] [--pin] | wait | incapture | replay (see docs/capture.md)" >&2; exit 2; }
+scale=34; runs=5; keep=""; gap=0; server_cpu=(); client_cpu=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --keep) keep="$2"; shift 2 ;;
     --gap) gap="$2"; shift 2 ;;
+    --pin) server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -43,7 +46,7 @@ sim_pid=""
 cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; [[ -n "$keep" ]] || rm -rf "$work"; }
 trap cleanup EXIT
 
-"$PROOF" sim serve --scale "$scale" --kubeconfig-out "$work/kubeconfig" >"$work/sim.log" 2>&1 &
+"${server_cpu[@]}" "$PROOF" sim serve --scale "$scale" --kubeconfig-out "$work/kubeconfig" >"$work/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 1 300); do grep -q '^kubeconfig:' "$work/sim.log" 2>/dev/null && break; sleep 0.1; done
 grep -q '^kubeconfig:' "$work/sim.log" || { cat "$work/sim.log"; echo "the simulated cluster did not start" >&2; exit 1; }
@@ -72,7 +75,7 @@ for k in "${kind_list[@]}"; do
   printf 'url = "%s"\noutput = "/dev/null"\n' "$server$path" >>"$work/urls"
 done
 floor() {
-  curl -s --no-progress-meter --parallel --parallel-max 18 --cacert "$work/ca.pem" -H "Authorization: Bearer $token" -K "$work/urls"
+  "${client_cpu[@]}" curl -s --no-progress-meter --parallel --parallel-max 18 --cacert "$work/ca.pem" -H "Authorization: Bearer $token" -K "$work/urls"
 }
 # The Loki floor: the capture also asks the platform's Loki (through the API server's service proxy) its
 # readiness and one count_over_time per Alloy namespace, concurrently with the listing, and cannot finish before
@@ -85,7 +88,7 @@ for ns in airflow-dev mlflow-dev fastapi-dev triton-dev feature-store-dev; do
   printf 'url = "%s/loki/api/v1/query?query=%s"\noutput = "/dev/null"\n' "$loki_base" "$q" >>"$work/loki-urls"
 done
 loki_floor() {
-  curl -s --no-progress-meter --parallel --parallel-max 6 --cacert "$work/ca.pem" -H "Authorization: Bearer $token" -K "$work/loki-urls"
+  "${client_cpu[@]}" curl -s --no-progress-meter --parallel --parallel-max 6 --cacert "$work/ca.pem" -H "Authorization: Bearer $token" -K "$work/loki-urls"
 }
 raw=$(grep '^url' "$work/urls" | sed 's/^url = "\(.*\)"$/\1/' | while read -r u; do
   curl -s --cacert "$work/ca.pem" -H "Authorization: Bearer $token" "$u" | wc -c; done | awk '{s+=$1} END {print s}')
@@ -95,13 +98,13 @@ proof_times=(); kubectl_times=(); floor_times=(); loki_times=(); peak=0
 for i in $(seq 1 "$runs"); do
   rm -f "$work/evidence.sqlite" "$work/evidence.sqlite-wal" "$work/evidence.sqlite-shm"
   start=$(now)
-  /usr/bin/time -v -o "$work/time.$i" "$PROOF" capture --kubeconfig "$work/kubeconfig" --db "$work/evidence.sqlite" \
+  "${client_cpu[@]}" /usr/bin/time -v -o "$work/time.$i" "$PROOF" capture --kubeconfig "$work/kubeconfig" --db "$work/evidence.sqlite" \
     --out "$work/captures" --label "bench-$i" >"$work/capture.$i.log"
   t_proof=$(echo "$(now) - $start" | bc)
   start=$(now); floor; t_floor=$(echo "$(now) - $start" | bc)
   start=$(now); loki_floor; t_loki=$(echo "$(now) - $start" | bc); loki_times+=("$t_loki")
   start=$(now)
-  "$KUBECTL" --kubeconfig "$work/kubeconfig" get "$KINDS" -A -o json >/dev/null
+  "${client_cpu[@]}" "$KUBECTL" --kubeconfig "$work/kubeconfig" get "$KINDS" -A -o json >/dev/null
   t_kubectl=$(echo "$(now) - $start" | bc)
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.$i")
   (( rss > peak )) && peak=$rss
@@ -124,13 +127,18 @@ wal=$(stat -c %s "$work/evidence.sqlite-wal" 2>/dev/null || echo 0)
 sqlite3 "$work/evidence.sqlite" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 second=$(stat -c %s "$work/evidence.sqlite")
 tables "$work/evidence.sqlite" >"$work/tables.after"
-# The kinds of the bodies the re-capture added (the cluster's own churn): bodies are text or zlib (BodyCodec).
+# The kinds of the bodies the re-capture added (the cluster's own churn): bodies are text, LZ4 frames or (stores
+# from before schema 5) zlib streams (BodyCodec); `lz4 -dc` reads a frame.
 churn=$(python3 - "$work/evidence.sqlite" "$last_body" <<'PY'
-import collections, json, sqlite3, sys, zlib
+import collections, json, sqlite3, subprocess, sys, zlib
 db = sqlite3.connect(sys.argv[1])
 kinds = collections.Counter()
+def text(body):
+    if not isinstance(body, bytes): return body
+    if body[:4] == bytes([0x04, 0x22, 0x4D, 0x18]): return subprocess.run(["lz4", "-dc"], input=body, capture_output=True, check=True).stdout
+    return zlib.decompress(body)
 for (body,) in db.execute("SELECT body FROM objects WHERE rowid > ?", (int(sys.argv[2]),)):
-    kinds[json.loads(zlib.decompress(body) if isinstance(body, bytes) else body)["kind"]] += 1
+    kinds[json.loads(text(body))["kind"]] += 1
 print(", ".join(f"{kind} {n}" for kind, n in kinds.most_common()) or "none")
 PY
 )
