@@ -321,6 +321,8 @@ struct JSONByteParser {
     private mutating func skipString() throws(JSONParseError) {
         index += 1  // opening quote
         while index < bytes.count {
+            index = StringRun.end(in: bytes, from: index, asciiOnly: false)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):

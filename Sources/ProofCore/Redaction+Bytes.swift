@@ -361,6 +361,8 @@ struct CanonicalBytesWriter {
         index += 1
         var escaped = false
         while index < bytes.count {
+            index = StringRun.end(in: bytes, from: index, asciiOnly: true)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
