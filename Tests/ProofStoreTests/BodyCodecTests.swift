@@ -165,11 +165,7 @@ struct BodyCodecTests {
 
     @Test("a store written before compression (the schema-1 fixture) migrates, verifies and reads")
     func schemaOneStoreFromBeforeCompression() async throws {
-        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/stores/schema1.sqlite").path
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: (directory.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: committed, toPath: directory.database)
+        let directory = try Self.copyOfCommittedStore("schema1.sqlite")
         let before = try DatabaseQueue(path: directory.database)
         let oldVersion = try await before.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") }
         let blobs = try await before.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM objects WHERE typeof(body) = 'blob'") }
@@ -195,11 +191,7 @@ struct BodyCodecTests {
     /// LZ4 bodies beside the zlib ones, both queryable with `proof_body()`.
     @Test("a schema-4 store (zlib blobs) migrates, verifies, reads, and takes LZ4 bodies beside its zlib ones")
     func schemaFourStoreWithZlibBlobs() async throws {
-        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/stores/schema4.sqlite").path
-        let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: (directory.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: committed, toPath: directory.database)
+        let directory = try Self.copyOfCommittedStore("schema4.sqlite")
         let before = try DatabaseQueue(path: directory.database)
         let (oldVersion, zlibBlobs, pages) = try await before.read { db in
             (
@@ -241,5 +233,16 @@ struct BodyCodecTests {
         }
         #expect(kinds.contains { $0.0 == "04" && $0.1 >= 1 && $0.1 == $0.2 }, "the new body is an LZ4 frame, read by proof_body: \(kinds)")
         #expect(kinds.contains { $0.0 == "78" && $0.1 == zlibBlobs && $0.1 == $0.2 }, "every zlib body still reads through proof_body: \(kinds)")
+    }
+
+    /// A temporary folder whose `database` is a copy of `Tests/Fixtures/stores/<name>` (opening a store writes to
+    /// it: a writer migrates, and even a reader leaves WAL files).
+    static func copyOfCommittedStore(_ name: String) throws -> TemporaryDirectory {
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/stores/\(name)").path
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: (directory.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: committed, toPath: directory.database)
+        return directory
     }
 }
