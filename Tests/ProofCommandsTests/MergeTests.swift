@@ -81,6 +81,30 @@ import Testing
         }
     }
 
+    /// The committed schema-4 store (`Tests/Fixtures/stores/schema4.sqlite`: zlib blobs, made before LZ4) as a
+    /// user's file: its recorded run replays as it is; a run merged into it migrates it to schema 5, and then the
+    /// old and the merged runs verify and replay there (LZ4 beside zlib bodies: `BodyCodecTests`).
+    @Test func aSchemaFourStoreVerifiesReplaysAndTakesAMergedRun() async throws {
+        let directory = try EvidenceFixture.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/stores/schema4.sqlite").path
+        let old = directory.appendingPathComponent("old.sqlite").path
+        try FileManager.default.copyItem(atPath: fixture, toPath: old)
+        try #require(try await EvidenceStore.open(path: old, access: .readOnly).schemaVersion() == 4)
+        let podRestart = "01M954MAVJB51ZTQV803YMF8JY"
+        #expect(try await Proof.Replay.parse([podRestart, "--db", old, "--quiet"]).execute() == 0, "the schema-4 pod-restart run replays")
+        let new = directory.appendingPathComponent("new.sqlite").path
+        let newRun = try await EvidenceFixture.record(into: try EvidenceStore.open(path: new), scenarioFile: directory.appendingPathComponent("fixture.yaml").path)
+        try await Proof.Merge.parse([new, "--into", old]).run()
+        let store = try EvidenceStore.open(path: old)
+        #expect(try await store.schemaVersion() == 5)
+        #expect(try await Proof.Verify.verify(targets: [], store: store).problems.isEmpty, "old and merged runs verify")
+        for run in [podRestart, newRun.rawValue] {
+            #expect(try await Proof.Replay.parse([run, "--db", old, "--quiet"]).execute() == 0, "run \(run) replays to its recorded verdict")
+        }
+    }
+
     @Test func badInputExitsTwo() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
