@@ -38,12 +38,8 @@ import Testing
     @Test func aSchemaThreeStoreMergesIntoASchemaFourStoreAndBack() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/stores/schema3.sqlite").path
-        let old = directory.appendingPathComponent("old.sqlite").path
-        let oldAgain = directory.appendingPathComponent("old-again.sqlite").path
-        try FileManager.default.copyItem(atPath: fixture, toPath: old)
-        try FileManager.default.copyItem(atPath: fixture, toPath: oldAgain)
+        let old = try Self.copy("schema3.sqlite", into: directory, as: "old.sqlite")
+        let oldAgain = try Self.copy("schema3.sqlite", into: directory, as: "old-again.sqlite")
         let reader = try EvidenceStore.open(path: old, access: .readOnly)
         try #require(try await reader.schemaVersion() == 3)
         var members: [String: [StoredObject]] = [:]
@@ -87,10 +83,7 @@ import Testing
     @Test func aSchemaFourStoreVerifiesReplaysAndTakesAMergedRun() async throws {
         let directory = try EvidenceFixture.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/stores/schema4.sqlite").path
-        let old = directory.appendingPathComponent("old.sqlite").path
-        try FileManager.default.copyItem(atPath: fixture, toPath: old)
+        let old = try Self.copy("schema4.sqlite", into: directory, as: "old.sqlite")
         try #require(try await EvidenceStore.open(path: old, access: .readOnly).schemaVersion() == 4)
         let podRestart = "01M954MAVJB51ZTQV803YMF8JY"
         #expect(try await Proof.Replay.parse([podRestart, "--db", old, "--quiet"]).execute() == 0, "the schema-4 pod-restart run replays")
@@ -103,6 +96,15 @@ import Testing
         for run in [podRestart, newRun.rawValue] {
             #expect(try await Proof.Replay.parse([run, "--db", old, "--quiet"]).execute() == 0, "run \(run) replays to its recorded verdict")
         }
+    }
+
+    /// The path of a copy of the committed store `Tests/Fixtures/stores/<name>` in `directory`, named `file`.
+    static func copy(_ name: String, into directory: URL, as file: String) throws -> String {
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/stores/\(name)").path
+        let path = directory.appendingPathComponent(file).path
+        try FileManager.default.copyItem(atPath: fixture, toPath: path)
+        return path
     }
 
     @Test func badInputExitsTwo() async throws {
