@@ -120,8 +120,13 @@ enum BodyCodec {
             guard LZ4F_isError(hint) == 0 else {
                 return .failure(BodyCodecError(message: "an object body is not a valid LZ4 frame (\(String(cString: LZ4F_getErrorName(hint))))"))
             }
-            let expected = size ?? Int(info.contentSize)
-            guard expected > 0, info.contentSize == 0 || Int(info.contentSize) == expected else {
+            let expected = size ?? Int(clamping: info.contentSize)
+            // LZ4 expands at most about 255 times: a larger size (an edited column or header) is refused before
+            // anything that large is allocated.
+            guard expected <= frame.count * 256 + 64 else {
+                return .failure(BodyCodecError(message: "an object body's LZ4 frame of \(frame.count) bytes cannot hold the \(expected) bytes recorded"))
+            }
+            guard expected > 0, info.contentSize == 0 || info.contentSize == UInt64(expected) else {
                 return .failure(BodyCodecError(message: "an object body's LZ4 frame records \(info.contentSize) bytes where \(expected) were stored"))
             }
             var out = [UInt8](repeating: 0, count: expected)
@@ -154,6 +159,11 @@ enum BodyCodec {
 
     /// Inflates one zlib stream (a blob written by schema 3 or 4), growing the buffer until it fits.
     static func inflate(_ compressed: [UInt8], size: Int?) throws(BodyCodecError) -> [UInt8] {
+        // Deflate expands at most 1,032 times: a larger recorded size (an edited column) is refused before
+        // anything that large is allocated.
+        if let size, size > compressed.count * 1_032 + 64 {
+            throw BodyCodecError(message: "an object body's zlib stream of \(compressed.count) bytes cannot hold the \(size) bytes recorded")
+        }
         var capacity = max(size ?? compressed.count * 8, 64)
         for _ in 0..<8 {
             var length = UInt(capacity)

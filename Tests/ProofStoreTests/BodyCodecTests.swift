@@ -118,6 +118,7 @@ struct BodyCodecTests {
         #expect(try BodyCodec.decode(Data(stream).databaseValue, size: json.count) == json)
         #expect(try BodyCodec.decode(Data(stream).databaseValue) == json, "without the size, the buffer grows")
         #expect(throws: BodyCodecError.self) { try BodyCodec.decode(Data([0x78, 0x01, 0xff, 0x00]).databaseValue) }
+        #expect(throws: BodyCodecError.self, "a size no stream of this length holds") { try BodyCodec.decode(Data(stream).databaseValue, size: 1 << 40) }
         guard case .blob(let data) = BodyCodec.encode(json).storage else {
             Issue.record("not compressed")
             return
@@ -127,6 +128,9 @@ struct BodyCodecTests {
         #expect(throws: BodyCodecError.self, "a frame of another size") { try BodyCodec.decompressFrame(frame, size: json.count + 1) }
         #expect(throws: BodyCodecError.self, "trailing bytes") { try BodyCodec.decompressFrame(frame + [0, 0, 0, 0], size: json.count) }
         #expect(throws: BodyCodecError.self, "only the magic") { try BodyCodec.decompressFrame(BodyCodec.lz4Magic, size: nil) }
+        #expect(throws: BodyCodecError.self, "a size no frame of this length holds (an edited size column)") {
+            try BodyCodec.decompressFrame(frame, size: 1 << 40)
+        }
     }
 
     /// The store's workers encode in parallel, each borrowing a compressor from one pool: every body still
