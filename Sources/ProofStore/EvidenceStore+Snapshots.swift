@@ -70,19 +70,17 @@ extension EvidenceStore {
         }
         // Written in digest order, the digest index's key: a transaction then touches the index's pages in one
         // sweep rather than at random (fewer pages written again to the WAL). Sorted here, off the writer queue.
-        let insertions = prepared.filter { $0.stored != nil }.sorted { $0.digest < $1.digest }
+        let insertions = prepared.compactMap { member in member.stored.map { (member, $0) } }.sorted { $0.0.digest < $1.0.digest }
         let page = try await write { db in
             var page = SnapshotMembers()
             page.members.reserveCapacity(prepared.count)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
-            for member in insertions {
-                if let stored = member.stored {
-                    insertBody.setUncheckedArguments([member.digest, stored, member.size])
-                    try insertBody.execute()
-                    if db.changesCount > 0 {
-                        page.newBodies += 1
-                        page.newBytes += member.size
-                    }
+            for (member, stored) in insertions {
+                insertBody.setUncheckedArguments([member.digest, stored, member.size])
+                try insertBody.execute()
+                if db.changesCount > 0 {
+                    page.newBodies += 1
+                    page.newBytes += member.size
                 }
             }
             for member in prepared { page.members.append(member.member) }
