@@ -145,19 +145,15 @@ struct MembershipPage: Sendable {
         let groups = groups(of: members)
         // A group equal, member by member, to the last snapshot's takes its pages; the others are encoded, and the
         // member digest computed, on every core (a first capture encodes hundreds of pages).
-        var grouped = [[Encoded]](repeating: [], count: groups.count)
-        var fresh: [Int] = []
-        for (index, (group, range)) in groups.enumerated() {
-            if let previous, let old = previous.groups[group], old.range.count == range.count,
+        var grouped: [[Encoded]] = groups.map { group, range in
+            guard let previous, let old = previous.groups[group], old.range.count == range.count,
                 previous.members[old.range].elementsEqual(members[range])
-            {
-                grouped[index] = old.pages
-            } else {
-                fresh.append(index)
-            }
+            else { return [] }
+            return old.pages
         }
-        let reused = groups.count - fresh.count
-        let toEncode = fresh
+        // A group has at least one member, so at least one page: an empty slot is a group to encode.
+        let toEncode = grouped.indices.filter { grouped[$0].isEmpty }
+        let reused = groups.count - toEncode.count
         var digest = ""
         if let previous, toEncode.isEmpty, previous.groups.count == groups.count { digest = previous.digest }
         let needsDigest = digest.isEmpty
