@@ -8,7 +8,7 @@ import Foundation
 public enum Timestamp {
     /// `date` as stored text.
     public static func format(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = milliseconds(date)
         let seconds = milliseconds.floorDivided(by: 1000)
         let fraction = Int32(milliseconds - seconds * 1000)
         let (day, time) = fields(seconds, dateSeparator: "-", timeSeparator: ":")
@@ -19,9 +19,14 @@ public enum Timestamp {
     /// names). Rounded to the millisecond, then truncated, as Foundation's date formatters write it, without them
     /// (their first use loads ICU's data).
     public static func formatSeconds(_ date: Date, compact: Bool = false) -> String {
-        let seconds = Int64((date.timeIntervalSince1970 * 1000).rounded()).floorDivided(by: 1000)
+        let seconds = milliseconds(date).floorDivided(by: 1000)
         let (day, time) = fields(seconds, dateSeparator: compact ? "" : "-", timeSeparator: compact ? "" : ":")
         return "\(day)T\(time)Z"
+    }
+
+    /// `date` in whole milliseconds since 1970 (rounded): every form written starts from it.
+    private static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
     }
 
     /// The UTC date (`2026-11-27`) and time of day (`11:24:10`) of `seconds` since 1970, with the separators given.
