@@ -19,8 +19,8 @@ final class ServicesRuntime: Sendable {
     let appliedLokiDataLosses = Mutex<Int>(0)
     /// Loki data, keyed `pvc/<claim uid>` (persistent) or `pod/<pod uid>` (no volume).
     let lokiStores = Mutex<[String: LokiStore]>([:])
-    /// Alloy read positions: `<daemonset uid>/<pod uid>/<container>` → next line index.
-    let alloyPositions = Mutex<[String: Int]>([:])
+    /// Alloy read positions by DaemonSet uid (DaemonSets shipped together share one table).
+    let alloyPositions = Mutex<[String: AlloyShipper.Positions]>([:])
     /// What Alloy read from each pod, by pod uid, kept while the pod's resourceVersion is unchanged (each tick
     /// replaces the table with the pods it saw).
     let alloyPods = Mutex<[String: AlloyShipper.ScheduledPod]>([:])

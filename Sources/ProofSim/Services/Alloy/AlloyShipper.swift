@@ -9,13 +9,18 @@ struct AlloyShipper {
     let runtime: ServicesRuntime
 
     /// One pass over every Alloy DaemonSet.
+    ///
+    /// DaemonSets that read the same `config.alloy` and have Ready pods on the same nodes tail the same files and
+    /// push the same lines to the same Loki, which keeps one copy of each; they are shipped as one tailer (one
+    /// read of the pods, one push). A scaled platform runs hundreds of copies of one DaemonSet: pushing the same
+    /// batch once per copy kept a core busy at `--scale 150` without changing what Loki holds.
     func tick() async {
         // Paused (chaos): ship nothing; positions stay where they are, so the backlog goes out on resume.
         guard !runtime.chaos.alloyPaused else { return }
         let alloys = runtime.state.list(BuiltIn.daemonSets).items.filter(Self.isAlloy)
         guard !alloys.isEmpty else { return }
-        // Listed once per tick and shared by every DaemonSet (a scaled platform runs dozens of them); what a
-        // pass reads from a pod is read again only when the pod changed.
+        // Listed once per tick and shared by every tailer; what a pass reads from a pod is read again only when
+        // the pod changed.
         let known = runtime.alloyPods.withLock { $0 }
         var seen: [String: ScheduledPod] = [:]
         let pods = runtime.state.list(BuiltIn.pods).items.compactMap { pod -> ScheduledPod? in
@@ -32,8 +37,71 @@ struct AlloyShipper {
         }
         runtime.alloyPods.withLock { $0 = seen }
         let byNamespace = Dictionary(grouping: pods, by: \.namespace)
+        var tailers: [Tailer] = []
+        var index: [Tailer.Key: Int] = [:]
         for daemonSet in alloys {
-            await ship(daemonSet, pods: pods, byNamespace: byNamespace)
+            guard let (key, uid) = tailerKey(daemonSet) else { continue }
+            if let at = index[key] {
+                tailers[at].daemonSets.append(uid)
+            } else {
+                index[key] = tailers.count
+                tailers.append(Tailer(key: key, daemonSets: [uid]))
+            }
+        }
+        // Positions of DaemonSets that are gone are dropped with them.
+        let existing = Set(alloys.map { ServiceNetwork.meta($0, "uid") })
+        runtime.alloyPositions.withLock { positions in positions = positions.filter { existing.contains($0.key) } }
+        for tailer in tailers {
+            await ship(tailer, pods: pods, byNamespace: byNamespace, live: seen)
+        }
+    }
+
+    /// DaemonSets shipped together: the same config text and the same nodes with a Ready pod.
+    struct Tailer {
+        struct Key: Hashable {
+            var config: String
+            /// Sorted.
+            var nodes: [String]
+        }
+        var key: Key
+        /// Their uids, in the order they were listed.
+        var daemonSets: [String]
+    }
+
+    /// The tailer `daemonSet` belongs to, with its uid; `nil` when it has no Ready pod or no config.
+    func tailerKey(_ daemonSet: JSON) -> (Tailer.Key, String)? {
+        let uid = ServiceNetwork.meta(daemonSet, "uid")
+        let alloyPods = runtime.state.dependents(ofUID: uid).filter { $0.resource.resource == "pods" }.map(\.object)
+            .filter(APIServer.isReady)
+        guard let configPod = alloyPods.first,
+            let text = runtime.network.configMapValue(of: configPod, key: "config.alloy")
+        else { return nil }
+        let nodes = Set(alloyPods.compactMap { $0[path: ["spec", "nodeName"]]?.stringValue }).sorted()
+        return (Tailer.Key(config: text, nodes: nodes), uid)
+    }
+
+    /// Where a tailer's DaemonSets are in each container's log: the next line to ship. Members of one tailer
+    /// share one table after a push (immutable, so sharing is a reference).
+    final class Positions: Sendable {
+        struct Key: Hashable {
+            var pod: String
+            var container: String
+        }
+        let next: [Key: Int]
+        init(_ next: [Key: Int]) { self.next = next }
+
+        /// Where every one of `tables` would start, the earliest of theirs (a member without a table starts
+        /// at the beginning): shipping from there sends what each would have sent, and Loki keeps one copy.
+        static func earliest(_ tables: [Positions?]) -> [Key: Int] {
+            guard let first = tables.first ?? nil else { return [:] }
+            var merged = first.next
+            for table in tables.dropFirst() {
+                guard let table else { return [:] }
+                if table === first { continue }
+                merged = merged.filter { table.next[$0.key] != nil }
+                for (key, value) in merged { merged[key] = min(value, table.next[key]!) }
+            }
+            return merged
         }
     }
 
@@ -75,31 +143,27 @@ struct AlloyShipper {
         }
     }
 
-    /// One DaemonSet's pass: `scheduled` are every pod bound to a node, `byNamespace` the same by namespace.
-    func ship(_ daemonSet: JSON, pods scheduled: [ScheduledPod], byNamespace: [String: [ScheduledPod]]) async {
-        let state = runtime.state
-        let uid = ServiceNetwork.meta(daemonSet, "uid")
-        let alloyPods = state.dependents(ofUID: uid).filter { $0.resource.resource == "pods" }.map(\.object)
-            .filter(APIServer.isReady)
-        guard let configPod = alloyPods.first,
-            let text = runtime.network.configMapValue(of: configPod, key: "config.alloy")
-        else { return }
-        let config = runtime.alloyConfigs.value(for: text) { AlloyConfig(parsing: text) }
+    /// One tailer's pass: `scheduled` are every pod bound to a node, `byNamespace` the same by namespace, `live`
+    /// the same by uid.
+    func ship(_ tailer: Tailer, pods scheduled: [ScheduledPod], byNamespace: [String: [ScheduledPod]],
+        live: [String: ScheduledPod]) async
+    {
+        let config = runtime.alloyConfigs.value(for: tailer.key.config) { AlloyConfig(parsing: tailer.key.config) }
         guard let url = config.url, let target = ServiceNetwork.resolve(url) else { return }
-        let nodes = Set(alloyPods.compactMap { $0[path: ["spec", "nodeName"]]?.stringValue })
+        let nodes = Set(tailer.key.nodes)
         let now = runtime.now
         var batch: [(labels: [String: String], lines: [PodLogLine])] = []
-        var advanced: [(String, Int)] = []
+        var advanced: [(Positions.Key, Int)] = []
         // The config's namespaces in its order, each once (as filtering every pod by them gave).
         var listed = Set<String>()
         let candidates = config.namespaces.map { names in names.filter { listed.insert($0).inserted }.flatMap { byNamespace[$0] ?? [] } } ?? scheduled
         let pods = candidates.lazy.filter { nodes.contains($0.node) }
-        let positions = runtime.alloyPositions.withLock { $0 }
+        let positions = Positions.earliest(runtime.alloyPositions.withLock { all in tailer.daemonSets.map { all[$0] } })
         for pod in pods {
             let count = PodLogs.lineCount(started: pod.source.started, deletion: pod.deletion, through: now)
             guard count > 0 else { continue }
             for container in pod.containers {
-                let key = "\(uid)/\(pod.uid)/\(container)"
+                let key = Positions.Key(pod: pod.uid, container: container)
                 let from = positions[key] ?? 0
                 guard from < count else { continue }
                 let lines = PodLogs.lines(pod: pod.object, container: container, range: from..<count, source: pod.source)
@@ -116,8 +180,12 @@ struct AlloyShipper {
             method: "POST", path: target.path, headers: headers, body: Self.pushBody(batch)),
             (200..<300).contains(response.status)
         else { return }
-        runtime.alloyPositions.withLock { positions in
-            for (key, count) in advanced { positions[key] = max(positions[key] ?? 0, count) }
+        // Pods that are gone are forgotten; every member now stands where the push left the tailer.
+        var next = positions.filter { live[$0.key.pod] != nil }
+        for (key, count) in advanced { next[key] = max(next[key] ?? 0, count) }
+        let table = Positions(next)
+        runtime.alloyPositions.withLock { all in
+            for uid in tailer.daemonSets { all[uid] = table }
         }
     }
 
