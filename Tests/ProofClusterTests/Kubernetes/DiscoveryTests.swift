@@ -1,4 +1,5 @@
 import Foundation
+import ProofCore
 import Testing
 
 @testable import ProofCluster
@@ -30,6 +31,35 @@ struct DiscoveryTests {
         #expect(discovery.resource(apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscaler")?.version == "v1")
         #expect(discovery.resource(apiVersion: nil, kind: "HorizontalPodAutoscaler")?.version == "v2")
         #expect(discovery.resource(apiVersion: "v1", kind: "Deployment") == nil)
+    }
+
+    @Test func aggregatedDocumentsGiveEachGroupVersionPreferredFirst() throws {
+        let document = try JSON(parsing: #"""
+            {"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[
+              {"metadata":{"name":"autoscaling","creationTimestamp":null},"versions":[
+                {"version":"v2","freshness":"Current","resources":[
+                  {"resource":"horizontalpodautoscalers","responseKind":{"group":"autoscaling","version":"v2","kind":"HorizontalPodAutoscaler"},
+                   "scope":"Namespaced","singularResource":"horizontalpodautoscaler","shortNames":["hpa"],"verbs":["get","list","watch"],
+                   "subresources":[{"subresource":"status","responseKind":{"group":"autoscaling","version":"v2","kind":"HorizontalPodAutoscaler"},"verbs":["get"]}]},
+                  {"resource":"broken","scope":"Cluster","verbs":["get"]}]},
+                {"version":"v1","resources":[
+                  {"resource":"horizontalpodautoscalers","responseKind":{"group":"autoscaling","version":"v1","kind":"HorizontalPodAutoscaler"},
+                   "scope":"Namespaced","singularResource":"horizontalpodautoscaler","verbs":["get"]}]}]},
+              {"metadata":{"name":"metrics.k8s.io","creationTimestamp":null},"versions":[
+                {"version":"v1beta1","freshness":"Stale","resources":[]}]}]}
+            """#)
+        let entries = KubernetesClient.aggregatedGroupVersions(document)
+        #expect(entries.map { "\($0.group)/\($0.version)" } == ["autoscaling/v2", "autoscaling/v1", "metrics.k8s.io/v1beta1"])
+        let v2 = try entries[0].result.get()
+        #expect(v2 == [ResourceType(group: "autoscaling", version: "v2", name: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler",
+            namespaced: true, singularName: "horizontalpodautoscaler", verbs: ["get", "list", "watch"], shortNames: ["hpa"])],
+            "a resource without a responseKind is left out; subresources are not resources")
+        #expect(try entries[1].result.get().first?.namespaced == true)
+        guard case .failure(let stale) = entries[2].result else {
+            Issue.record("a Stale version is a failure")
+            return
+        }
+        #expect(stale.description.contains("metrics.k8s.io/v1beta1"))
     }
 
     @Test func paths() {

@@ -51,6 +51,17 @@ struct SimulatedClusterTests {
         }
     }
 
+    @Test func aggregatedDiscoveryGivesWhatEveryGroupVersionsDocumentGives() async throws {
+        try await withSimulatedCluster { _, client in
+            let aggregated = try await client.discovery(refresh: true)
+            let plain = try await client.discovery(refresh: true, accept: "application/json")
+            #expect(aggregated.resources.count > 40)
+            #expect(aggregated.resources == plain.resources)
+            #expect(aggregated.preferredVersions == plain.preferredVersions)
+            #expect(aggregated.failedGroupVersions.isEmpty && plain.failedGroupVersions.isEmpty)
+        }
+    }
+
     @Test func listStitchesPagesAndFiltersBySelector() async throws {
         try await withSimulatedCluster { _, client in
             let cms = try await client.resource(named: "configmaps")
