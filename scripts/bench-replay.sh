@@ -20,7 +20,9 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-swift build -c release --product proof >/dev/null
+# The release build as the kind path (.github/workflows/e2e.yml) and the Docker image ship it: the Swift
+# runtime and Foundation linked in.
+swift build -c release --product proof --static-swift-stdlib >/dev/null
 PROOF="$(swift build -c release --show-bin-path)/proof"
 if [[ -n "$keep" ]]; then
   mkdir -p "$keep"; work="$(cd "$keep" && pwd)"

@@ -1,13 +1,15 @@
 # shellcheck shell=bash
 # Shared by scripts/bench-wait.sh and scripts/bench-incapture.sh (sourced, not run):
-#   bench_proof DEBUG     sets PROOF: the release build (built first), or with DEBUG non-empty $PROOF or .build/debug/proof
+#   bench_proof DEBUG     sets PROOF: the release build, static Swift runtime (built first), or with DEBUG non-empty $PROOF or .build/debug/proof
 #   bench_sim WORK ARGS…  starts `$PROOF sim serve ARGS` in the background with its kubeconfig in WORK/kubeconfig
 #                         and its output in WORK/sim.log, sets SIM_PID, and returns once it serves (exit 1 otherwise)
 bench_proof() {
   if [[ -n "${1:-}" ]]; then
     PROOF="${PROOF:-.build/debug/proof}"
   else
-    swift build -c release --product proof >/dev/null
+    # The release build as the kind path (.github/workflows/e2e.yml) and the Docker image ship it: the Swift
+    # runtime and Foundation linked in.
+    swift build -c release --product proof --static-swift-stdlib >/dev/null
     PROOF="$(swift build -c release --show-bin-path)/proof"
   fi
 }

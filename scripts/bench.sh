@@ -39,7 +39,9 @@ fi
 KUBECTL="${KUBECTL:-/usr/bin/kubectl}"
 KINDS="namespaces,nodes,persistentvolumes,persistentvolumeclaims,deployments.apps,replicasets.apps,statefulsets.apps,daemonsets.apps,pods,services,ingresses.networking.k8s.io,configmaps,secrets,events,servicemonitors.monitoring.coreos.com,prometheusrules.monitoring.coreos.com,applications.argoproj.io,appprojects.argoproj.io"
 
-swift build -c release --product proof >/dev/null
+# The release build as the kind path (.github/workflows/e2e.yml) and the Docker image ship it: the Swift
+# runtime and Foundation linked in.
+swift build -c release --product proof --static-swift-stdlib >/dev/null
 PROOF="$(swift build -c release --show-bin-path)/proof"
 if [[ -n "$keep" ]]; then mkdir -p "$keep"; work="$(cd "$keep" && pwd)"; else work="$(mktemp -d)"; fi
 sim_pid=""

@@ -22,7 +22,9 @@ while [[ $# -gt 0 ]]; do
 done
 
 if [[ -z "${PROOF:-}" ]]; then
-  swift build -c release --product proof >/dev/null
+  # The release build as the kind path (.github/workflows/e2e.yml) and the Docker image ship it: the Swift
+  # runtime and Foundation linked in.
+  swift build -c release --product proof --static-swift-stdlib >/dev/null
   PROOF="$(swift build -c release --show-bin-path)/proof"
 fi
 work="$(mktemp -d)"; sim_pid=""; client_pids=()
