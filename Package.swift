@@ -34,6 +34,8 @@ let package = Package(
             name: "ProofCCodecs",
             providers: [.apt(["zlib1g-dev", "liblz4-dev"])]
         ),
+        // Linux calls Swift's Glibc does not import (sync_file_range); libc only.
+        .systemLibrary(name: "ProofCSystem"),
 
         // MARK: Libraries
         .target(
@@ -48,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "ProofStore",
-            dependencies: ["ProofCore", "ProofCCodecs", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ProofCore", "ProofCCodecs", "ProofCSystem", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(

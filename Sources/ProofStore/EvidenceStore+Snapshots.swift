@@ -71,7 +71,10 @@ extension EvidenceStore {
         // Written in digest order, the digest index's key: a transaction then touches the index's pages in one
         // sweep rather than at random (fewer pages written again to the WAL). Sorted here, off the writer queue.
         let insertions = prepared.compactMap { member in member.stored.map { (member, $0) } }.sorted { $0.0.digest < $1.0.digest }
+        let writeback = walWriteback
         let page = try await write { db in
+            // The pages earlier batches committed start for the disk now (see WALWriteback), on the writer queue.
+            writeback?.start()
             var page = SnapshotMembers()
             page.members.reserveCapacity(prepared.count)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")

@@ -35,6 +35,8 @@ public final class EvidenceStore: Sendable {
     /// The membership of the snapshot this handle wrote last (the next one re-uses its unchanged pages); `nil`
     /// for a handle that writes one snapshot.
     let lastMembership: LastMembership?
+    /// Starts the WAL's writeback after each batch of bodies; `nil` for a read-only handle.
+    let walWriteback: WALWriteback?
 
     /// How a store is opened.
     public enum Access: Sendable {
@@ -52,6 +54,7 @@ public final class EvidenceStore: Sendable {
         self.knownVersions = oneSnapshot ? nil : KnownVersions()
         self.pageMemo = oneSnapshot ? nil : EncodedPageMemo(capacity: MembershipPage.memoCapacity)
         self.lastMembership = oneSnapshot ? nil : LastMembership()
+        self.walWriteback = access == .readWrite ? WALWriteback(databasePath: path) : nil
         self.path = path
         self.pool = pool
         self.redaction = redaction

@@ -161,3 +161,23 @@ struct StoreBodiesKnownVersionTests {
         #expect(second.members == first.members)
     }
 }
+
+/// `WALWriteback`: the head start a store gives the kernel on writing its WAL back (`sync_file_range`).
+@Suite("WAL writeback")
+struct WALWritebackTests {
+    @Test("the kernel takes the request for a store's WAL; without a WAL nothing is asked")
+    func startsWritebackOfTheWAL() async throws {
+        let directory = try TemporaryDirectory()
+        let missing = WALWriteback(databasePath: directory.path + "/none.sqlite")
+        #expect(!missing.start(), "no -wal file: nothing to write back")
+        let store = try EvidenceStore.open(path: directory.database)
+        _ = try await store.storeBodies((0..<50).map { Fixtures.pod($0) }, label: "page")
+        let writeback = try #require(store.walWriteback)
+        #expect(FileManager.default.fileExists(atPath: writeback.path))
+        #expect(writeback.start(), "sync_file_range on the -wal answered 0")
+        // Dirty pages of the WAL being written back or written: the store still reads what it wrote.
+        #expect(try await store.storeBodies((0..<50).map { Fixtures.pod($0) }, label: "page").newBodies == 0)
+        let readOnly = try EvidenceStore.open(path: directory.database, access: .readOnly)
+        #expect(readOnly.walWriteback == nil)
+    }
+}
