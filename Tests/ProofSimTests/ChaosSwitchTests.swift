@@ -9,18 +9,6 @@ import Testing
 /// `KubernetesClient`, `LokiClient` and `/usr/bin/kubectl`.
 @Suite("Chaos switches: crash loops, node loss, Loki data loss, Alloy paused", .serialized)
 struct ChaosSwitchTests {
-    /// Runs `body` on a started platform cluster and always stops it.
-    static func withPlatform(_ body: (PlatformCluster) async throws -> Void) async throws {
-        let platform = try await PlatformCluster.start()
-        do {
-            try await body(platform)
-        } catch {
-            await platform.stop()
-            throw error
-        }
-        await platform.stop()
-    }
-
     static func isReady(_ pod: JSON) -> Bool {
         (pod[path: ["status", "conditions"]]?.arrayValue ?? []).contains {
             $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True"
@@ -42,7 +30,7 @@ struct ChaosSwitchTests {
     }
 
     @Test(.tags(.kubectl, .slow)) func crashLoopRaisesRestartsAndRecordsBackOffUntilTurnedOff() async throws {
-        try await Self.withPlatform { platform in
+        try await PlatformCluster.with { platform in
             let kubectl = try Client(cluster: platform.cluster)
             defer { kubectl.cleanUp() }
             let pods = try await platform.client.resource(named: "pods")
@@ -112,7 +100,7 @@ struct ChaosSwitchTests {
     }
 
     @Test(.tags(.kubectl, .slow)) func deletingANodeDropsItsDaemonSetPodAndReschedulesTheRest() async throws {
-        try await Self.withPlatform { platform in
+        try await PlatformCluster.with { platform in
             let kubectl = try Client(cluster: platform.cluster)
             defer { kubectl.cleanUp() }
             let pods = try await platform.client.resource(named: "pods")
@@ -152,7 +140,7 @@ struct ChaosSwitchTests {
     }
 
     @Test(.tags(.slow)) func lokiLosesDataDropsTheLineCount() async throws {
-        try await Self.withPlatform { platform in
+        try await PlatformCluster.with { platform in
             let kubectl = try Client(cluster: platform.cluster)
             defer { kubectl.cleanUp() }
             let loki = LokiClient.platform(platform.client, environment: "dev")
@@ -177,7 +165,7 @@ struct ChaosSwitchTests {
     }
 
     @Test(.tags(.kubectl, .slow)) func alloyPausedShipsNoNewLinesUntilResumed() async throws {
-        try await Self.withPlatform { platform in
+        try await PlatformCluster.with { platform in
             let kubectl = try Client(cluster: platform.cluster)
             defer { kubectl.cleanUp() }
             let loki = LokiClient.platform(platform.client, environment: "dev")
@@ -212,7 +200,7 @@ struct ChaosSwitchTests {
     /// `scripts/ci/wait-logs.sh` (run by e2e.sh and kind/up.sh before the first scenario): with Alloy paused and
     /// Loki's data lost it times out naming the namespaces without logs; once Alloy resumes it passes.
     @Test(.tags(.kubectl, .slow)) func waitLogsScriptWaitsUntilLokiHoldsLogsOfEveryNamespace() async throws {
-        try await Self.withPlatform { platform in
+        try await PlatformCluster.with { platform in
             let kubectl = try Client(cluster: platform.cluster)
             defer { kubectl.cleanUp() }
             let script = Repository.path("scripts/ci/wait-logs.sh")

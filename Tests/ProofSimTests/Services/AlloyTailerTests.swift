@@ -27,14 +27,7 @@ struct AlloyTailerTests {
     }
 
     @Test(.tags(.slow)) func anotherConfigShipsItsOwnPodsAndACopyGoesOnWhereTheOriginalStood() async throws {
-        let platform = try await PlatformCluster.start()
-        do {
-            try await check(platform)
-        } catch {
-            await platform.stop()
-            throw error
-        }
-        await platform.stop()
+        try await PlatformCluster.with(check)
     }
 
     private func check(_ platform: PlatformCluster) async throws {

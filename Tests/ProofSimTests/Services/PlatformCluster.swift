@@ -32,6 +32,18 @@ struct PlatformCluster {
         return PlatformCluster(cluster: cluster, client: client, directory: directory)
     }
 
+    /// Runs `body` on a started platform cluster and always stops it.
+    static func with(_ body: (PlatformCluster) async throws -> Void) async throws {
+        let platform = try await start()
+        do {
+            try await body(platform)
+        } catch {
+            await platform.stop()
+            throw error
+        }
+        await platform.stop()
+    }
+
     func stop() async {
         await cluster.stop()
         try? FileManager.default.removeItem(atPath: directory)
