@@ -20,10 +20,9 @@ while [[ $# -gt 0 ]]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-# The release build as the kind path (.github/workflows/e2e.yml) and the Docker image ship it: the Swift
-# runtime and Foundation linked in.
-swift build -c release --product proof --static-swift-stdlib >/dev/null
-PROOF="$(swift build -c release --show-bin-path)/proof"
+# shellcheck disable=SC1091  # scripts/bench-sim.sh, next to this script
+source scripts/bench-sim.sh
+bench_proof ""
 if [[ -n "$keep" ]]; then
   mkdir -p "$keep"; work="$(cd "$keep" && pwd)"
 else

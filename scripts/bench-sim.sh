@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by scripts/bench-wait.sh and scripts/bench-incapture.sh (sourced, not run):
+# Shared by the bench scripts and scripts/soak.sh (sourced, not run):
 #   bench_proof DEBUG     sets PROOF: the release build, static Swift runtime (built first), or with DEBUG non-empty $PROOF or .build/debug/proof
 #   bench_sim WORK ARGS…  starts `$PROOF sim serve ARGS` in the background with its kubeconfig in WORK/kubeconfig
 #                         and its output in WORK/sim.log, sets SIM_PID, and returns once it serves (exit 1 otherwise)

@@ -39,10 +39,9 @@ fi
 KUBECTL="${KUBECTL:-/usr/bin/kubectl}"
 KINDS="namespaces,nodes,persistentvolumes,persistentvolumeclaims,deployments.apps,replicasets.apps,statefulsets.apps,daemonsets.apps,pods,services,ingresses.networking.k8s.io,configmaps,secrets,events,servicemonitors.monitoring.coreos.com,prometheusrules.monitoring.coreos.com,applications.argoproj.io,appprojects.argoproj.io"
 
-# The release build as the kind path (.github/workflows/e2e.yml) and the Docker image ship it: the Swift
-# runtime and Foundation linked in.
-swift build -c release --product proof --static-swift-stdlib >/dev/null
-PROOF="$(swift build -c release --show-bin-path)/proof"
+# shellcheck disable=SC1091  # scripts/bench-sim.sh, next to this script
+source scripts/bench-sim.sh
+bench_proof ""
 if [[ -n "$keep" ]]; then mkdir -p "$keep"; work="$(cd "$keep" && pwd)"; else work="$(mktemp -d)"; fi
 sim_pid=""
 cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; [[ -n "$keep" ]] || rm -rf "$work"; }

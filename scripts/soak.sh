@@ -21,12 +21,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-if [[ -z "${PROOF:-}" ]]; then
-  # The release build as the kind path (.github/workflows/e2e.yml) and the Docker image ship it: the Swift
-  # runtime and Foundation linked in.
-  swift build -c release --product proof --static-swift-stdlib >/dev/null
-  PROOF="$(swift build -c release --show-bin-path)/proof"
-fi
+# shellcheck disable=SC1091  # scripts/bench-sim.sh, next to this script
+source scripts/bench-sim.sh
+[[ -n "${PROOF:-}" ]] || bench_proof ""
 work="$(mktemp -d)"; sim_pid=""; client_pids=()
 # shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
