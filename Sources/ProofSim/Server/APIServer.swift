@@ -121,26 +121,14 @@ struct APIServer: HTTPResponder {
         case "version" where segments.count == 1:
             return Self.json(Discovery.version)
         case "api":
-            if segments.count == 1 {
-                if let version = Discovery.aggregatedVersion(accept: call.accept) {
-                    return Self.json(Discovery.aggregated(core: true, version: version, registry: core.state.registry),
-                        contentType: Discovery.aggregatedContentType(version))
-                }
-                return Self.json(Discovery.apiVersions(port: core.port.withLock { $0 }))
-            }
+            if segments.count == 1 { return discoveryRoot(call, core: true) }
             if segments.count == 2 {
                 guard segments[1] == "v1" else { throw .pathNotFound(call.path) }
                 return Self.json(Discovery.resourceList(group: "", version: "v1", registry: core.state.registry))
             }
             return try await resourceCall(call, group: "", version: segments[1], rest: Array(segments.dropFirst(2)))
         case "apis":
-            if segments.count == 1 {
-                if let version = Discovery.aggregatedVersion(accept: call.accept) {
-                    return Self.json(Discovery.aggregated(core: false, version: version, registry: core.state.registry),
-                        contentType: Discovery.aggregatedContentType(version))
-                }
-                return Self.json(Discovery.groupList(registry: core.state.registry))
-            }
+            if segments.count == 1 { return discoveryRoot(call, core: false) }
             let group = segments[1]
             guard let versions = core.state.registry.groups.first(where: { $0.group == group })?.versions else {
                 throw .pathNotFound(call.path)
@@ -197,6 +185,16 @@ struct APIServer: HTTPResponder {
     }
 
     // MARK: Responses
+
+    /// `/api` (`core`) or `/apis`: in the aggregated form when `Accept` asks for it first, else the plain one.
+    func discoveryRoot(_ call: Call, core isCore: Bool) -> Response {
+        let registry = core.state.registry
+        if let version = Discovery.aggregatedVersion(accept: call.accept) {
+            return Self.json(Discovery.aggregated(core: isCore, version: version, registry: registry),
+                contentType: Discovery.aggregatedContentType(version))
+        }
+        return Self.json(isCore ? Discovery.apiVersions(port: core.port.withLock { $0 }) : Discovery.groupList(registry: registry))
+    }
 
     static func json(_ value: JSON, status: Int = 200, contentType: String = "application/json") -> Response {
         var buffer = ByteBuffer()
