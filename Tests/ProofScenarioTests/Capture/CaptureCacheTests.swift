@@ -12,13 +12,17 @@ import Testing
 /// Its watches must end with the run.
 @Suite("Capture cache", .serialized)
 struct CaptureCacheTests {
-    /// A bare simulated cluster (no platform services) with bookmarks every `bookmarks`, a client and a fresh store.
+    /// A bare simulated cluster (no platform services) with bookmarks at most every `bookmarks` (periodic ones and
+    /// those that follow the store's progress), a client and a fresh store.
     static func with(
         bookmarks: Duration = .milliseconds(50), _ body: (SimulatedCluster, KubernetesClient, EvidenceStore, String) async throws -> Void
     ) async throws {
         var options = SimOptions()
         options.platformServices = nil
         options.timing.bookmarkInterval = bookmarks
+        // A watch also bookmarks as soon as the store moved past it (each `progressInterval`, 100 ms by default):
+        // no bookmark of either kind comes more often than `bookmarks`.
+        options.timing.progressInterval = bookmarks
         let cluster = try await SimulatedCluster.start(options)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("proof-cache-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -205,8 +209,8 @@ struct CaptureCacheTests {
             /// A change to a kind not captured, then a capture: every kind is listed (and the cache re-seeded);
             /// `probes`, when given, is how many probes that capture sent. Tried again (a new Secret) when the
             /// cluster wrote anything else before the capture ended, or when a watch re-listed meanwhile: a late
-            /// write of the bare cluster's own controllers to a captured kind, or a re-list after a watch failed
-            /// (a full run under load can time one out), rightly lets that kind prove it is current.
+            /// write of the bare cluster's own controllers to a captured kind, or a re-list (which reads the
+            /// current version), rightly lets that kind prove it is current.
             func expectBehind(_ label: String, probes expected: Int?) async throws {
                 for attempt in 1...5 {
                     let secret = try await client.create(
