@@ -147,7 +147,7 @@ public actor CaptureCache {
             var result = Capturer.CallResult()
             result.members.members = view.members
             result.counts = view.counts
-            result.add(stored)
+            result.add(Capturer.StoredPage(members: stored))
             result.argoCD = view.argoCD
             statistics.hits += 1
             return result

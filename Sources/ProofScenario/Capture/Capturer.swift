@@ -80,10 +80,11 @@ public struct Capturer: Sendable {
         /// The list's `resourceVersion` (empty when the call did not list).
         var resourceVersion = ""
 
-        /// Adds what one page stored: its members, each counted in its namespace.
-        mutating func add(_ stored: SnapshotMembers) {
-            counts.merge(Self.counts(of: stored.members), uniquingKeysWith: +)
-            members += stored
+        /// Adds what one page stored: its members, each counted in its namespace, and its Argo CD objects.
+        mutating func add(_ stored: StoredPage) {
+            counts.merge(Self.counts(of: stored.members.members), uniquingKeysWith: +)
+            members += stored.members
+            argoCD += stored.argoCD
         }
 
         /// How many of `members` each namespace holds.
@@ -163,47 +164,76 @@ public struct Capturer: Sendable {
         return listing
     }
 
-    /// Lists one call page by page, storing each page's bodies as it arrives; a restarted listing (expired
-    /// `continue` token) starts its members and counts over. `namespaces`, when given, limits Namespace objects.
+    /// How many pages of one list call are stored at once. With two, one page's bodies are written (the store
+    /// has one writer) while the next is decoded, normalised and hashed on the other cores, and the page after
+    /// that is on its way (``KubernetesClient/listRawPages(_:namespace:labelSelector:fieldSelector:pageSize:_:)``
+    /// reads one ahead): a long list (25,000 Events) is no longer processed one page at a time once the
+    /// shorter ones have finished (docs/capture.md, session 10).
+    static let pagesInFlight = 2
+
+    /// Lists one call page by page, storing each page's bodies as it arrives (``pagesInFlight`` pages at once);
+    /// a restarted listing (expired `continue` token) waits for the pages in flight and starts its members and
+    /// counts over. `namespaces`, when given, limits Namespace objects.
     ///
     /// A page stays bytes until the store's workers decode its items one at a time (``ListPage``), so memory
-    /// holds the page's text and a few decoded objects, and decoding is spread over the cores with the rest of
+    /// holds the pages' text and a few decoded objects, and decoding is spread over the cores with the rest of
     /// the encoding; only Argo CD's kinds, kept whole for the application tree, are decoded up front.
     func stream(_ call: ListCall, namespaces: Set<String>?) async throws -> CallResult {
-        let isArgoCD = Self.isArgoCD(call.type)
         let keep = Self.namespaceFilter(call.type, namespaces)
-        var result = CallResult()
-        let version = try await client.listRawPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
-            if restarted { result = CallResult() }
-            let stored: SnapshotMembers
-            if isArgoCD {
-                let items = try page.items().filter { Self.keeps($0, namespaces: keep) }
-                result.argoCD += items
-                stored = try await store.storeBodies(items, label: call.type.kind, fromServer: true)
-            } else {
-                // Without a filter, a version stored before is recognised from its bytes and not decoded at all.
-                // …and most items are encoded straight from their bytes (`ListPage.canonical`).
-                var version: (@Sendable (Int) -> ObjectVersion?)?
-                var canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)?
-                if keep == nil {
-                    version = { [page] (index: Int) -> ObjectVersion? in page.version(index) }
-                    if config.encodeFromBytes {
-                        canonical = { [page] (index: Int, redaction: Redaction) in page.canonical(index, redaction: redaction) }
-                    }
+        // Pages are stored in child tasks, so a failure cancels and awaits the others before it is thrown.
+        return try await withThrowingTaskGroup(of: StoredPage.self) { pages in
+            var result = CallResult()
+            var inFlight = 0
+            let version = try await client.listRawPages(call.type, namespace: call.namespace, pageSize: config.pageSize) { page, restarted in
+                if restarted {
+                    // What the earlier pages stored belongs to the abandoned listing; their errors still count.
+                    while inFlight > 0, try await pages.next() != nil { inFlight -= 1 }
+                    result = CallResult()
                 }
-                stored = try await store.storeBodies(
-                    count: page.count, label: call.type.kind, fromServer: true, kind: call.type.kind, version: version, canonical: canonical
-                ) { index in
-                    let item = try page.item(index)
-                    // Not `keeps ? item : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON.null.
-                    guard Self.keeps(item, namespaces: keep) else { return Optional<JSON>.none }
-                    return item
+                pages.addTask { try await self.store(page, kind: call.type.kind, keep: keep) }
+                inFlight += 1
+                if inFlight >= Self.pagesInFlight, let stored = try await pages.next() {
+                    inFlight -= 1
+                    result.add(stored)
                 }
             }
-            result.add(stored)
+            while let stored = try await pages.next() { result.add(stored) }
+            result.resourceVersion = version
+            return result
         }
-        result.resourceVersion = version
-        return result
+    }
+
+    /// What storing one page gave: its members and, for an Argo CD kind, its objects.
+    struct StoredPage: Sendable {
+        var members: SnapshotMembers
+        var argoCD: [JSON] = []
+    }
+
+    /// Stores one page's bodies (those `keep` passes) and returns its members.
+    func store(_ page: ListPage, kind: String, keep: Set<String>?) async throws -> StoredPage {
+        if Self.isArgoCD(page.type) {
+            let items = try page.items().filter { Self.keeps($0, namespaces: keep) }
+            return StoredPage(members: try await store.storeBodies(items, label: kind, fromServer: true), argoCD: items)
+        }
+        // Without a filter, a version stored before is recognised from its bytes and not decoded at all…
+        // …and most items are encoded straight from their bytes (`ListPage.canonical`).
+        var version: (@Sendable (Int) -> ObjectVersion?)?
+        var canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)?
+        if keep == nil {
+            version = { index in page.version(index) }
+            if config.encodeFromBytes {
+                canonical = { index, redaction in page.canonical(index, redaction: redaction) }
+            }
+        }
+        let members = try await store.storeBodies(
+            count: page.count, label: kind, fromServer: true, kind: kind, version: version, canonical: canonical
+        ) { index in
+            let item = try page.item(index)
+            // Not `keeps ? item : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON.null.
+            guard Self.keeps(item, namespaces: keep) else { return Optional<JSON>.none }
+            return item
+        }
+        return StoredPage(members: members)
     }
 
     /// Whether a call's objects are kept whole (the Argo CD kinds the summary's application tree needs).
