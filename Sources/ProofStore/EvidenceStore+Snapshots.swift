@@ -69,26 +69,30 @@ extension EvidenceStore {
                 path: path)
         }
         // Written in digest order, the digest index's key: a transaction then touches the index's pages in one
-        // sweep rather than at random (fewer pages written again to the WAL). Sorted here, off the writer queue.
-        let insertions = prepared.compactMap { member in member.stored.map { (member, $0) } }.sorted { $0.0.digest < $1.0.digest }
+        // sweep rather than at random (fewer pages written again to the WAL). Sorted here, off the writer queue,
+        // and by position: moving the members themselves would copy a dozen references each.
+        let order = prepared.indices.filter { prepared[$0].stored != nil }.sorted { prepared[$0].digest < prepared[$1].digest }
         let writeback = walWriteback
-        let page = try await write { db in
+        let (newBodies, newBytes) = try await write { db in
             // The pages earlier batches committed start for the disk now (see WALWriteback), on the writer queue.
             writeback?.start()
-            var page = SnapshotMembers()
-            page.members.reserveCapacity(prepared.count)
+            var (newBodies, newBytes) = (0, 0)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
-            for (member, stored) in insertions {
-                insertBody.setUncheckedArguments([member.digest, stored, member.size])
+            for index in order {
+                let size = prepared[index].size
+                insertBody.setUncheckedArguments([prepared[index].digest, prepared[index].stored, size])
                 try insertBody.execute()
                 if db.changesCount > 0 {
-                    page.newBodies += 1
-                    page.newBytes += member.size
+                    newBodies += 1
+                    newBytes += size
                 }
             }
-            for member in prepared { page.members.append(member.member) }
-            return page
+            return (newBodies, newBytes)
         }
+        var page = SnapshotMembers()
+        page.members = prepared.map(\.member)
+        page.newBodies = newBodies
+        page.newBytes = newBytes
         known?.remember(prepared.compactMap { member in member.stored == nil ? nil : member.version.map { ($0, member.digest) } })
         return page
     }
