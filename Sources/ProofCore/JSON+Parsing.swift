@@ -61,6 +61,27 @@ extension JSON {
         }
         return try result.get()
     }
+
+    /// ``scanList(_:)`` checking less: each element of `items` that is an object or an array is found by its
+    /// brackets and quotes alone, and what it holds is not checked; everything else is checked as
+    /// ``scanList(_:)`` checks it, the depth limit included. A capture's pages take this, and each item is then
+    /// checked once, by whatever reads it (the canonical walk, or parsing), instead of twice.
+    ///
+    /// For a valid answer the result is exactly ``scanList(_:)``'s. For an invalid one it may throw another
+    /// error than the parser's, or return ranges of which one is not a valid JSON value; so every item must be
+    /// checked before it is used, and the error to report, wherever it shows, is ``scanList(_:)``'s (as the
+    /// client's ``ListPage`` does).
+    public static func splitList(_ bytes: [UInt8]) throws(JSONParseError) -> JSONListScan {
+        let result: Result<JSONListScan, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var parser = JSONByteParser(buffer)
+            do throws(JSONParseError) {
+                return .success(try parser.scanListDocument(checkingItems: false))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
 }
 
 extension JSON {
@@ -141,8 +162,9 @@ struct JSONByteParser {
         return value
     }
 
-    /// ``JSON/scanList(_:)``: the top-level object's `items` as ranges, its `metadata` parsed, the rest skipped.
-    mutating func scanListDocument() throws(JSONParseError) -> JSONListScan {
+    /// ``JSON/scanList(_:)``: the top-level object's `items` as ranges, its `metadata` parsed, the rest skipped;
+    /// without `checkingItems`, ``JSON/splitList(_:)``.
+    mutating func scanListDocument(checkingItems: Bool = true) throws(JSONParseError) -> JSONListScan {
         var scan = JSONListScan()
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else {
@@ -154,9 +176,11 @@ struct JSONByteParser {
         try members { parser, key throws(JSONParseError) in
             switch key {
             case "items":
+                // A repeated `items` replaces the earlier one, whose unchecked items would then never be read.
+                if !checkingItems, let earlier = scan.items { try parser.check(earlier) }
                 guard parser.index < parser.bytes.count else { throw parser.error("unexpected end of input") }
                 if parser.bytes[parser.index] == UInt8(ascii: "[") {
-                    scan.items = try parser.itemRanges()
+                    scan.items = try parser.itemRanges(checking: checkingItems)
                     scan.itemsMalformed = false
                 } else {
                     let start = parser.index
@@ -264,15 +288,61 @@ struct JSONByteParser {
         return nil
     }
 
-    /// The byte ranges of an array's elements (each checked, none built).
-    private mutating func itemRanges() throws(JSONParseError) -> [Range<Int>] {
+    /// The byte ranges of an array's elements (each checked, none built); without `checking`, an element that is
+    /// an object or an array is only measured (``skipExtent()``).
+    private mutating func itemRanges(checking: Bool) throws(JSONParseError) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         try elements { parser throws(JSONParseError) in
             let start = parser.index
-            try parser.skipValue()
+            if !checking, parser.index < parser.bytes.count, parser.bytes[parser.index] | 0x20 == UInt8(ascii: "{") {
+                try parser.skipExtent()  // `{` or `[` (0x5B | 0x20 is 0x7B)
+            } else {
+                try parser.skipValue()
+            }
             ranges.append(start..<parser.index)
         }
         return ranges
+    }
+
+    /// Checks the elements at `ranges` of an array inside the value being walked, as parsing checks them.
+    private mutating func check(_ ranges: [Range<Int>]) throws(JSONParseError) {
+        let resume = index
+        depth += 1
+        defer {
+            depth -= 1
+            index = resume
+        }
+        for range in ranges {
+            index = range.lowerBound
+            try skipValue()
+        }
+    }
+
+    /// Moves past the object or array at `index` by its brackets alone, strings passed over by their quotes, what
+    /// it holds unchecked: for a valid value exactly where ``skipValue()`` ends. Throws when brackets nest deeper
+    /// than parsing allows or the input ends first (the message is then not necessarily the parser's).
+    private mutating func skipExtent() throws(JSONParseError) {
+        var level = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index = StringRun.closingQuote(in: bytes, after: index)
+                guard index < bytes.count else { throw error("unterminated string") }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                level += 1
+                if depth + level > Self.maxDepth { throw error("nesting deeper than \(Self.maxDepth)") }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                level -= 1
+                if level == 0 {
+                    index += 1
+                    return
+                }
+            default:
+                break
+            }
+            index += 1
+        }
+        throw error("unexpected end of input")
     }
 
     /// Walks the array at `index`, calling `element` at each element (whitespace skipped), which must consume it.

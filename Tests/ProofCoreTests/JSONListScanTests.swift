@@ -116,6 +116,60 @@ struct JSONListScanTests {
         #expect(refused > 500)
     }
 
+    @Test("the split gives exactly the scan's result for every valid answer")
+    func splitMatchesScan() throws {
+        var generator = JSONTextGenerator(random: SplitMix64(seed: 21))
+        for _ in 0..<2_000 {
+            let bytes = Array(generator.list().utf8)
+            #expect(try JSON.splitList(bytes) == JSON.scanList(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+        }
+    }
+
+    @Test("a damaged answer the parser refuses is refused by the split, or one of the items it finds does not parse")
+    func splitLeavesNoDamageUnfound() throws {
+        var generator = JSONTextGenerator(random: SplitMix64(seed: 7))
+        var (refusedBySplit, foundInAnItem) = (0, 0)
+        for _ in 0..<4_000 {
+            var bytes = Array(generator.list().utf8)
+            let position = Int.random(in: 0..<bytes.count, using: &generator.random)
+            switch Int.random(in: 0..<3, using: &generator.random) {
+            case 0: bytes.remove(at: position)
+            case 1: bytes.insert(bytes[position], at: position)
+            default: bytes[position] = Array(#"{}[],:"\ 0a-e.u"#.utf8).randomElement(using: &generator.random)!
+            }
+            let text = String(decoding: bytes, as: UTF8.self)
+            guard (try? JSON(parsing: bytes)) == nil else {
+                #expect(try JSON.splitList(bytes) == JSON.scanList(bytes), "\(text)")
+                continue
+            }
+            guard let split = try? JSON.splitList(bytes) else {
+                refusedBySplit += 1
+                continue
+            }
+            let unparsed = (split.items ?? []).filter { (try? JSON(parsing: bytes, range: $0)) == nil }
+            #expect(!unparsed.isEmpty, "the split passed a damaged answer whose items all parse: \(text)")
+            if !unparsed.isEmpty { foundInAnItem += 1 }
+        }
+        // Both ways of finding damage are exercised.
+        #expect(refusedBySplit > 300)
+        #expect(foundInAnItem > 300)
+    }
+
+    @Test("the split keeps the parser's depth limit and passes over brackets and escaped quotes inside strings")
+    func splitDepthAndStrings() throws {
+        func list(_ item: String) -> [UInt8] { Array(("{\"items\":[" + item + "]}").utf8) }
+        // 510 levels inside the list's two: the deepest the parser takes, then one too many.
+        let deepest = list(String(repeating: "[", count: 510) + String(repeating: "]", count: 510))
+        #expect(try JSON.splitList(deepest) == JSON.scanList(deepest))
+        let tooDeep = list(String(repeating: "[", count: 511) + String(repeating: "]", count: 511))
+        #expect(throws: JSONParseError.self) { try JSON.scanList(tooDeep) }
+        #expect(throws: JSONParseError.self) { try JSON.splitList(tooDeep) }
+        let tricky = list(#"{"a":"}]\"\\","b":["\\\"{"]},{"c":"x"}"#)
+        #expect(try JSON.splitList(tricky) == JSON.scanList(tricky))
+        #expect(try JSON.splitList(tricky).items?.count == 2)
+        #expect(throws: JSONParseError.self) { try JSON.splitList(list(#"{"a":"unterminated}"#)) }
+    }
+
     @Test("no items, null items, items that are not an array, a top level that is not an object")
     func edgeCases() throws {
         #expect(try JSON.scanList(Array(#"{"metadata":{"continue":"t"}}"#.utf8)) == JSONListScan(metadata: ["continue": "t"], items: nil))

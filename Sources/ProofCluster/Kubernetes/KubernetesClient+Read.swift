@@ -106,7 +106,8 @@ extension KubernetesClient {
                         kind: .protocolViolation, message: "the list has no items array", method: "GET",
                         url: url(path: path, query: query))
                 }
-                try await page(ListPage(type: type, body: response.body, ranges: ranges), restarted)
+                let source = ListPage.Source(method: "GET", url: url(path: path, query: query), status: response.status)
+                try await page(ListPage(type: type, body: response.body, ranges: ranges, source: source), restarted)
                 restarted = false
             } while token != nil
             if restarted { try await page(ListPage(type: type, body: [], ranges: []), true) }

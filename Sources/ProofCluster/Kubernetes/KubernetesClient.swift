@@ -98,25 +98,29 @@ public final class KubernetesClient: Sendable {
         do {
             return try JSON(parsing: response.body)
         } catch {
-            throw ClusterError(
-                kind: .protocolViolation, message: "the answer is not JSON: \(error)", method: method,
-                url: url(path: path, query: query), status: response.status)
+            throw Self.notJSON(error, method: method, url: url(path: path, query: query), status: response.status)
         }
     }
 
-    /// A list answer checked and split into items without decoding them (``JSON/scanList(_:)``); a failure
-    /// status or a body that is not JSON throws as ``decode(_:method:path:query:)`` does.
+    /// A list answer split into items without decoding them (``JSON/splitList(_:)``: what the items hold is
+    /// checked as they are read, see ``ListPage``); a failure status or a body that is not JSON throws as
+    /// ``decode(_:method:path:query:)`` does, with the error checking the whole answer gives.
     func scanList(_ response: HTTPResponse, method: String, path: String, query: [(String, String)]) throws -> JSONListScan {
         guard response.isSuccess else {
             throw ClusterError.http(method: method, url: url(path: path, query: query), status: response.status, body: response.body)
         }
+        if let scan = try? JSON.splitList(response.body) { return scan }
+        // The split stops at the first thing it cannot pass; checking the whole answer says what and where.
         do {
             return try JSON.scanList(response.body)
         } catch {
-            throw ClusterError(
-                kind: .protocolViolation, message: "the answer is not JSON: \(error)", method: method,
-                url: url(path: path, query: query), status: response.status)
+            throw Self.notJSON(error, method: method, url: url(path: path, query: query), status: response.status)
         }
+    }
+
+    /// The protocol violation of an answer that is not JSON.
+    static func notJSON(_ error: JSONParseError, method: String, url: String, status: Int) -> ClusterError {
+        ClusterError(kind: .protocolViolation, message: "the answer is not JSON: \(error)", method: method, url: url, status: status)
     }
 
     /// The absolute URL of `path` with a percent-encoded query.

@@ -50,6 +50,57 @@ struct ListPageTests {
         #expect(page.version(7)?.identity == ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: "n2", name: "i"))
     }
 
+    @Test("an item that is not JSON: the split passes it, reading it throws the whole answer's error, the others read")
+    func damagedItem() throws {
+        // Item 1's string holds a raw control character (a tab), which the parser refuses and the split does not see.
+        let bytes = Array(#"{"kind":"PodList","metadata":{},"items":[{"metadata":{"name":"a","uid":"u-a","resourceVersion":"1"}},{"metadata":{"name":"b\#tc","uid":"u-b","resourceVersion":"2"}}]}"#.utf8)
+        let whole: JSONParseError
+        do {
+            _ = try JSON.scanList(bytes)
+            Issue.record("the scan passed a control character")
+            return
+        } catch { whole = error }
+        #expect(whole.message == "control character in string")
+        let split = try JSON.splitList(bytes)
+        let ranges = try #require(split.items)
+        #expect(ranges.count == 2)
+        let source = ListPage.Source(method: "GET", url: "https://example.test/api/v1/pods?limit=500", status: 200)
+        let page = ListPage(type: Self.pods, body: bytes, ranges: ranges, source: source)
+        #expect(try page.item(0)[path: "metadata", "name"] == "a")
+        #expect(page.version(0) != nil)
+        #expect(page.version(1) == nil)
+        #expect(page.canonical(1, redaction: Redaction(salt: Array(repeating: 1, count: 16))) == nil)
+        do {
+            _ = try page.item(1)
+            Issue.record("a damaged item was decoded")
+        } catch let error as ClusterError {
+            // The position is the answer's, as the client reported when it checked whole pages.
+            #expect(error.kind == .protocolViolation)
+            #expect(error.message == "the answer is not JSON: \(whole)")
+            #expect(error.url == source.url)
+            #expect(whole.offset > ranges[1].lowerBound)
+        }
+        // Without a request behind it (a page made by hand), the parse error itself, at the answer's position.
+        let bare = ListPage(type: Self.pods, body: bytes, ranges: ranges)
+        #expect(throws: whole) { try bare.item(1) }
+    }
+
+    @Test("an answer the split cannot pass is refused with the parser's error for the whole answer")
+    func splitFailureReportsTheParsersError() throws {
+        let client = KubernetesClient(config: ClusterConfig(server: "https://example.test", tls: TLSOptions(), authentication: .none))
+        // An item without its end: the split runs out of input, the parser says where the array went wrong.
+        for text in [#"{"items":[{"a":"b"}"#, #"{"items":[{"a":"b\"}]}"#, #"{"metadata":{"x":tru},"items":[]}"#] {
+            let bytes = Array(text.utf8)
+            let response = HTTPResponse(status: 200, headers: [], body: bytes)
+            var expected: JSONParseError?
+            do { _ = try JSON.scanList(bytes) } catch { expected = error }
+            let whole = try #require(expected, "\(text)")
+            let error = #expect(throws: ClusterError.self) { _ = try client.scanList(response, method: "GET", path: "/api/v1/pods", query: []) }
+            #expect(error?.kind == .protocolViolation)
+            #expect(error?.message == "the answer is not JSON: \(whole)", "\(text)")
+        }
+    }
+
     @Test("typing an item sets apiVersion and kind when either is missing, and keeps an item that has both")
     func typing() {
         #expect(KubernetesClient.typed(["metadata": ["name": "a"]], as: Self.pods) == ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "a"]])
