@@ -54,8 +54,39 @@ struct MembershipPage: Sendable {
     /// The members, ordered by the bytes of their names.
     var members: [StoredObject]
 
-    /// The page's canonical bytes (what its digest hashes).
+    /// The page's canonical bytes (what its digest hashes): ``json``'s canonical JSON, written straight from the
+    /// members without building a JSON value for each (a first capture at scale 150 writes 800 pages of 41,000
+    /// members at its serial end). The keys in canonical order: `apiVersion`, `kind`, `members`, `namespace`, `v`.
     var canonicalData: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + group.apiVersion.utf8.count + group.kind.utf8.count + group.namespace.utf8.count + members.count * 160)
+        func field(_ text: String?) {
+            if let text { JSON.writeString(text, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        out.append(contentsOf: #"{"apiVersion":"#.utf8)
+        field(group.apiVersion)
+        out.append(contentsOf: #","kind":"#.utf8)
+        field(group.kind)
+        out.append(contentsOf: #","members":["#.utf8)
+        for (position, member) in members.enumerated() {
+            out.append(contentsOf: position == 0 ? "[".utf8 : ",[".utf8)
+            field(member.identity.name)
+            out.append(UInt8(ascii: ","))
+            field(member.uid)
+            out.append(UInt8(ascii: ","))
+            field(member.resourceVersion)
+            out.append(UInt8(ascii: ","))
+            field(member.digest)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: #"],"namespace":"#.utf8)
+        field(group.namespace)
+        out.append(contentsOf: #","v":1}"#.utf8)
+        return out
+    }
+
+    /// The page as a JSON value: what ``canonicalData`` encodes (and how ``decode(_:)`` reads it).
+    var json: JSON {
         let rows: [JSON] = members.map { member in
             .array([
                 .string(member.identity.name), member.uid.map(JSON.string) ?? .null,
@@ -65,7 +96,7 @@ struct MembershipPage: Sendable {
         return JSON.object([
             "v": 1, "apiVersion": .string(group.apiVersion), "kind": .string(group.kind),
             "namespace": .string(group.namespace), "members": .array(rows),
-        ]).canonicalData
+        ])
     }
 
     /// A page ready to write: its digest, its stored value and its canonical length.
@@ -163,13 +194,15 @@ struct MembershipPage: Sendable {
                 // digest), nothing is read until concurrentPerform has returned, and both outlive the call.
                 nonisolated(unsafe) let slots = buffer
                 nonisolated(unsafe) let digestSlot = digestSlot
-                DispatchQueue.concurrentPerform(iterations: toEncode.count + (needsDigest ? 1 : 0)) { item in
-                    guard item < toEncode.count else {
+                // The digest, one long iteration over every member, goes first: last, it ran alone at the end.
+                let first = needsDigest ? 1 : 0
+                DispatchQueue.concurrentPerform(iterations: toEncode.count + first) { item in
+                    guard item >= first else {
                         digestSlot.pointee = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
                         return
                     }
-                    let (group, range) = groups[toEncode[item]]
-                    slots[toEncode[item]] = Self.pages(of: members[range], group: group, memo: memo)
+                    let (group, range) = groups[toEncode[item - first]]
+                    slots[toEncode[item - first]] = Self.pages(of: members[range], group: group, memo: memo)
                 }
             }
         }

@@ -26,6 +26,29 @@ import Testing
         [Fixtures.namespace("airflow-dev"), Fixtures.namespace("mlflow-dev")]
         + (0..<6).map { Fixtures.pod($0, namespace: "airflow-dev") } + (6..<9).map { Fixtures.pod($0, namespace: "mlflow-dev") }
 
+    @Test("a page's bytes, written straight from its members, are the canonical JSON of the page as a JSON value")
+    func directBytesAreCanonical() throws {
+        var random = SplitMix64(seed: 41)
+        let texts = ["", "a", "web-0", "quote\"d", "back\\slash", "tab\tnew\nline", "\u{01}ctl", "é ünïcödé", "😀", "v1", "apps/v1", "kube-system"]
+        func text() -> String { texts[Int(random.next() % UInt64(texts.count))] + String(random.next() % 1000) }
+        var pages = 0
+        for _ in 0..<300 {
+            let group = MembershipPage.Group(apiVersion: text(), kind: text(), namespace: random.next() % 4 == 0 ? "" : text())
+            let members = (0..<Int(random.next() % 5)).map { _ in
+                StoredObject(
+                    identity: ObjectIdentity(apiVersion: group.apiVersion, kind: group.kind, namespace: group.namespace, name: text()),
+                    uid: random.next() % 3 == 0 ? nil : text(), resourceVersion: random.next() % 3 == 0 ? nil : text(),
+                    digest: Digest.sha256Hex(Array(text().utf8)))
+            }
+            let page = MembershipPage(group: group, members: members)
+            #expect(page.canonicalData == page.json.canonicalData, "\(String(decoding: page.json.canonicalData, as: UTF8.self))")
+            let decoded = try #require(MembershipPage.decode(page.canonicalData))
+            #expect(decoded.group == group && decoded.members.map(\.identity.name) == members.map(\.identity.name))
+            pages += 1
+        }
+        #expect(pages == 300)
+    }
+
     /// Pages taken from the memo of earlier encodings must be exactly the pages encoding gives: through a
     /// sequence of snapshots where members change version, appear, vanish and move between pages.
     @Test("pages and digest re-used from the memo or the last snapshot equal fresh ones through changes, additions and removals")
