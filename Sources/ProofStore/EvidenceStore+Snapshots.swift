@@ -97,6 +97,13 @@ extension EvidenceStore {
         return page
     }
 
+    /// Drops `value` on a utility thread: freeing a large membership (a few allocations a member) is work the
+    /// caller need not wait for.
+    static func release<T: Sendable>(_ value: consuming T) {
+        let owned = value
+        DispatchQueue.global(qos: .utility).async { [owned] in withExtendedLifetime(owned) {} }
+    }
+
     /// Writes one snapshot of `run` referencing `members` (bodies stored by ``storeBodies(_:label:fromServer:)``, in any
     /// order, from any number of pages) in one transaction: sorts them by identity, keeps exact duplicates
     /// once, and throws on two different bodies for one identity. Listing errors and Loki samples are scrubbed
@@ -124,6 +131,9 @@ extension EvidenceStore {
         let (members, duplicates) = try Self.unique(consume all, label: label, path: path)
         // Encoded and hashed before the transaction: the write holds only inserts.
         let (pages, digest, _) = MembershipPage.encode(members, memo: pageMemo, last: lastMembership)
+        let objectCount = members.count
+        // Tens of thousands of members, no longer needed here, are let go on another core while the transaction runs.
+        Self.release(consume members)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
             let errorsDigest = EvidenceDigest.errors(errors)
@@ -136,7 +146,7 @@ extension EvidenceStore {
                 previous = try String.fetchOne(db, sql: "SELECT chain_digest FROM snapshots WHERE run_id = ? AND seq = ?", arguments: [run.rawValue, sequence - 1]) ?? ""
             }
             let chain = EvidenceDigest.chain(
-                run: run, sequence: sequence, label: label, step: step, takenAt: taken, objectCount: members.count,
+                run: run, sequence: sequence, label: label, step: step, takenAt: taken, objectCount: objectCount,
                 objects: digest, errors: errorsDigest, loki: lokiDigest, previous: previous)
             try db.execute(
                 sql: """
@@ -145,7 +155,7 @@ extension EvidenceStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    run.rawValue, sequence, label, step, taken, members.count, errors.count, samples.count, digest,
+                    run.rawValue, sequence, label, step, taken, objectCount, errors.count, samples.count, digest,
                     errorsDigest, lokiDigest, previous, chain,
                 ])
             let snapshotID = db.lastInsertedRowID
@@ -169,7 +179,7 @@ extension EvidenceStore {
             }
             let record = SnapshotRecord(
                 id: SnapshotID(snapshotID), run: run, sequence: sequence, label: label, step: step,
-                takenAt: Timestamp.parse(taken) ?? takenAt, objectCount: members.count, errorCount: errors.count,
+                takenAt: Timestamp.parse(taken) ?? takenAt, objectCount: objectCount, errorCount: errors.count,
                 lokiCount: samples.count, digest: digest, errorsDigest: errorsDigest, lokiDigest: lokiDigest,
                 previousDigest: previous, chainDigest: chain)
             return SnapshotWriteResult(
