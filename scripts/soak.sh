@@ -102,7 +102,7 @@ check "get configmap" "$server$ns/soak-1"
 check "patch configmap" -X PATCH -H 'Content-Type: application/merge-patch+json' "$server$ns/soak-1" --data-binary '{"data":{"after":"soak"}}'
 check "create configmap" -X POST -H 'Content-Type: application/json' "$server$ns" --data-binary '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"generateName":"after-"}}'
 check "watch (timeoutSeconds=0)" "$server$ns?watch=1&resourceVersion=0&timeoutSeconds=0"
-check "delete configmap" -X DELETE "$server$ns/soak-2"
+check "delete configmap" -X DELETE "$server$ns/soak-1"  # client 1's, there whatever --clients is
 
 # SIGTERM stops the server.
 kill -TERM "$sim_pid"
