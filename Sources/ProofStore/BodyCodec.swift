@@ -31,28 +31,31 @@ enum BodyCodec {
     /// The value to store for canonical JSON `body`.
     static func encode(_ body: [UInt8]) -> DatabaseValue {
         guard body.count >= compressionThreshold else { return String(decoding: body, as: UTF8.self).databaseValue }
-        let compressed = compressors.withCompressor { context -> [UInt8]? in
+        // Compressed into memory of its own that the stored value then owns: no zeroing of the bound, no copy.
+        let compressed = compressors.withCompressor { context -> Data? in
             var preferences = framePreferences(size: body.count)
             let capacity = LZ4F_compressFrameBound(body.count, &preferences)
-            var out = [UInt8](repeating: 0, count: capacity)
-            let written = out.withUnsafeMutableBytes { dst -> Int? in
-                body.withUnsafeBytes { src -> Int? in
-                    var used = LZ4F_compressBegin(context, dst.baseAddress, dst.count, &preferences)
-                    guard LZ4F_isError(used) == 0 else { return nil }
-                    let block = LZ4F_compressUpdate(context, dst.baseAddress! + used, dst.count - used, src.baseAddress, src.count, nil)
-                    guard LZ4F_isError(block) == 0 else { return nil }
-                    used += block
-                    let end = LZ4F_compressEnd(context, dst.baseAddress! + used, dst.count - used, nil)
-                    guard LZ4F_isError(end) == 0 else { return nil }
-                    return used + end
-                }
+            guard let destination = malloc(capacity) else { return nil }
+            let written = body.withUnsafeBytes { src -> Int? in
+                var used = LZ4F_compressBegin(context, destination, capacity, &preferences)
+                guard LZ4F_isError(used) == 0 else { return nil }
+                let block = LZ4F_compressUpdate(context, destination + used, capacity - used, src.baseAddress, src.count, nil)
+                guard LZ4F_isError(block) == 0 else { return nil }
+                used += block
+                let end = LZ4F_compressEnd(context, destination + used, capacity - used, nil)
+                guard LZ4F_isError(end) == 0 else { return nil }
+                return used + end
             }
-            guard let written else { return nil }
-            out.removeSubrange(written...)
-            return out
+            guard let written else {
+                free(destination)
+                return nil
+            }
+            // Shrunk to what was written (in place: the rest of the bound goes back to malloc, nothing is copied).
+            let kept = realloc(destination, written) ?? destination
+            return Data(bytesNoCopy: kept, count: written, deallocator: .free)
         }
         guard let compressed else { return String(decoding: body, as: UTF8.self).databaseValue }
-        return Data(compressed).databaseValue
+        return compressed.databaseValue
     }
 
     /// One frame of independent blocks of up to 4 MB (so a body is one block), its content size recorded, no
