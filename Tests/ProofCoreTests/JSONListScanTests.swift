@@ -43,6 +43,18 @@ struct JSONTextGenerator {
         return "{" + members.joined(separator: ",") + whitespace() + "}"
     }
 
+    /// A ``list()`` with one byte deleted, duplicated or replaced by a character of JSON's grammar.
+    mutating func damagedList() -> [UInt8] {
+        var bytes = Array(list().utf8)
+        let position = Int.random(in: 0..<bytes.count, using: &random)
+        switch Int.random(in: 0..<3, using: &random) {
+        case 0: bytes.remove(at: position)
+        case 1: bytes.insert(bytes[position], at: position)
+        default: bytes[position] = Array(#"{}[],:"\ 0a-e.u"#.utf8).randomElement(using: &random)!
+        }
+        return bytes
+    }
+
     /// A list answer: `kind`, `metadata`, `items`, in a random order, sometimes with `items` twice or not an array.
     mutating func list() -> String {
         var members: [String] = []
@@ -98,14 +110,7 @@ struct JSONListScanTests {
         var generator = JSONTextGenerator(random: SplitMix64(seed: 7))
         var refused = 0
         for _ in 0..<2_000 {
-            var bytes = Array(generator.list().utf8)
-            // Delete, duplicate or replace one byte.
-            let position = Int.random(in: 0..<bytes.count, using: &generator.random)
-            switch Int.random(in: 0..<3, using: &generator.random) {
-            case 0: bytes.remove(at: position)
-            case 1: bytes.insert(bytes[position], at: position)
-            default: bytes[position] = Array(#"{}[],:"\ 0a-e.u"#.utf8).randomElement(using: &generator.random)!
-            }
+            let bytes = generator.damagedList()
             let parseError: JSONParseError?
             do { _ = try JSON(parsing: bytes); parseError = nil } catch { parseError = error }
             let scanError: JSONParseError?
@@ -130,13 +135,7 @@ struct JSONListScanTests {
         var generator = JSONTextGenerator(random: SplitMix64(seed: 7))
         var (refusedBySplit, foundInAnItem) = (0, 0)
         for _ in 0..<4_000 {
-            var bytes = Array(generator.list().utf8)
-            let position = Int.random(in: 0..<bytes.count, using: &generator.random)
-            switch Int.random(in: 0..<3, using: &generator.random) {
-            case 0: bytes.remove(at: position)
-            case 1: bytes.insert(bytes[position], at: position)
-            default: bytes[position] = Array(#"{}[],:"\ 0a-e.u"#.utf8).randomElement(using: &generator.random)!
-            }
+            let bytes = generator.damagedList()
             let text = String(decoding: bytes, as: UTF8.self)
             guard (try? JSON(parsing: bytes)) == nil else {
                 #expect(try JSON.splitList(bytes) == JSON.scanList(bytes), "\(text)")
