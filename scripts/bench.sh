@@ -95,7 +95,7 @@ raw=$(grep '^url' "$work/urls" | sed 's/^url = "\(.*\)"$/\1/' | while read -r u;
   curl -s --cacert "$work/ca.pem" -H "Authorization: Bearer $token" "$u" | wc -c; done | awk '{s+=$1} END {print s}')
 echo "raw JSON listed: $raw bytes in $(grep -c '^url' "$work/urls") lists"
 
-proof_times=(); kubectl_times=(); floor_times=(); loki_times=(); peak=0
+proof_times=(); kubectl_times=(); floor_times=(); loki_times=(); run_ratios=(); peak=0
 for i in $(seq 1 "$runs"); do
   rm -f "$work/evidence.sqlite" "$work/evidence.sqlite-wal" "$work/evidence.sqlite-shm"
   start=$(now)
@@ -110,6 +110,7 @@ for i in $(seq 1 "$runs"); do
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.$i")
   (( rss > peak )) && peak=$rss
   proof_times+=("$t_proof"); kubectl_times+=("$t_kubectl"); floor_times+=("$t_floor")
+  run_ratios+=("$(echo "$t_proof / $t_floor" | bc -l)")
   printf 'run %d: proof capture %.3f s (%s; peak RSS %d MB)   curl floor %.3f s   Loki floor %.3f s   kubectl get -o json %.3f s\n' "$i" "$t_proof" \
     "$(head -1 "$work/capture.$i.log" | sed 's/ in [0-9.]* s$//')" $((rss / 1024)) "$t_floor" "$t_loki" "$t_kubectl"
 done
@@ -156,6 +157,9 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[
 mp=$(median "${proof_times[@]}"); mk=$(median "${kubectl_times[@]}"); mf=$(median "${floor_times[@]}")
 printf 'median: proof capture %.3f s, curl floor %.3f s, kubectl %.3f s\n' "$mp" "$mf" "$mk"
 printf 'ratio proof/curl floor %.2f (target <= 2.0); ratio proof/kubectl %.2f\n' "$(echo "$mp / $mf" | bc -l)" "$(echo "$mp / $mk" | bc -l)"
+# The same ratio taken per run (each capture over the floor measured right after it, so both saw the machine in
+# the same state), and the median of those: steadier than the ratio of medians on a shared, noisy machine.
+printf 'per run, proof/curl floor: %s; median %.2f\n' "$(printf '%.2f ' "${run_ratios[@]}" | sed 's/ $//')" "$(median "${run_ratios[@]}")"
 ml=$(median "${loki_times[@]}")
 printf 'Loki floor (the capture'"'"'s 6 Loki requests, curl --parallel) median %.3f s; ratio proof/max(curl floor, Loki floor) %.2f\n' "$ml" \
   "$(awk -v p="$mp" -v f="$mf" -v l="$ml" 'BEGIN { print p / (f > l ? f : l) }')"
