@@ -44,8 +44,8 @@ public enum ByteOrder {
     }
 }
 
-/// Skipping the ordinary bytes of a JSON string eight at a time: the two string scanners of a capture (the list
-/// page's check and the canonical walk) otherwise look at every byte of 20 MB one by one.
+/// Skipping the ordinary bytes of a JSON string eight at a time: the string scanners of a capture (the list
+/// page's split, the parser's checks and the canonical walk) otherwise look at every byte of 20 MB one by one.
 enum StringRun {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highs: UInt64 = 0x8080_8080_8080_8080
@@ -62,9 +62,6 @@ enum StringRun {
         (word &- ones &* UInt64(limit)) & ~word & highs != 0
     }
 
-    /// The first position at or after `start` (before `end`) of a byte a JSON string does not hold as it is: a
-    /// quote, a backslash or a control character; `end` when there is none. With `asciiOnly`, also the first
-    /// byte of 0x7F or more. Words with none of them are passed over whole; the rest byte by byte.
     /// The position of the quote that closes the string whose opening quote is at `open` (escapes passed over,
     /// nothing else checked); `bytes.count` when there is none. Eight bytes at a time, like ``end(in:from:asciiOnly:)``.
     @inline(__always)
@@ -86,6 +83,9 @@ enum StringRun {
         }
     }
 
+    /// The first position at or after `start` (before `end`) of a byte a JSON string does not hold as it is: a
+    /// quote, a backslash or a control character; `end` when there is none. With `asciiOnly`, also the first
+    /// byte of 0x7F or more. Words with none of them are passed over whole; the rest byte by byte.
     @inline(__always)
     static func end(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, asciiOnly: Bool) -> Int {
         var index = start
