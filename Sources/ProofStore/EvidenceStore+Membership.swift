@@ -54,9 +54,10 @@ struct MembershipPage: Sendable {
     /// The members, ordered by the bytes of their names.
     var members: [StoredObject]
 
-    /// The page's canonical bytes (what its digest hashes): ``json``'s canonical JSON, written straight from the
-    /// members without building a JSON value for each (a first capture at scale 150 writes 800 pages of 41,000
-    /// members at its serial end). The keys in canonical order: `apiVersion`, `kind`, `members`, `namespace`, `v`.
+    /// The page's canonical bytes (what its digest hashes): the canonical JSON of the object the type's
+    /// documentation describes (what ``decode(_:)`` parses), written straight from the members without building
+    /// a JSON value for each (a first capture at scale 150 writes 800 pages of 41,000 members at its serial end).
+    /// The keys in canonical order: `apiVersion`, `kind`, `members`, `namespace`, `v`.
     var canonicalData: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(96 + group.apiVersion.utf8.count + group.kind.utf8.count + group.namespace.utf8.count + members.count * 160)
@@ -83,20 +84,6 @@ struct MembershipPage: Sendable {
         field(group.namespace)
         out.append(contentsOf: #","v":1}"#.utf8)
         return out
-    }
-
-    /// The page as a JSON value: what ``canonicalData`` encodes (and how ``decode(_:)`` reads it).
-    var json: JSON {
-        let rows: [JSON] = members.map { member in
-            .array([
-                .string(member.identity.name), member.uid.map(JSON.string) ?? .null,
-                member.resourceVersion.map(JSON.string) ?? .null, .string(member.digest),
-            ])
-        }
-        return JSON.object([
-            "v": 1, "apiVersion": .string(group.apiVersion), "kind": .string(group.kind),
-            "namespace": .string(group.namespace), "members": .array(rows),
-        ])
     }
 
     /// A page ready to write: its digest, its stored value and its canonical length.

@@ -226,3 +226,19 @@ import Testing
         await #expect(throws: StoreError.self) { try await store.objects(snapshot: snapshot.id) }
     }
 }
+
+extension MembershipPage {
+    /// The page as a JSON value, the format as its documentation states it: what `canonicalData` must encode.
+    var json: JSON {
+        let rows: [JSON] = members.map { member in
+            .array([
+                .string(member.identity.name), member.uid.map(JSON.string) ?? .null,
+                member.resourceVersion.map(JSON.string) ?? .null, .string(member.digest),
+            ])
+        }
+        return JSON.object([
+            "v": 1, "apiVersion": .string(group.apiVersion), "kind": .string(group.kind),
+            "namespace": .string(group.namespace), "members": .array(rows),
+        ])
+    }
+}
