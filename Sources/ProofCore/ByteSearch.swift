@@ -107,3 +107,30 @@ enum StringRun {
         return count
     }
 }
+
+/// A set of bytes as 256 bits: a membership test is a shift and a mask (ASCII: chosen between two words
+/// without a branch), with no table to load through a lazily made global. The scanners test every byte of
+/// every string against one.
+struct ByteSet: Sendable {
+    private var low: UInt64 = 0, high: UInt64 = 0, upperLow: UInt64 = 0, upperHigh: UInt64 = 0
+
+    init(_ bytes: some Sequence<UInt8>) {
+        for byte in bytes { insert(byte) }
+    }
+
+    mutating func insert(_ byte: UInt8) {
+        let bit = UInt64(1) << (byte & 63)
+        switch byte >> 6 {
+        case 0: low |= bit
+        case 1: high |= bit
+        case 2: upperLow |= bit
+        default: upperHigh |= bit
+        }
+    }
+
+    @inline(__always)
+    func contains(_ byte: UInt8) -> Bool {
+        if byte < 128 { return ((byte < 64 ? low : high) >> (byte & 63)) & 1 != 0 }
+        return ((byte < 192 ? upperLow : upperHigh) >> (byte & 63)) & 1 != 0
+    }
+}

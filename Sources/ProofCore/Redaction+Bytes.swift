@@ -36,17 +36,16 @@ extension Redaction {
     public func canonicalVersionIfUnchanged(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String)
         -> (version: ObjectVersion, body: [UInt8])?
     {
-        guard let writer = walk(item, apiVersion: apiVersion, kind: kind) else { return nil }
-        let head = writer.head
+        guard let (head, out) = walk(item, apiVersion: apiVersion, kind: kind) else { return nil }
         guard let name = head.name, let uid = head.uid, !uid.isEmpty, let resourceVersion = head.resourceVersion, !resourceVersion.isEmpty
         else { return nil }
         let typed = head.apiVersion == nil || head.kind == nil
         let identity = ObjectIdentity(
             apiVersion: typed ? apiVersion : head.apiVersion!, kind: typed ? kind : head.kind!, namespace: head.namespace ?? "", name: name)
-        return (ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion), writer.out)
+        return (ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion), out)
     }
 
-    private func walk(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> CanonicalBytesWriter? {
+    private func walk(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> (head: CanonicalBytesWriter.Head, out: [UInt8])? {
         guard kind != "Secret" else { return nil }
         return CanonicalBytesWriter.walking(item, redactor: redactor, apiVersion: apiVersion, kind: kind) { writer throws(CanonicalBytesWriter.Unsure) in
             guard writer.peek == UInt8(ascii: "{") else { throw CanonicalBytesWriter.Unsure() }
@@ -67,7 +66,7 @@ struct CanonicalBytesWriter {
         case inner
     }
 
-    /// One member written to `out`: where its name's bytes are, and its `"name":value` in `out`.
+    /// One member written to `out`: where its name's bytes are, and its `"name":value` in `out` (offsets).
     struct Member {
         /// The name's bytes in the input, or (`nil`) one of ``typeNames`` (`synthetic`).
         var name: Range<Int>?
@@ -76,7 +75,7 @@ struct CanonicalBytesWriter {
     }
 
     /// The names of the members typing adds.
-    static let typeNames = [Array("apiVersion".utf8), Array("kind".utf8)]
+    static let typeNames: [StaticString] = ["apiVersion", "kind"]
 
     let bytes: UnsafeBufferPointer<UInt8>
     let redactor: Redactor
@@ -114,34 +113,73 @@ struct CanonicalBytesWriter {
     /// normalising the document changes nothing); there, a `managedFields` anywhere is not vouched for.
     var embedded = false
     var index = 0
-    var out: [UInt8] = []
-    /// Spare member lists, one per nesting level, re-used across objects.
-    var memberLists: [[Member]] = []
+    /// The output: `written` bytes of `capacity` at `out`, memory the caller of ``walking`` owns. Writing past
+    /// `capacity` throws ``Unsure`` (canonical output is never longer than the input and the typed members, so
+    /// it does not happen).
+    let out: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    var written = 0
+    /// The members of the objects being written, innermost last: each object's start where it began.
+    var members: [Member] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String) {
+    init(bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String, out: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.bytes = bytes
         self.redactor = redactor
         self.apiVersion = apiVersion
         self.kind = kind
-        out.reserveCapacity(bytes.count)
+        self.out = out
+        self.capacity = capacity
     }
 
-    /// Walks all of `bytes` as one document with `walk`, whitespace around it allowed: the walker when it
-    /// vouched for everything, `nil` when it was unsure or something follows the document.
+    /// Walks all of `bytes` as one document with `walk`, whitespace around it allowed: what the walker read of
+    /// the item and the canonical bytes when it vouched for everything, `nil` when it was unsure or something
+    /// follows the document.
     static func walking(
         _ bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String = "", kind: String = "", embedded: Bool = false,
         _ walk: (inout CanonicalBytesWriter) throws(Unsure) -> Void
-    ) -> CanonicalBytesWriter? {
-        var writer = CanonicalBytesWriter(bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind)
-        writer.embedded = embedded
-        do throws(Unsure) {
-            writer.skipWhitespace()
-            try walk(&writer)
-            writer.skipWhitespace()
-            return writer.index == bytes.count ? writer : nil
-        } catch {
-            return nil
+    ) -> (head: Head, out: [UInt8])? {
+        // Room for the input and the two typed members (whose values JSON escapes at most six to a byte).
+        let capacity = bytes.count + 64 + 6 * (apiVersion.utf8.count + kind.utf8.count)
+        var head: Head?
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+            var writer = CanonicalBytesWriter(bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind, out: buffer.baseAddress!, capacity: capacity)
+            writer.embedded = embedded
+            initialized = 0
+            do throws(Unsure) {
+                writer.skipWhitespace()
+                try walk(&writer)
+                writer.skipWhitespace()
+                guard writer.index == bytes.count else { return }
+                head = writer.head
+                initialized = writer.written
+            } catch {
+                return
+            }
         }
+        guard let head else { return nil }
+        return (head, out)
+    }
+
+    // MARK: Output
+
+    @inline(__always)
+    mutating func emit(_ byte: UInt8) throws(Unsure) {
+        guard written < capacity else { throw Unsure() }
+        out[written] = byte
+        written += 1
+    }
+
+    /// The input's bytes in `range`, as they are.
+    @inline(__always)
+    mutating func emit(_ range: Range<Int>) throws(Unsure) {
+        try emit(UnsafeBufferPointer(rebasing: bytes[range]))
+    }
+
+    @inline(__always)
+    mutating func emit(_ source: UnsafeBufferPointer<UInt8>) throws(Unsure) {
+        guard source.count <= capacity - written else { throw Unsure() }
+        if let base = source.baseAddress { (out + written).update(from: base, count: source.count) }
+        written += source.count
     }
 
     var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -173,7 +211,7 @@ struct CanonicalBytesWriter {
         case UInt8(ascii: "\""):
             let string = try string()
             try checkValue(string)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
+            try emit(string.quoted)
         case UInt8(ascii: "t"): try literal("true")
         case UInt8(ascii: "f"): try literal("false")
         case UInt8(ascii: "n"): try literal("null")
@@ -185,7 +223,7 @@ struct CanonicalBytesWriter {
         let count = word.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw Unsure() }
         for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw Unsure() }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + count)]))
+        try emit(index..<(index + count))
         index += count
     }
 
@@ -199,22 +237,22 @@ struct CanonicalBytesWriter {
         guard count >= 1, count <= 18 else { throw Unsure() }
         if bytes[digits] == 0x30, count > 1 || digits > start { throw Unsure() }  // 007, -0
         if let next = peek, next == UInt8(ascii: ".") || next == UInt8(ascii: "e") || next == UInt8(ascii: "E") { throw Unsure() }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        try emit(start..<index)
     }
 
     mutating func array(depth: Int) throws(Unsure) {
         guard depth <= 64 else { throw Unsure() }
         index += 1
-        out.append(UInt8(ascii: "["))
+        try emit(UInt8(ascii: "["))
         skipWhitespace()
         if peek == UInt8(ascii: "]") {
             index += 1
-            out.append(UInt8(ascii: "]"))
+            try emit(UInt8(ascii: "]"))
             return
         }
         var first = true
         while true {
-            if !first { out.append(UInt8(ascii: ",")) }
+            if !first { try emit(UInt8(ascii: ",")) }
             first = false
             skipWhitespace()
             if peek == UInt8(ascii: "\"") {
@@ -222,7 +260,7 @@ struct CanonicalBytesWriter {
                 let string = try string()
                 try checkValue(string)
                 if try isCredentialFlag(string) { throw Unsure() }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
+                try emit(string.quoted)
             } else {
                 try value(depth: depth)
             }
@@ -232,17 +270,16 @@ struct CanonicalBytesWriter {
             if next == UInt8(ascii: "]") { break }
             guard next == UInt8(ascii: ",") else { throw Unsure() }
         }
-        out.append(UInt8(ascii: "]"))
+        try emit(UInt8(ascii: "]"))
     }
 
     mutating func object(depth: Int, place: Place) throws(Unsure) {
         guard depth <= 64 else { throw Unsure() }
         index += 1
-        out.append(UInt8(ascii: "{"))
-        let start = out.count
-        var members = memberLists.popLast() ?? []
-        members.removeAll(keepingCapacity: true)
-        defer { memberLists.append(members) }
+        try emit(UInt8(ascii: "{"))
+        let start = written
+        let first = members.count
+        defer { members.removeSubrange(first...) }
         var nameIsCredential = false
         var valueIsText = false
         skipWhitespace()
@@ -262,9 +299,9 @@ struct CanonicalBytesWriter {
                     try skipValue()  // dropped by normalising
                 } else {
                     let field = Self.headField(nameBytes, place)
-                    let written = out.count
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[name.quoted]))
-                    out.append(UInt8(ascii: ":"))
+                    let memberStart = written
+                    try emit(name.quoted)
+                    try emit(UInt8(ascii: ":"))
                     if peek == UInt8(ascii: "\"") {
                         let string = try string()
                         try checkValue(string)
@@ -278,7 +315,7 @@ struct CanonicalBytesWriter {
                         }
                         if field == .kind, Self.equals(bytes[string.content], "Secret") { throw Unsure() }
                         if let field { head.set(field, try text(of: string)) }
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[string.quoted]))
+                        try emit(string.quoted)
                     } else {
                         // `kind` or `apiVersion` that is not a string: the slow path's typing would keep it; an
                         // identifying member of metadata that is not a string: no version to read.
@@ -289,8 +326,8 @@ struct CanonicalBytesWriter {
                             try value(depth: depth)
                         }
                     }
-                    members.append(Member(name: name.content, written: written..<out.count))
-                    out.append(UInt8(ascii: ","))
+                    members.append(Member(name: name.content, written: (memberStart - start)..<(written - start)))
+                    try emit(UInt8(ascii: ","))
                 }
                 skipWhitespace()
                 guard let next = peek else { throw Unsure() }
@@ -300,40 +337,46 @@ struct CanonicalBytesWriter {
             }
         }
         // An environment variable named like a credential carries one in `value`.
-        if nameIsCredential, valueIsText, members.count <= 3 { throw Unsure() }
+        if nameIsCredential, valueIsText, members.count - first <= 3 { throw Unsure() }
         if place == .top, head.apiVersion == nil || head.kind == nil {
             // Typed from the listed type: both set, whatever one of them said.
             guard head.apiVersion == nil, head.kind == nil else { throw Unsure() }
             for (position, text) in [apiVersion, kind].enumerated() {
-                let written = out.count
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: Self.typeNames[position])
-                out.append(contentsOf: "\":".utf8)
-                JSON.writeString(text, into: &out)
-                members.append(Member(name: nil, synthetic: position, written: written..<out.count))
-                out.append(UInt8(ascii: ","))
+                var member: [UInt8] = [UInt8(ascii: "\"")]
+                member.append(contentsOf: UnsafeBufferPointer(start: Self.typeNames[position].utf8Start, count: Self.typeNames[position].utf8CodeUnitCount))
+                member.append(contentsOf: "\":".utf8)
+                JSON.writeString(text, into: &member)
+                let memberStart = written
+                try member.withUnsafeBufferPointer { buffer throws(Unsure) in try emit(buffer) }
+                members.append(Member(name: nil, synthetic: position, written: (memberStart - start)..<(written - start)))
+                try emit(UInt8(ascii: ","))
             }
         }
-        try writeSorted(&members, from: start)
-        out.append(UInt8(ascii: "}"))
+        try writeSorted(from: first, start: start)
+        try emit(UInt8(ascii: "}"))
     }
 
-    /// Puts the members written since `start` (each followed by a comma) in canonical order, separated by
-    /// commas; throws on a repeated name (parsing keeps the last, which this walker does not follow).
-    mutating func writeSorted(_ members: inout [Member], from start: Int) throws(Unsure) {
-        guard !members.isEmpty else { return }
+    /// Puts the members from `members[first...]`, written since `start` (each followed by a comma), in
+    /// canonical order, separated by commas; throws on a repeated name (parsing keeps the last, which this
+    /// walker does not follow).
+    mutating func writeSorted(from first: Int, start: Int) throws(Unsure) {
+        guard first < members.count else { return }
         let input = bytes
-        if (1..<members.count).allSatisfy({ Self.compare(members[$0 - 1], members[$0], input) < 0 }) {
-            out.removeLast()  // the last member's comma; the usual case for a server's output
+        if (first + 1..<members.count).allSatisfy({ Self.compare(members[$0 - 1], members[$0], input) < 0 }) {
+            written -= 1  // the last member's comma; the usual case for a server's output
             return
         }
-        members.sort { Self.compare($0, $1, input) < 0 }
-        for position in 1..<members.count where Self.compare(members[position - 1], members[position], input) == 0 { throw Unsure() }
-        let written = Array(out[start...])
-        out.removeSubrange(start...)
-        for (position, member) in members.enumerated() {
-            if position > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: written[(member.written.lowerBound - start)..<(member.written.upperBound - start)])
+        members[first...].sort { Self.compare($0, $1, input) < 0 }
+        for position in (first + 1)..<members.count where Self.compare(members[position - 1], members[position], input) == 0 {
+            throw Unsure()
+        }
+        let unsorted = Array(UnsafeBufferPointer(start: out + start, count: written - start))
+        written = start
+        try unsorted.withUnsafeBufferPointer { unsorted throws(Unsure) in
+            for position in first..<members.count {
+                if position > first { try emit(UInt8(ascii: ",")) }
+                try emit(UnsafeBufferPointer(rebasing: unsorted[members[position].written]))
+            }
         }
     }
 
@@ -341,7 +384,8 @@ struct CanonicalBytesWriter {
     static func compare(_ a: Member, _ b: Member, _ input: UnsafeBufferPointer<UInt8>) -> Int {
         func withName<T>(_ member: Member, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
             if let range = member.name { return body(UnsafeBufferPointer(rebasing: input[range])) }
-            return typeNames[member.synthetic].withUnsafeBufferPointer(body)
+            let name = typeNames[member.synthetic]
+            return body(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
         }
         return withName(a) { left in withName(b) { right in ByteOrder.compare(left, right) } }
     }
@@ -407,13 +451,14 @@ struct CanonicalBytesWriter {
     func checkValue(_ string: StringRange) throws(Unsure) {
         let redactor = redactor
         let untouched = try withText(string) { text -> Bool in
-            if ByteSearch.firstIndex(of: Self.secretWord, in: text) != nil { return false }
             if let first = text.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
                 first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
             {
+                if ByteSearch.firstIndex(of: Self.secretWord, in: text) != nil { return false }
                 return Self.walking(text, redactor: redactor, embedded: true) { writer throws(Unsure) in try writer.value(depth: 0) } != nil
             }
-            return !redactor.wouldScrub(text)
+            // One pass for both: `Secret` anywhere, or anything the redactor would replace.
+            return !redactor.wouldScrub(text, orHold: "Secret")
         }
         if !untouched { throw Unsure() }
     }

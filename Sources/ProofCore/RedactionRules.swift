@@ -105,28 +105,35 @@ public enum RedactionRules {
     /// Compared as `byte | 0x20` (ASCII case folded), dispatched on the first byte: this runs for every member
     /// name of every captured object.
     static func mayHoldCredentialWord(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        let end = bytes.endIndex
-        func at(_ index: Int, _ letter: Unicode.Scalar) -> Bool { index < end && bytes[index] | 0x20 == UInt8(ascii: letter) }
-        var index = bytes.startIndex
-        while index < end {
-            switch bytes[index] | 0x20 {
-            case UInt8(ascii: "p"):  // pas, pat, pw
-                if at(index + 1, "w") || (at(index + 1, "a") && (at(index + 2, "s") || at(index + 2, "t"))) { return true }
-            case UInt8(ascii: "t"):  // tok
-                if at(index + 1, "o") && at(index + 2, "k") { return true }
-            case UInt8(ascii: "s"):  // sec
-                if at(index + 1, "e") && at(index + 2, "c") { return true }
-            case UInt8(ascii: "k"):  // key
-                if at(index + 1, "e") && at(index + 2, "y") { return true }
-            case UInt8(ascii: "c"):  // cred
-                if at(index + 1, "r") && at(index + 2, "e") && at(index + 3, "d") { return true }
-            default:
-                break
+        guard let base = bytes.base.baseAddress else { return false }
+        let end = base + bytes.endIndex
+        func at(_ position: UnsafePointer<UInt8>, _ letter: Unicode.Scalar) -> Bool {
+            position < end && position.pointee | 0x20 == UInt8(ascii: letter)
+        }
+        var position = base + bytes.startIndex
+        while position < end {
+            let folded = position.pointee | 0x20
+            if credentialWordStarts.contains(folded) {
+                switch folded {
+                case UInt8(ascii: "p"):  // pas, pat, pw
+                    if at(position + 1, "w") || (at(position + 1, "a") && (at(position + 2, "s") || at(position + 2, "t"))) { return true }
+                case UInt8(ascii: "t"):  // tok
+                    if at(position + 1, "o") && at(position + 2, "k") { return true }
+                case UInt8(ascii: "s"):  // sec
+                    if at(position + 1, "e") && at(position + 2, "c") { return true }
+                case UInt8(ascii: "k"):  // key
+                    if at(position + 1, "e") && at(position + 2, "y") { return true }
+                default:  // cred
+                    if at(position + 1, "r") && at(position + 2, "e") && at(position + 3, "d") { return true }
+                }
             }
-            index += 1
+            position += 1
         }
         return false
     }
+
+    /// The first letters (folded) of the words ``mayHoldCredentialWord(_:)`` looks for.
+    private static let credentialWordStarts = ByteSet("ptskc".utf8)
 
     /// Whether `byte` is an ASCII upper-case letter.
     static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }

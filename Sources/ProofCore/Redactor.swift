@@ -65,15 +65,27 @@ public struct Redactor: Sendable {
 
     /// `text` with every credential replaced by a marker, or `nil` when it holds none (the fast path: no copy).
     public func scrubIfNeeded(_ text: String) -> String? {
+        scrubIfNeeded(text, shortcuts: true)
+    }
+
+    /// ``scrubIfNeeded(_:)``, or without `shortcuts` every byte a match can start at tried in full (what the
+    /// test of ``hopeless(at:in:)`` holds the shortcuts to).
+    func scrubIfNeeded(_ text: String, shortcuts: Bool) -> String? {
         var copy = text
-        let result = copy.withUTF8 { buffer -> [UInt8]? in scan(buffer) }
+        let result = copy.withUTF8 { buffer -> [UInt8]? in scan(buffer, shortcuts: shortcuts) }
         guard let result else { return nil }
         return String(decoding: result, as: UTF8.self)
     }
 
     /// Whether `bytes` (UTF-8 text) hold anything this redactor would replace.
     public func wouldScrub(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        scan(bytes) != nil
+        firstMatch(in: bytes, from: 0, orWord: nil, shortcuts: true) != nil
+    }
+
+    /// Whether `bytes` hold anything this redactor would replace, or `word` (whose first byte is `word[0]`):
+    /// one pass for the canonical walk, which refuses both.
+    func wouldScrub(_ bytes: UnsafeBufferPointer<UInt8>, orHold word: StaticString) -> Bool {
+        firstMatch(in: bytes, from: 0, orWord: word, shortcuts: true) != nil
     }
 
     /// Whether `text` holds anything this redactor would replace.
@@ -85,14 +97,9 @@ public struct Redactor: Sendable {
 
     private static let markerWord = Array("[REDACTED".utf8)
 
-    /// Bytes at which a match can start: a table lookup keeps the common case (nothing to redact) one pass.
+    /// Bytes at which a match can start: a set lookup keeps the common case (nothing to redact) one pass.
     /// Assignments are found at their separator (`=`, `:`) and looked at backwards for the name.
-    private static let interesting: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in "-:=bBeL".utf8 { table[Int(byte)] = true }
-        for byte in RedactionRules.tokenFirstBytes { table[Int(byte)] = true }
-        return table
-    }()
+    private static let interesting = ByteSet(Array("-:=bBeL".utf8) + RedactionRules.tokenFirstBytes)
 
     private func marker(_ kind: Kind, _ secret: UnsafeBufferPointer<UInt8>.SubSequence) -> [UInt8] {
         var text = Self.markerPrefix + kind.rawValue
@@ -102,31 +109,75 @@ public struct Redactor: Sendable {
     }
 
     /// Scans `bytes`; returns the scrubbed bytes, or `nil` when nothing matched.
-    private func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    private func scan(_ bytes: UnsafeBufferPointer<UInt8>, shortcuts: Bool) -> [UInt8]? {
         var out: [UInt8] = []
         var copied = 0  // bytes[..<copied] are already in `out`
         var index = 0
+        while let match = firstMatch(in: bytes, from: index, orWord: nil, shortcuts: shortcuts) {
+            if out.isEmpty { out.reserveCapacity(bytes.count) }
+            out.append(contentsOf: bytes[copied..<match.start])
+            out.append(contentsOf: marker(match.kind, bytes[match.start..<match.end]))
+            copied = match.end
+            index = match.end
+        }
+        guard copied > 0 else { return nil }
+        out.append(contentsOf: bytes[copied..<bytes.count])
+        return out
+    }
+
+    /// The first match that starts looking at or after `start` (each position in turn, as ``scan(_:shortcuts:)`` needs),
+    /// or, when `word` is given, a match of kind `credential` at the first place `word` stands, if that comes
+    /// first. With `shortcuts`, positions whose neighbours rule out every match are passed over without a call
+    /// (``hopeless(at:in:)``).
+    @inline(__always)
+    private func firstMatch(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, orWord word: StaticString?, shortcuts: Bool) -> Match? {
         let count = bytes.count
-        let interesting = Self.interesting
+        var stops = Self.interesting
+        let wordStart = word?.utf8Start[0]
+        if let wordStart { stops.insert(wordStart) }
+        var index = start
         while index < count {
             let byte = bytes[index]
-            guard interesting[Int(byte)] else {
+            guard stops.contains(byte) else {
                 index += 1
                 continue
             }
-            if let match = match(at: index, in: bytes) {
-                if out.isEmpty { out.reserveCapacity(count) }
-                out.append(contentsOf: bytes[copied..<match.start])
-                out.append(contentsOf: marker(match.kind, bytes[match.start..<match.end]))
-                copied = match.end
-                index = match.end
-            } else {
-                index += 1
+            if let word, byte == wordStart, Self.hasPrefix(word, at: index, in: bytes) {
+                return Match(kind: .credential, start: index, end: index + word.utf8CodeUnitCount)
             }
+            if Self.interesting.contains(byte), !(shortcuts && Self.hopeless(at: index, in: bytes)), let match = match(at: index, in: bytes) {
+                return match
+            }
+            index += 1
         }
-        guard copied > 0 else { return nil }
-        out.append(contentsOf: bytes[copied..<count])
-        return out
+        return nil
+    }
+
+    /// Whether the bytes around `index` rule out every match ``match(at:in:)`` looks for there, so that it need
+    /// not be called: most strings hold an `e`, a `b`, a `-` or a `:`, few a credential.
+    /// - `e`: only `eyJ` starts a JWT; `b`, `B`: only `bearer` and `basic` (any case);
+    /// - `-`: a PEM block and a flag both start with `--`;
+    /// - `:`: a URL password needs `://`; an assignment a quoted name before it (spaces between allowed) or a
+    ///   space after it.
+    @inline(__always)
+    private static func hopeless(at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let next = index + 1 < bytes.count ? bytes[index + 1] : 0
+        switch bytes[index] {
+        case UInt8(ascii: "e"): return next != UInt8(ascii: "y")
+        case UInt8(ascii: "b"), UInt8(ascii: "B"): return next | 0x20 != UInt8(ascii: "e") && next | 0x20 != UInt8(ascii: "a")
+        case UInt8(ascii: "-"): return next != UInt8(ascii: "-")
+        case UInt8(ascii: ":"):
+            if next == UInt8(ascii: "/") || isSpace(next) { return false }
+            let previous = index > 0 ? bytes[index - 1] : 0
+            return !(isSpace(previous) || isQuote(previous))
+        default: return false
+        }
+    }
+
+    private static func hasPrefix(_ word: StaticString, at index: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = word.utf8CodeUnitCount
+        guard index + length <= bytes.count, let base = bytes.baseAddress else { return false }
+        return memcmp(base + index, word.utf8Start, length) == 0
     }
 
     private struct Match {

@@ -237,10 +237,48 @@ struct CredentialWordPrecheckTests {
         for _ in 0..<20_000 {
             let name = (0..<Int(random.next() % 9)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
             let expected = Self.reference(name)
+            // The name inside other bytes too, as the scrubber passes it: only the slice counts.
+            let padded = Array("tok".utf8) + name + Array("pas".utf8)
             let actual = name.withUnsafeBufferPointer { RedactionRules.mayHoldCredentialWord($0[...]) }
+            let inside = padded.withUnsafeBufferPointer { RedactionRules.mayHoldCredentialWord($0[3..<(3 + name.count)]) }
             #expect(actual == expected, "\(String(decoding: name, as: UTF8.self))")
+            #expect(inside == expected, "\(String(decoding: name, as: UTF8.self)) in \(String(decoding: padded, as: UTF8.self))")
             if expected { positives += 1 }
         }
         #expect(positives > 300, "\(positives) of 20,000 hold a fragment")
+    }
+}
+
+/// The redactor passes over an `e`, `b`, `-` or `:` whose neighbours rule out every match; these tests hold that
+/// to trying each of them in full.
+@Suite("Redactor shortcuts")
+struct RedactorShortcutTests {
+    /// Pieces of credentials and of the text around them, so that generated strings put every shortcut's byte
+    /// next to what would and would not make a match.
+    static let pieces = [
+        "e", "ey", "eyJ", "eyJhbGciOi", ".", "b", "B", "be", "Bearer", "basic", "BASIC", " ", "\t", "-", "--", "-----BEGIN ",
+        "PRIVATE KEY", "-----", "-----END ", ":", "://", "@", "/", "=", "==", "\"", "'", "\\", "password", "token", "db.",
+        "x", "9", "\n", "{", ",", "ghp_", "AKIA", "LS0tLS1CRUdJTi", "abcdefgh12345678", "12:30", "a-b",
+        "password: hunter22", "\"token\":\"abc\"", "Bearer abcdefghij", "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl",
+        "https://u:pw@h", "--token s3cr3t", "key=v",
+    ]
+
+    @Test("generated strings: scrubbing with the shortcuts gives what trying every byte gives")
+    func shortcutsChangeNothing() {
+        var random = SplitMix64(seed: 2026)
+        let redactor = Redactor(digester: { "d\($0.count)" })
+        var scrubbed = 0
+        for _ in 0..<30_000 {
+            let text = (0..<Int(1 + random.next() % 12)).map { _ in Self.pieces[Int(random.next() % UInt64(Self.pieces.count))] }.joined()
+            let full = redactor.scrubIfNeeded(text, shortcuts: false)
+            #expect(redactor.scrubIfNeeded(text, shortcuts: true) == full, "\(text)")
+            var bytes = Array(text.utf8)
+            let would = bytes.withUnsafeMutableBufferPointer { redactor.wouldScrub(UnsafeBufferPointer($0)) }
+            let wouldOrSecret = bytes.withUnsafeMutableBufferPointer { redactor.wouldScrub(UnsafeBufferPointer($0), orHold: "ey") }
+            #expect(would == (full != nil), "\(text)")
+            #expect(wouldOrSecret == (full != nil || text.contains("ey")), "\(text)")
+            if full != nil { scrubbed += 1 }
+        }
+        #expect(scrubbed > 5_000 && scrubbed < 25_000, "\(scrubbed) of 30,000 hold a credential")
     }
 }
