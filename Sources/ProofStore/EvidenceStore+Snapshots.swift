@@ -51,8 +51,11 @@ extension EvidenceStore {
     /// store's normalising would give it (``Redaction/canonicalIfUnchanged(_:apiVersion:kind:)``, with the
     /// `Redaction` passed in), or `nil` to have `object` made and normalised as usual. Like `version`, only
     /// for objects `object` would not leave out.
+    ///
+    /// With `batch`, the new bodies join it and are written when it is full or flushed (``flush(_:)``, before
+    /// the snapshot that references them); the members returned then count no new bodies (the batch does).
     public func storeBodies(
-        count: Int, label: String, fromServer: Bool = false, kind: String? = nil,
+        count: Int, label: String, fromServer: Bool = false, kind: String? = nil, batch: BodyBatch? = nil,
         version: (@Sendable (Int) -> ObjectVersion?)? = nil,
         canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)? = nil,
         object: @escaping @Sendable (Int) throws -> JSON?
@@ -68,19 +71,62 @@ extension EvidenceStore {
                 count: count, version: version, canonical: canonical, object: object, label: label, redaction: redaction, known: known,
                 path: path)
         }
+        let bodies = prepared.compactMap { member in
+            member.stored.map { stored in
+                // Only a server's versions are remembered (`known` is `nil` otherwise).
+                BodyBatch.Body(
+                    digest: member.digest, stored: stored, size: member.size, storedBytes: Self.storedBytes(stored),
+                    version: known == nil ? nil : member.version)
+            }
+        }
+        var page = SnapshotMembers()
+        page.members = prepared.map(\.member)
+        if let batch {
+            if let full = batch.add(bodies) {
+                let (newBodies, newBytes) = try await write(full)
+                batch.count(newBodies: newBodies, newBytes: newBytes)
+            }
+        } else {
+            (page.newBodies, page.newBytes) = try await write(bodies)
+        }
+        return page
+    }
+
+    /// Writes what is left in `batch` and returns how many bodies it wrote in all that the store did not hold,
+    /// and their canonical bytes.
+    public func flush(_ batch: BodyBatch) async throws -> (newBodies: Int, newBytes: Int) {
+        let rest = batch.takeAll()
+        let (newBodies, newBytes) = try await write(rest)
+        batch.count(newBodies: newBodies, newBytes: newBytes)
+        return batch.written
+    }
+
+    /// The bytes a stored value takes.
+    private static func storedBytes(_ value: DatabaseValue) -> Int {
+        switch value.storage {
+        case .blob(let data): data.count
+        case .string(let text): text.utf8.count
+        default: 0
+        }
+    }
+
+    /// Writes `bodies` the store does not hold in one transaction and returns how many it wrote and their
+    /// canonical bytes; then remembers the versions they carry (a server's) as stored.
+    private func write(_ bodies: [BodyBatch.Body]) async throws -> (Int, Int) {
+        guard !bodies.isEmpty else { return (0, 0) }
         // Written in digest order, the digest index's key: a transaction then touches the index's pages in one
         // sweep rather than at random (fewer pages written again to the WAL). Sorted here, off the writer queue,
-        // and by position: moving the members themselves would copy a dozen references each.
-        let order = prepared.indices.filter { prepared[$0].stored != nil }.sorted { prepared[$0].digest < prepared[$1].digest }
+        // and by position: moving the bodies themselves would copy their references.
+        let order = bodies.indices.sorted { bodies[$0].digest < bodies[$1].digest }
         let writeback = walWriteback
-        let (newBodies, newBytes) = try await write { db in
+        let written = try await write { db in
             // The pages earlier batches committed start for the disk now (see WALWriteback), on the writer queue.
             writeback?.start()
             var (newBodies, newBytes) = (0, 0)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
             for index in order {
-                let size = prepared[index].size
-                insertBody.setUncheckedArguments([prepared[index].digest, prepared[index].stored, size])
+                let size = bodies[index].size
+                insertBody.setUncheckedArguments([bodies[index].digest, bodies[index].stored, size])
                 try insertBody.execute()
                 if db.changesCount > 0 {
                     newBodies += 1
@@ -89,12 +135,8 @@ extension EvidenceStore {
             }
             return (newBodies, newBytes)
         }
-        var page = SnapshotMembers()
-        page.members = prepared.map(\.member)
-        page.newBodies = newBodies
-        page.newBytes = newBytes
-        known?.remember(prepared.compactMap { member in member.stored == nil ? nil : member.version.map { ($0, member.digest) } })
-        return page
+        knownVersions?.remember(bodies.compactMap { body in body.version.map { ($0, body.digest) } })
+        return written
     }
 
     /// Drops `value` on a utility thread: freeing a large membership (a few allocations a member) is work the

@@ -43,11 +43,16 @@ public struct Capturer: Sendable {
         let takenAt = Date()
         async let loki = lokiSamples(at: takenAt)
         await cache?.prepare()
-        var listing = try await listObjects(cache: cache)
+        let batch = BodyBatch()
+        var listing = try await listObjects(cache: cache, batch: batch)
+        // The bodies still waiting are written before the snapshot that references them.
+        let flushed = try await store.flush(batch)
         let samples = await loki
         // Hand the membership over rather than share it: the store sorts it in place.
         var members = SnapshotMembers()
         swap(&members, &listing.members)
+        members.newBodies += flushed.newBodies
+        members.newBytes += flushed.newBytes
         let written = try await store.writeSnapshot(
             run: run, label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
             step: step, takenAt: takenAt)
@@ -95,8 +100,9 @@ public struct Capturer: Sendable {
         }
     }
 
-    /// Resolves the kinds with discovery (throws when the cluster cannot be reached) and lists them all.
-    func listObjects(cache: CaptureCache? = nil) async throws -> Listing {
+    /// Resolves the kinds with discovery (throws when the cluster cannot be reached) and lists them all; with
+    /// `batch`, the bodies of the lists are written together (``BodyBatch``: flush it before the snapshot).
+    func listObjects(cache: CaptureCache? = nil, batch: BodyBatch? = nil) async throws -> Listing {
         let discovery = try await client.discovery()
         var listing = Listing()
         var calls: [ListCall] = []
@@ -137,7 +143,7 @@ public struct Capturer: Sendable {
                         if let cache {
                             return (call, .success(try await cache.capture(call, namespaces: filterNamespaces ? wanted : nil, capturer: self)))
                         }
-                        return (call, .success(try await stream(call, namespaces: filterNamespaces ? wanted : nil)))
+                        return (call, .success(try await stream(call, namespaces: filterNamespaces ? wanted : nil, batch: batch)))
                     } catch {
                         return (call, .failure(error))
                     }
@@ -196,8 +202,9 @@ public struct Capturer: Sendable {
     ///
     /// A page stays bytes until the store's workers decode its items one at a time (``ListPage``), so memory
     /// holds the pages' text and a few decoded objects, and decoding is spread over the cores with the rest of
-    /// the encoding; only Argo CD's kinds, kept whole for the application tree, are decoded up front.
-    func stream(_ call: ListCall, namespaces: Set<String>?) async throws -> CallResult {
+    /// the encoding; only Argo CD's kinds, kept whole for the application tree, are decoded up front. With
+    /// `batch`, the bodies join it (``BodyBatch``).
+    func stream(_ call: ListCall, namespaces: Set<String>?, batch: BodyBatch? = nil) async throws -> CallResult {
         let keep = Self.namespaceFilter(call.type, namespaces)
         // Pages are stored in child tasks, so a failure cancels and awaits the others before it is thrown.
         return try await withThrowingTaskGroup(of: StoredPage.self) { pages in
@@ -209,7 +216,7 @@ public struct Capturer: Sendable {
                     while inFlight > 0, try await pages.next() != nil { inFlight -= 1 }
                     result = CallResult()
                 }
-                pages.addTask { try await self.store(page, kind: call.type.kind, keep: keep) }
+                pages.addTask { try await self.store(page, kind: call.type.kind, keep: keep, batch: batch) }
                 inFlight += 1
                 if inFlight >= Self.pagesInFlight, let stored = try await pages.next() {
                     inFlight -= 1
@@ -228,11 +235,12 @@ public struct Capturer: Sendable {
         var argoCD: [JSON] = []
     }
 
-    /// Stores one page's bodies (those `keep` passes) and returns its members.
-    func store(_ page: ListPage, kind: String, keep: Set<String>?) async throws -> StoredPage {
+    /// Stores one page's bodies (those `keep` passes; into `batch` when given) and returns its members.
+    func store(_ page: ListPage, kind: String, keep: Set<String>?, batch: BodyBatch? = nil) async throws -> StoredPage {
         if Self.isArgoCD(page.type) {
             let items = try page.items().filter { Self.keeps($0, namespaces: keep) }
-            return StoredPage(members: try await store.storeBodies(items, label: kind, fromServer: true), argoCD: items)
+            let members = try await store.storeBodies(count: items.count, label: kind, fromServer: true, batch: batch) { items[$0] }
+            return StoredPage(members: members, argoCD: items)
         }
         // Without a filter, a version stored before is recognised from its bytes and not decoded at all…
         // …and most items are encoded straight from their bytes (`ListPage.canonical`).
@@ -245,7 +253,7 @@ public struct Capturer: Sendable {
             }
         }
         let members = try await store.storeBodies(
-            count: page.count, label: kind, fromServer: true, kind: kind, version: version, canonical: canonical
+            count: page.count, label: kind, fromServer: true, kind: kind, batch: batch, version: version, canonical: canonical
         ) { index in
             let item = try page.item(index)
             // Not `keeps ? item : nil`: JSON is ExpressibleByNilLiteral, so that `nil` would be JSON.null.
