@@ -151,8 +151,7 @@ extension JSON {
 public enum Digest {
     /// Lowercase hex SHA-256 of `bytes`.
     public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digest = SHA256.hash(data: Array(bytes))
-        return hex(Array(digest))
+        SHA256.hash(data: Array(bytes)).withUnsafeBytes { hex($0) }
     }
 
     /// Lowercase hex SHA-256 of a string's UTF-8 bytes.
@@ -160,13 +159,18 @@ public enum Digest {
 
     /// Lowercase hex of bytes.
     public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
+        bytes.withUnsafeBytes { hex($0) }
+    }
+
+    /// Lowercase hex of bytes, written straight into the string's storage (a digest per captured object).
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = digits.utf8Start[Int(byte >> 4)]
+                out[2 * index + 1] = digits.utf8Start[Int(byte & 0xF)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -279,7 +279,7 @@ struct CanonicalBytesWriter {
         try emit(UInt8(ascii: "{"))
         let start = written
         let first = members.count
-        defer { members.removeSubrange(first...) }
+        defer { members.removeLast(members.count - first) }
         var nameIsCredential = false
         var valueIsText = false
         skipWhitespace()

@@ -66,21 +66,13 @@ extension EvidenceStore {
         let known = fromServer ? knownVersions : nil
         // A kind this handle never stored (a first capture) has nothing to look up.
         let version: (@Sendable (Int) -> ObjectVersion?)? = if let kind, known?.holds(kind: kind) != true { nil } else { version }
-        let prepared = try await Self.offCooperativePool {
+        let (members, bodies) = try await Self.offCooperativePool {
             try Self.prepare(
                 count: count, version: version, canonical: canonical, object: object, label: label, redaction: redaction, known: known,
                 path: path)
         }
-        let bodies = prepared.compactMap { member in
-            member.stored.map { stored in
-                // Only a server's versions are remembered (`known` is `nil` otherwise).
-                BodyBatch.Body(
-                    digest: member.digest, stored: stored, size: member.size, storedBytes: Self.storedBytes(stored),
-                    version: known == nil ? nil : member.version)
-            }
-        }
         var page = SnapshotMembers()
-        page.members = prepared.map(\.member)
+        page.members = members
         if let batch {
             if let full = batch.add(bodies) {
                 let (newBodies, newBytes) = try await write(full)
@@ -251,12 +243,14 @@ extension EvidenceStore {
     }
 
     /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
-    /// capture's CPU time). `object(index)` is called once per index, on the worker that encodes it.
+    /// capture's CPU time). `object(index)` is called once per index, on the worker that encodes it. Returns
+    /// the members in order and the bodies to write (with their versions only when `known` is given: only a
+    /// server's versions are remembered).
     private static func prepare(
         count: Int, version: (@Sendable (Int) -> ObjectVersion?)?,
         canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)?, object: @Sendable (Int) throws -> JSON?,
         label: String, redaction: Redaction, known: KnownVersions?, path: String
-    ) throws -> [PreparedMember] {
+    ) throws -> (members: [SnapshotMember], bodies: [BodyBatch.Body]) {
         let peek = known == nil ? nil : version
         var slots = [Result<PreparedMember?, any Error>?](repeating: nil, count: count)
         let chunk = 64
@@ -282,12 +276,21 @@ extension EvidenceStore {
                 }
             }
         }
-        var prepared: [PreparedMember] = []
-        prepared.reserveCapacity(count)
-        for slot in slots {
-            if let member = try slot!.get() { prepared.append(member) }
+        // Each slot taken out, not copied: a member holds eight references, and a page has hundreds.
+        var members: [SnapshotMember] = []
+        members.reserveCapacity(count)
+        var bodies: [BodyBatch.Body] = []
+        for index in slots.indices {
+            guard let prepared = try slots[index].take()!.get() else { continue }
+            if let stored = prepared.stored {
+                bodies.append(
+                    BodyBatch.Body(
+                        digest: prepared.digest, stored: stored, size: prepared.size, storedBytes: storedBytes(stored),
+                        version: known == nil ? nil : prepared.version))
+            }
+            members.append(prepared.member)
         }
-        return prepared
+        return (members, bodies)
     }
 
     /// The member of a version this handle stored before: nothing to encode or write.

@@ -30,7 +30,8 @@ public struct SnapshotMembers: Sendable {
 
     /// Adds `page`'s members and counts to `members`.
     public static func += (members: inout SnapshotMembers, page: SnapshotMembers) {
-        members.members += page.members
+        // The first page's array is taken as it is (shared, not copied member by member).
+        if members.members.isEmpty { members.members = page.members } else { members.members += page.members }
         members.newBodies += page.newBodies
         members.newBytes += page.newBytes
     }
