@@ -45,7 +45,9 @@ extension Redaction {
         return (ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion), out)
     }
 
-    private func walk(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> (head: CanonicalBytesWriter.Head, out: [UInt8])? {
+    private func walk(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String)
+        -> (head: CanonicalBytesWriter.Head, out: [UInt8])?
+    {
         guard kind != "Secret" else { return nil }
         return CanonicalBytesWriter.walking(item, redactor: redactor, apiVersion: apiVersion, kind: kind) { writer throws(CanonicalBytesWriter.Unsure) in
             guard writer.peek == UInt8(ascii: "{") else { throw CanonicalBytesWriter.Unsure() }
@@ -122,7 +124,10 @@ struct CanonicalBytesWriter {
     /// The members of the objects being written, innermost last: each object's start where it began.
     var members: [Member] = []
 
-    init(bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String, out: UnsafeMutablePointer<UInt8>, capacity: Int) {
+    init(
+        bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String, out: UnsafeMutablePointer<UInt8>,
+        capacity: Int
+    ) {
         self.bytes = bytes
         self.redactor = redactor
         self.apiVersion = apiVersion
@@ -142,7 +147,8 @@ struct CanonicalBytesWriter {
         let capacity = bytes.count + 64 + 6 * (apiVersion.utf8.count + kind.utf8.count)
         var head: Head?
         let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            var writer = CanonicalBytesWriter(bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind, out: buffer.baseAddress!, capacity: capacity)
+            var writer = CanonicalBytesWriter(
+                bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind, out: buffer.baseAddress!, capacity: capacity)
             writer.embedded = embedded
             initialized = 0
             do throws(Unsure) {
@@ -342,8 +348,9 @@ struct CanonicalBytesWriter {
             // Typed from the listed type: both set, whatever one of them said.
             guard head.apiVersion == nil, head.kind == nil else { throw Unsure() }
             for (position, text) in [apiVersion, kind].enumerated() {
+                let name = Self.typeNames[position]
                 var member: [UInt8] = [UInt8(ascii: "\"")]
-                member.append(contentsOf: UnsafeBufferPointer(start: Self.typeNames[position].utf8Start, count: Self.typeNames[position].utf8CodeUnitCount))
+                member.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
                 member.append(contentsOf: "\":".utf8)
                 JSON.writeString(text, into: &member)
                 let memberStart = written

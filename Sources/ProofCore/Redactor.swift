@@ -82,8 +82,8 @@ public struct Redactor: Sendable {
         firstMatch(in: bytes, from: 0, orWord: nil, shortcuts: true) != nil
     }
 
-    /// Whether `bytes` hold anything this redactor would replace, or `word` (whose first byte is `word[0]`):
-    /// one pass for the canonical walk, which refuses both.
+    /// Whether `bytes` hold anything this redactor would replace, or the literal `word`: one pass for the
+    /// canonical walk, which refuses both.
     func wouldScrub(_ bytes: UnsafeBufferPointer<UInt8>, orHold word: StaticString) -> Bool {
         firstMatch(in: bytes, from: 0, orWord: word, shortcuts: true) != nil
     }
@@ -125,9 +125,9 @@ public struct Redactor: Sendable {
         return out
     }
 
-    /// The first match that starts looking at or after `start` (each position in turn, as ``scan(_:shortcuts:)`` needs),
-    /// or, when `word` is given, a match of kind `credential` at the first place `word` stands, if that comes
-    /// first. With `shortcuts`, positions whose neighbours rule out every match are passed over without a call
+    /// The first match that starts looking at or after `start` (each position in turn, as
+    /// ``scan(_:shortcuts:)`` needs), or, when `word` is given, a match of kind `credential` at the first place
+    /// `word` stands, if that comes first. With `shortcuts`, positions whose neighbours rule out every match are passed over without a call
     /// (``hopeless(at:in:)``).
     @inline(__always)
     private func firstMatch(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, orWord word: StaticString?, shortcuts: Bool) -> Match? {
@@ -145,8 +145,8 @@ public struct Redactor: Sendable {
             if let word, byte == wordStart, Self.hasPrefix(word, at: index, in: bytes) {
                 return Match(kind: .credential, start: index, end: index + word.utf8CodeUnitCount)
             }
-            if Self.interesting.contains(byte), !(shortcuts && Self.hopeless(at: index, in: bytes)), let match = match(at: index, in: bytes) {
-                return match
+            if Self.interesting.contains(byte), !(shortcuts && Self.hopeless(at: index, in: bytes)) {
+                if let match = match(at: index, in: bytes) { return match }
             }
             index += 1
         }
