@@ -51,15 +51,7 @@ extension JSON {
     /// `metadata` is parsed, and each element of `items` is returned as its byte range, to be parsed one at a
     /// time (``init(parsing:range:)``) and let go. A duplicated member counts once, the last one, as when parsing.
     public static func scanList(_ bytes: [UInt8]) throws(JSONParseError) -> JSONListScan {
-        let result: Result<JSONListScan, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
-            var parser = JSONByteParser(buffer)
-            do throws(JSONParseError) {
-                return .success(try parser.scanListDocument())
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try scanList(bytes, checkingItems: true)
     }
 
     /// ``scanList(_:)`` checking less: each element of `items` that is an object or an array is found by its
@@ -72,10 +64,15 @@ extension JSON {
     /// checked before it is used, and the error to report, wherever it shows, is ``scanList(_:)``'s (as the
     /// client's ``ListPage`` does).
     public static func splitList(_ bytes: [UInt8]) throws(JSONParseError) -> JSONListScan {
+        try scanList(bytes, checkingItems: false)
+    }
+
+    /// ``scanList(_:)`` (`checkingItems`) or ``splitList(_:)``.
+    private static func scanList(_ bytes: [UInt8], checkingItems: Bool) throws(JSONParseError) -> JSONListScan {
         let result: Result<JSONListScan, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
             var parser = JSONByteParser(buffer)
             do throws(JSONParseError) {
-                return .success(try parser.scanListDocument(checkingItems: false))
+                return .success(try parser.scanListDocument(checkingItems: checkingItems))
             } catch {
                 return .failure(error)
             }

@@ -22,8 +22,16 @@ public final class BodyBatch: Sendable {
         var digest: String
         var stored: DatabaseValue
         var size: Int
-        var storedBytes: Int
         var version: KnownVersions.Key?
+
+        /// The bytes the stored value takes (what the threshold counts).
+        var storedBytes: Int {
+            switch stored.storage {
+            case .blob(let data): data.count
+            case .string(let text): text.utf8.count
+            default: 0
+            }
+        }
     }
 
     private struct State {
@@ -46,9 +54,10 @@ public final class BodyBatch: Sendable {
 
     /// Adds `bodies`; returns the waiting bodies, taken out, once they reach the threshold.
     func add(_ bodies: [Body]) -> [Body]? {
-        state.withLock { state in
+        let bytes = bodies.reduce(0) { $0 + $1.storedBytes }
+        return state.withLock { state in
             state.waiting += bodies
-            state.waitingBytes += bodies.reduce(0) { $0 + $1.storedBytes }
+            state.waitingBytes += bytes
             guard state.waitingBytes >= threshold else { return nil }
             return take(&state)
         }

@@ -93,15 +93,6 @@ extension EvidenceStore {
         return batch.written
     }
 
-    /// The bytes a stored value takes.
-    private static func storedBytes(_ value: DatabaseValue) -> Int {
-        switch value.storage {
-        case .blob(let data): data.count
-        case .string(let text): text.utf8.count
-        default: 0
-        }
-    }
-
     /// Writes `bodies` the store does not hold in one transaction and returns how many it wrote and their
     /// canonical bytes; then remembers the versions they carry (a server's) as stored.
     private func write(_ bodies: [BodyBatch.Body]) async throws -> (Int, Int) {
@@ -285,8 +276,7 @@ extension EvidenceStore {
             if let stored = prepared.stored {
                 bodies.append(
                     BodyBatch.Body(
-                        digest: prepared.digest, stored: stored, size: prepared.size, storedBytes: storedBytes(stored),
-                        version: known == nil ? nil : prepared.version))
+                        digest: prepared.digest, stored: stored, size: prepared.size, version: known == nil ? nil : prepared.version))
             }
             members.append(prepared.member)
         }
