@@ -10,7 +10,8 @@ import ProofCore
 /// events, Loki samples, findings, diagnostics and HTTP exchanges (see `docs/evidence-schema.md`).
 ///
 /// One store is one file, opened in WAL mode with foreign keys on, migrated to the current schema on open —
-/// or opened ``Access/readOnly``, never written, for the commands that only read evidence.
+/// or opened ``Access/readOnly``, never written, for the commands that only read evidence. A new file written
+/// by one capture uses SQLite's rollback journal until the next read-write open (see ``open(path:access:oneSnapshot:)``).
 /// Every write is one transaction (a snapshot is written whole or not at all) and runs on GRDB's writer
 /// queue, never on Swift's cooperative pool; reads run on GRDB's reader pool and do not wait for writes.
 /// Everything is normalised and redacted with the store's ``Redaction`` before it is hashed or written.
@@ -44,7 +45,8 @@ public final class EvidenceStore: Sendable {
         case readWrite
         /// Never written, never migrated, never created: what `show`, `replay`, `diff` and `verify` use, so a
         /// downloaded store, a read-only CI artifact or a store in a read-only folder can be read, and reading
-        /// leaves the file byte for byte as it was. A run whose process is gone reads as `aborted` (derived).
+        /// leaves the file byte for byte as it was — but for a write a killed process left half done, which is
+        /// rolled back first, as SQLite requires. A run whose process is gone reads as `aborted` (derived).
         case readOnly
     }
 
@@ -54,7 +56,7 @@ public final class EvidenceStore: Sendable {
         self.knownVersions = oneSnapshot ? nil : KnownVersions()
         self.pageMemo = oneSnapshot ? nil : EncodedPageMemo(capacity: MembershipPage.memoCapacity)
         self.lastMembership = oneSnapshot ? nil : LastMembership()
-        self.walWriteback = access == .readWrite ? WALWriteback(databasePath: path) : nil
+        self.walWriteback = pool is DatabasePool ? WALWriteback(databasePath: path) : nil
         self.path = path
         self.pool = pool
         self.redaction = redaction
@@ -74,7 +76,9 @@ public final class EvidenceStore: Sendable {
     /// ``StoreError`` when the file cannot be opened or was written by a newer harness.
     ///
     /// `oneSnapshot`: the handle will write one snapshot (`proof capture`), so it keeps no memory of the versions
-    /// and pages it wrote for later snapshots to re-use (at 40,000 objects that memory is several megabytes).
+    /// and pages it wrote for later snapshots to re-use (at 40,000 objects that memory is several megabytes); a
+    /// file it creates is written with a rollback journal, not the WAL (one write per page instead of two), and
+    /// its reads wait for its writes.
     public static func open(path: String, access: Access = .readWrite, oneSnapshot: Bool = false) throws(StoreError) -> EvidenceStore {
         if access == .readOnly { return try openReadOnly(path: path) }
         let url = URL(fileURLWithPath: path)
@@ -83,9 +87,19 @@ public final class EvidenceStore: Sendable {
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot create its directory (\(error.localizedDescription)); check the path and permissions")
         }
-        let pool: DatabasePool
+        // A new file for one snapshot (`proof capture` into a store that does not exist yet) is written with
+        // SQLite's rollback journal rather than the WAL: nothing reads it while the capture writes, and through a
+        // WAL every page is written twice, to the log and then into the file by the checkpoint at the close, at
+        // the very end of the capture (12 MB copied and synced at scale 34, docs/capture.md). Any later
+        // read-write open turns the file to WAL (`DatabasePool`); read-only opens read both modes.
+        let isNewSnapshotFile = oneSnapshot && !FileManager.default.fileExists(atPath: path)
+        let pool: any DatabaseWriter
         do {
-            pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            if isNewSnapshotFile {
+                pool = try DatabaseQueue(path: path, configuration: configuration(readOnly: false))
+            } else {
+                pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+            }
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot open (\(describe(error))); is it an SQLite file?")
         }
@@ -112,7 +126,8 @@ public final class EvidenceStore: Sendable {
     /// Read-only: a plain read-only connection when SQLite can share the file with a writer (a non-empty `-wal`
     /// file is there, or the folder is writable so SQLite can make one); otherwise — a read-only folder holding the
     /// file alone, as a downloaded artifact is — `immutable=1`, which takes no locks and makes no side files
-    /// (nothing can be writing a file that has no WAL in a folder nobody can write).
+    /// (nothing can be writing a file that has no WAL in a folder nobody can write). A write a killed process
+    /// left unfinished is rolled back first (``rollBackInterruptedWrite(path:folderWritable:)``).
     private static func openReadOnly(path: String) throws(StoreError) -> EvidenceStore {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.cannotOpen, "no evidence store at \(path): pass --db FILE (written by `proof run` or `proof capture`)")
@@ -125,6 +140,7 @@ public final class EvidenceStore: Sendable {
         let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
         let hasWAL = (walSize ?? 0) > 0
         let folderWritable = Glibc.access(url.deletingLastPathComponent().path, W_OK) == 0
+        try rollBackInterruptedWrite(path: path, folderWritable: folderWritable)
         let location = hasWAL || folderWritable ? path : url.absoluteString + "?immutable=1"
         let queue: DatabaseQueue
         do {
@@ -138,6 +154,27 @@ public final class EvidenceStore: Sendable {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot open read-only (\(describe(error))); is it an SQLite file? (a store whose -wal file sits in a read-only folder can be read from a writable copy of both)")
         }
         return try make(path: path, pool: queue, access: .readOnly, oneSnapshot: true)
+    }
+
+    /// A `-journal` beside the file is a write that a killed process left unfinished (SQLite's hot journal; only
+    /// a store that one capture created is written with a rollback journal) or one going on now. A read-only
+    /// connection cannot roll the former back (`SQLITE_READONLY_ROLLBACK`), and `immutable=1` would read the
+    /// half-written pages, so a read-write connection reads the file once first: SQLite rolls the write back, or
+    /// waits for the live one to finish. The file then holds exactly what was committed.
+    private static func rollBackInterruptedWrite(path: String, folderWritable: Bool) throws(StoreError) {
+        let journal = path + "-journal"
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? Int, size > 0 else { return }
+        guard folderWritable else {
+            throw StoreError(.cannotOpen, "evidence store \(path): a write to it was interrupted (\(journal) holds what it changed) and its folder is read-only, so it cannot be rolled back here; copy both files to a writable folder to read it")
+        }
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            _ = try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+        } catch {
+            throw StoreError(.cannotOpen, "evidence store \(path): cannot roll back the interrupted write in \(journal) (\(describe(error)))")
+        }
     }
 
     private static func configuration(readOnly: Bool) -> Configuration {
