@@ -97,29 +97,43 @@ extension EvidenceStore {
     /// canonical bytes; then remembers the versions they carry (a server's) as stored.
     private func write(_ bodies: [BodyBatch.Body]) async throws -> (Int, Int) {
         guard !bodies.isEmpty else { return (0, 0) }
-        // Written in digest order, the digest index's key: a transaction then touches the index's pages in one
-        // sweep rather than at random (fewer pages written again to the WAL). Sorted here, off the writer queue,
-        // and by position: moving the bodies themselves would copy their references.
-        let order = bodies.indices.sorted { bodies[$0].digest < bodies[$1].digest }
+        let order = Self.digestOrder(bodies)
         let writeback = walWriteback
         let written = try await write { db in
             // The pages earlier batches committed start for the disk now (see WALWriteback), on the writer queue.
             writeback?.start()
-            var (newBodies, newBytes) = (0, 0)
-            let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
-            for index in order {
-                let size = bodies[index].size
-                insertBody.setUncheckedArguments([bodies[index].digest, bodies[index].stored, size])
-                try insertBody.execute()
-                if db.changesCount > 0 {
-                    newBodies += 1
-                    newBytes += size
-                }
-            }
-            return (newBodies, newBytes)
+            return try Self.insert(bodies, order: order, db)
         }
-        knownVersions?.remember(bodies.compactMap { body in body.version.map { ($0, body.digest) } })
+        remember(bodies)
         return written
+    }
+
+    /// The positions of `bodies` in digest order, the digest index's key: a transaction that inserts them in it
+    /// touches the index's pages in one sweep rather than at random (fewer pages written again). Sorted by
+    /// position, off the writer queue: moving the bodies themselves would copy their references.
+    static func digestOrder(_ bodies: [BodyBatch.Body]) -> [Int] {
+        bodies.indices.sorted { bodies[$0].digest < bodies[$1].digest }
+    }
+
+    /// Inserts the bodies the store does not hold, in `order`; how many it wrote and their canonical bytes.
+    static func insert(_ bodies: [BodyBatch.Body], order: [Int], _ db: Database) throws -> (Int, Int) {
+        var (newBodies, newBytes) = (0, 0)
+        let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
+        for index in order {
+            let size = bodies[index].size
+            insertBody.setUncheckedArguments([bodies[index].digest, bodies[index].stored, size])
+            try insertBody.execute()
+            if db.changesCount > 0 {
+                newBodies += 1
+                newBytes += size
+            }
+        }
+        return (newBodies, newBytes)
+    }
+
+    /// Remembers the versions `bodies` carry (a server's) as stored: call once their transaction has committed.
+    private func remember(_ bodies: [BodyBatch.Body]) {
+        knownVersions?.remember(bodies.compactMap { body in body.version.map { ($0, body.digest) } })
     }
 
     /// Drops `value` on a utility thread: freeing a large membership (a few allocations a member) is work the
@@ -134,9 +148,12 @@ extension EvidenceStore {
     /// once, and throws on two different bodies for one identity. Listing errors and Loki samples are scrubbed
     /// before they are written; the snapshot joins the run's hash chain. On any error nothing of the snapshot
     /// is left in the file.
+    ///
+    /// `batch`: the bodies still waiting in it (``BodyBatch``) are written in the snapshot's transaction (one
+    /// commit less at the end of a capture), and the result counts every body the batch wrote.
     public func writeSnapshot(
         run: RunID, label: String, members page: consuming SnapshotMembers, errors: [ListingError] = [],
-        lokiSamples: [LokiSample] = [], step: Int? = nil, takenAt: Date = .now
+        lokiSamples: [LokiSample] = [], step: Int? = nil, takenAt: Date = .now, batch: BodyBatch? = nil
     ) async throws -> SnapshotWriteResult {
         let redaction = redaction
         let path = path
@@ -159,8 +176,13 @@ extension EvidenceStore {
         let objectCount = members.count
         // Tens of thousands of members, no longer needed here, are let go on another core while the transaction runs.
         Self.release(consume members)
-        return try await write { db in
+        let waiting = batch?.takeAll() ?? []
+        let order = Self.digestOrder(waiting)
+        // What the batch's full transactions wrote already (every page was stored before this call).
+        let earlier = batch?.written ?? (newBodies: 0, newBytes: 0)
+        let result = try await write { db in
             try Self.requireOpenRun(db, run, path: path)
+            let (flushedBodies, flushedBytes) = try Self.insert(waiting, order: order, db)
             let errorsDigest = EvidenceDigest.errors(errors)
             let lokiDigest = EvidenceDigest.loki(samples)
             let sequence = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots WHERE run_id = ?", arguments: [run.rawValue]) ?? 1
@@ -208,8 +230,11 @@ extension EvidenceStore {
                 lokiCount: samples.count, digest: digest, errorsDigest: errorsDigest, lokiDigest: lokiDigest,
                 previousDigest: previous, chainDigest: chain)
             return SnapshotWriteResult(
-                snapshot: record, newBodies: newBodies, newBytes: newBytes, duplicatesDropped: duplicates)
+                snapshot: record, newBodies: newBodies + earlier.newBodies + flushedBodies,
+                newBytes: newBytes + earlier.newBytes + flushedBytes, duplicatesDropped: duplicates)
         }
+        remember(waiting)
+        return result
     }
 
     /// Runs CPU-heavy `work` on a Dispatch thread, not on Swift's cooperative pool.

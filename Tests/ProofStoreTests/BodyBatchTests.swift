@@ -49,6 +49,36 @@ struct BodyBatchTests {
         #expect(again.newBodies == 720)
     }
 
+    @Test("a snapshot given the batch writes its waiting bodies in its transaction: the same snapshot and counts as a flush before it")
+    func snapshotWritesWaitingBodies() async throws {
+        let pages = Self.pages().prefix(5)
+        let directory = try TemporaryDirectory()
+        var results: [SnapshotWriteResult] = []
+        for name in ["flush-first", "given-batch"] {
+            let store = try EvidenceStore.open(path: directory.path + "/\(name).sqlite")
+            let run = try await store.beginRun(Fixtures.info, at: Fixtures.t0)
+            let batch = BodyBatch(threshold: 60_000)
+            var members = SnapshotMembers()
+            for page in pages {
+                members += try await store.storeBodies(count: page.count, label: "pods", fromServer: true, batch: batch) { page[$0] }
+            }
+            #expect(try await Self.bodyCount(store) < 600, "some bodies still wait in the batch")
+            if name == "flush-first" {
+                let flushed = try await store.flush(batch)
+                members.newBodies += flushed.newBodies
+                members.newBytes += flushed.newBytes
+                results.append(try await store.writeSnapshot(run: run, label: "s", members: members, takenAt: Fixtures.t0))
+            } else {
+                results.append(try await store.writeSnapshot(run: run, label: "s", members: members, takenAt: Fixtures.t0, batch: batch))
+            }
+            #expect(try await Self.bodyCount(store) == 600)
+            #expect(try await store.verifyIntegrity(run: run).isEmpty)
+        }
+        #expect(results[1].newBodies == 600 && results[1].newBodies == results[0].newBodies)
+        #expect(results[1].newBytes == results[0].newBytes)
+        #expect(results[1].snapshot.digest == results[0].snapshot.digest && results[1].snapshot.objectCount == 600)
+    }
+
     @Test("bodies waiting in a batch are neither in the store nor known as stored until their transaction commits")
     func knownOnlyOnceWritten() async throws {
         let page = Self.pages()[0]

@@ -45,17 +45,14 @@ public struct Capturer: Sendable {
         await cache?.prepare()
         let batch = BodyBatch()
         var listing = try await listObjects(cache: cache, batch: batch)
-        // The bodies still waiting are written before the snapshot that references them.
-        let flushed = try await store.flush(batch)
         let samples = await loki
         // Hand the membership over rather than share it: the store sorts it in place.
         var members = SnapshotMembers()
         swap(&members, &listing.members)
-        members.newBodies += flushed.newBodies
-        members.newBytes += flushed.newBytes
+        // The bodies still waiting in `batch` are written in the snapshot's transaction.
         let written = try await store.writeSnapshot(
             run: run, label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
-            step: step, takenAt: takenAt)
+            step: step, takenAt: takenAt, batch: batch)
         return CaptureResult(
             snapshot: written.snapshot, newBodies: written.newBodies, newBytes: written.newBytes, counts: listing.counts,
             listingErrors: listing.errors, lokiSamples: samples, argoCD: listing.argoCD, duration: ContinuousClock.now - started)
