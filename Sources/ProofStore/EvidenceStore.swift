@@ -108,7 +108,12 @@ public final class EvidenceStore: Sendable {
             if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
                 throw StoreError(.newerSchema, "evidence store \(path) was written by a newer proof (schema newer than \(Schema.version)); upgrade proof to read it")
             }
+            // The new file's schema holds no evidence yet: its transactions (one per migration) are committed
+            // without syncs, which with a rollback journal are three per commit (10–25 ms before a capture could
+            // begin its run). The first run's transaction syncs the journal and the file again (below).
+            if isNewSnapshotFile { try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = OFF") } }
             try migrator.migrate(pool)
+            if isNewSnapshotFile { try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") } }
         } catch let error as StoreError {
             throw error
         } catch {

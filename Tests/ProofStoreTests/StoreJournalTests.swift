@@ -21,6 +21,8 @@ struct StoreJournalTests {
         let path = directory.database
         do {
             let store = try EvidenceStore.open(path: path, oneSnapshot: true)
+            // The schema is written without syncs; evidence is not (1: NORMAL).
+            #expect(try await store.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
             let run = try await store.beginRun(Fixtures.info)
             _ = try await store.writeSnapshot(
                 run: run, label: "start", objects: (0..<50).map { Fixtures.pod($0) }, errors: [], lokiSamples: [], step: nil, takenAt: Fixtures.t0)
