@@ -71,12 +71,15 @@ if ! python3 -c "import importlib.util, sys; sys.exit(0 if importlib.util.find_s
     || python3 -m pip install --quiet --no-deps --ignore-requires-python --break-system-packages artoo-mermaid
 fi
 
-# simlock: the official Python Kubernetes client (PyPI `kubernetes`), used by the watch tests
-# (Tests/ProofSimTests/Store/PythonClientWatchTests.swift); installed only when missing.
-if ! python3 -c 'import kubernetes' >/dev/null 2>&1; then
+# simlock: the official Python Kubernetes client (PyPI `kubernetes`), used by the watch and conformance tests
+# (Tests/ProofSimTests/Store/PythonClientWatchTests.swift, Conformance/PythonConformanceTests.swift); installed
+# only when missing. Into the interpreter's own site-packages, not the user's (`--user`): the tests run python3
+# with HOME set to a temporary folder, where a user-site install (and its dependencies) is not found, so a
+# user-site copy does not count as installed here either (`python3 -s`).
+if ! python3 -s -c 'import kubernetes' >/dev/null 2>&1; then
   echo "setup: installing the Python kubernetes client (pip)"
-  python3 -m pip install --quiet --user kubernetes 2>/dev/null \
-    || python3 -m pip install --quiet --user --break-system-packages kubernetes
+  python3 -s -m pip install --quiet kubernetes 2>/dev/null \
+    || python3 -s -m pip install --quiet --break-system-packages kubernetes
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

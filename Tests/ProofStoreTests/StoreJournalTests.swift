@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ProofCore
 import Testing
 
 @testable import ProofStore
@@ -15,18 +16,23 @@ struct StoreJournalTests {
         }
     }
 
+    /// A new store written as `proof capture` writes one: a run, finished, with `objects` in its snapshot.
+    static func newCaptureStore(_ path: String, objects: [JSON]) async throws -> EvidenceStore {
+        let store = try EvidenceStore.open(path: path, oneSnapshot: true)
+        let run = try await store.beginRun(Fixtures.info)
+        _ = try await store.writeSnapshot(run: run, label: "start", objects: objects, step: nil, takenAt: Fixtures.t0)
+        try await store.finishRun(run, status: .passed, exitCode: 0)
+        return store
+    }
+
     @Test("a new store written by one capture uses a rollback journal, leaves one file, and turns to WAL when reopened")
     func newCaptureStoreUsesRollbackJournal() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.database
         do {
-            let store = try EvidenceStore.open(path: path, oneSnapshot: true)
-            // The schema is written without syncs; evidence is not (1: NORMAL).
+            let store = try await Self.newCaptureStore(path, objects: (0..<50).map { Fixtures.pod($0) })
+            // The schema was written without syncs; evidence is not (1: NORMAL).
             #expect(try await store.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
-            let run = try await store.beginRun(Fixtures.info)
-            _ = try await store.writeSnapshot(
-                run: run, label: "start", objects: (0..<50).map { Fixtures.pod($0) }, errors: [], lokiSamples: [], step: nil, takenAt: Fixtures.t0)
-            try await store.finishRun(run, status: .passed, exitCode: 0)
             #expect(try await store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "delete")
         }
         let folder = (path as NSString).deletingLastPathComponent
@@ -47,11 +53,7 @@ struct StoreJournalTests {
     func readOnlyOpenRollsBackInterruptedWrite() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.database
-        do {
-            let store = try EvidenceStore.open(path: path, oneSnapshot: true)
-            let run = try await store.beginRun(Fixtures.info)
-            try await store.finishRun(run, status: .passed, exitCode: 0)
-        }
+        _ = try await Self.newCaptureStore(path, objects: [])
         // A crash image: both files copied while a write transaction has spilled pages into the file.
         let copy = try TemporaryDirectory()
         let copied = copy.path + "/evidence.sqlite"
