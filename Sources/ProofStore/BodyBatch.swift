@@ -2,8 +2,9 @@ import GRDB
 import Synchronization
 
 /// New bodies of several ``EvidenceStore/storeBodies(count:label:fromServer:kind:batch:version:canonical:object:)``
-/// calls (the pages of one capture), written together once ``threshold`` bytes of them wait, and the rest by
-/// ``EvidenceStore/flush(_:)``.
+/// calls (the pages of one capture), written together once ``threshold`` bytes of them wait, and the rest in the
+/// transaction of the snapshot that references them (``EvidenceStore/writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:batch:)``).
+/// One batch serves one snapshot.
 ///
 /// Why: every transaction writes each page of the store it changed to the WAL again, and a page of bodies
 /// changes the digest index's pages nearly everywhere (digests are random). One transaction per list page of
@@ -12,7 +13,7 @@ import Synchronization
 /// compressed, at most ``threshold`` bytes and one page's more.
 ///
 /// A version is remembered as stored (``KnownVersions``) only once its body's transaction has committed. A
-/// capture that fails before its flush leaves the bodies that waited unwritten: nothing referenced them yet.
+/// capture that fails before its snapshot leaves the bodies that waited unwritten: nothing referenced them yet.
 ///
 /// Concurrency: one `Mutex` around the waiting bodies and the counts, held only to add, take or count (no I/O,
 /// no suspension under it); the writing happens after the bodies were taken out, on the store's writer.

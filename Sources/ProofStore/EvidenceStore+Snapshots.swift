@@ -52,8 +52,9 @@ extension EvidenceStore {
     /// `Redaction` passed in), or `nil` to have `object` made and normalised as usual. Like `version`, only
     /// for objects `object` would not leave out.
     ///
-    /// With `batch`, the new bodies join it and are written when it is full or flushed (``flush(_:)``, before
-    /// the snapshot that references them); the members returned then count no new bodies (the batch does).
+    /// With `batch`, the new bodies join it and are written when it is full, the rest by the snapshot that
+    /// references them (``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:batch:)``); the members
+    /// returned then count no new bodies (the batch does).
     public func storeBodies(
         count: Int, label: String, fromServer: Bool = false, kind: String? = nil, batch: BodyBatch? = nil,
         version: (@Sendable (Int) -> ObjectVersion?)? = nil,
@@ -82,15 +83,6 @@ extension EvidenceStore {
             (page.newBodies, page.newBytes) = try await write(bodies)
         }
         return page
-    }
-
-    /// Writes what is left in `batch` and returns how many bodies it wrote in all that the store did not hold,
-    /// and their canonical bytes.
-    public func flush(_ batch: BodyBatch) async throws -> (newBodies: Int, newBytes: Int) {
-        let rest = batch.takeAll()
-        let (newBodies, newBytes) = try await write(rest)
-        batch.count(newBodies: newBodies, newBytes: newBytes)
-        return batch.written
     }
 
     /// Writes `bodies` the store does not hold in one transaction and returns how many it wrote and their

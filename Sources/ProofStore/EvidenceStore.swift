@@ -142,8 +142,7 @@ public final class EvidenceStore: Sendable {
         }
         let url = URL(fileURLWithPath: path)
         // An empty -wal (left by a clean close, or copied along with the file) holds nothing to read.
-        let walSize = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int
-        let hasWAL = (walSize ?? 0) > 0
+        let hasWAL = isNonEmptyFile(path + "-wal")
         let folderWritable = Glibc.access(url.deletingLastPathComponent().path, W_OK) == 0
         try rollBackInterruptedWrite(path: path, folderWritable: folderWritable)
         let location = hasWAL || folderWritable ? path : url.absoluteString + "?immutable=1"
@@ -168,7 +167,7 @@ public final class EvidenceStore: Sendable {
     /// waits for the live one to finish. The file then holds exactly what was committed.
     private static func rollBackInterruptedWrite(path: String, folderWritable: Bool) throws(StoreError) {
         let journal = path + "-journal"
-        guard let size = (try? FileManager.default.attributesOfItem(atPath: journal))?[.size] as? Int, size > 0 else { return }
+        guard isNonEmptyFile(journal) else { return }
         guard folderWritable else {
             throw StoreError(.cannotOpen, "evidence store \(path): a write to it was interrupted (\(journal) holds what it changed) and its folder is read-only, so it cannot be rolled back here; copy both files to a writable folder to read it")
         }
@@ -180,6 +179,11 @@ public final class EvidenceStore: Sendable {
         } catch {
             throw StoreError(.cannotOpen, "evidence store \(path): cannot roll back the interrupted write in \(journal) (\(describe(error)))")
         }
+    }
+
+    /// Whether a file is at `path` and holds at least one byte (a side file SQLite left).
+    private static func isNonEmptyFile(_ path: String) -> Bool {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int ?? 0) > 0
     }
 
     private static func configuration(readOnly: Bool) -> Configuration {

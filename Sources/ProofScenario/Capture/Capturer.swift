@@ -98,7 +98,7 @@ public struct Capturer: Sendable {
     }
 
     /// Resolves the kinds with discovery (throws when the cluster cannot be reached) and lists them all; with
-    /// `batch`, the bodies of the lists are written together (``BodyBatch``: flush it before the snapshot).
+    /// `batch`, the bodies of the lists are written together (``BodyBatch``: give it to the snapshot).
     func listObjects(cache: CaptureCache? = nil, batch: BodyBatch? = nil) async throws -> Listing {
         let discovery = try await client.discovery()
         var listing = Listing()
