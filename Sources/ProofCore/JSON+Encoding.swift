@@ -149,6 +149,23 @@ extension JSON {
 
 /// SHA-256 helpers shared by the store, the reports and the redaction code.
 public enum Digest {
+    /// SHA-256 over bytes given a piece at a time (a long text hashed as it is written, never held whole).
+    public struct Stream {
+        private var hasher = SHA256()
+
+        public init() {}
+
+        /// Adds `bytes` to what is hashed.
+        public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+            hasher.update(bufferPointer: bytes)
+        }
+
+        /// The lowercase hex digest of everything added.
+        public func hex() -> String {
+            hasher.finalize().withUnsafeBytes { Digest.hex($0) }
+        }
+    }
+
     /// Lowercase hex SHA-256 of `bytes`.
     public static func sha256Hex(_ bytes: some Sequence<UInt8>) -> String {
         SHA256.hash(data: Array(bytes)).withUnsafeBytes { hex($0) }

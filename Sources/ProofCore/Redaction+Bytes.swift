@@ -123,6 +123,9 @@ struct CanonicalBytesWriter {
     var written = 0
     /// The members of the objects being written, innermost last: each object's start where it began.
     var members: [Member] = []
+    /// Where ``writeSorted(from:start:)`` keeps an object's members while it writes them back in order; reused
+    /// by every object of the walk (one allocation for the item, not one for each object out of order).
+    var scratch: [UInt8] = []
 
     init(
         bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String, out: UnsafeMutablePointer<UInt8>,
@@ -150,6 +153,8 @@ struct CanonicalBytesWriter {
             var writer = CanonicalBytesWriter(
                 bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind, out: buffer.baseAddress!, capacity: capacity)
             writer.embedded = embedded
+            // A Kubernetes object nests a few levels of a dozen members or so: room for them all from the start.
+            writer.members.reserveCapacity(64)
             initialized = 0
             do throws(Unsure) {
                 writer.skipWhitespace()
@@ -186,6 +191,30 @@ struct CanonicalBytesWriter {
         guard source.count <= capacity - written else { throw Unsure() }
         if let base = source.baseAddress { (out + written).update(from: base, count: source.count) }
         written += source.count
+    }
+
+    /// `text` as a canonical JSON string: its bytes between quotes when it is printable ASCII without a quote or
+    /// backslash (a type's `apiVersion` and `kind`), else as ``JSON/writeString(_:into:)`` escapes it.
+    mutating func emitString(_ text: String) throws(Unsure) {
+        var text = text
+        let plain = text.withUTF8 { utf8 in
+            utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        }
+        if plain {
+            let count = text.utf8.count
+            guard count + 2 <= capacity - written else { throw Unsure() }
+            let start = out + written
+            start.pointee = UInt8(ascii: "\"")
+            text.withUTF8 { utf8 in
+                if let base = utf8.baseAddress { (start + 1).update(from: base, count: count) }
+            }
+            start[count + 1] = UInt8(ascii: "\"")
+            written += count + 2
+            return
+        }
+        var escaped: [UInt8] = []
+        JSON.writeString(text, into: &escaped)
+        try escaped.withUnsafeBufferPointer { buffer throws(Unsure) in try emit(buffer) }
     }
 
     var peek: UInt8? { index < bytes.count ? bytes[index] : nil }
@@ -347,14 +376,14 @@ struct CanonicalBytesWriter {
         if place == .top, head.apiVersion == nil || head.kind == nil {
             // Typed from the listed type: both set, whatever one of them said.
             guard head.apiVersion == nil, head.kind == nil else { throw Unsure() }
-            for (position, text) in [apiVersion, kind].enumerated() {
-                let name = Self.typeNames[position]
-                var member: [UInt8] = [UInt8(ascii: "\"")]
-                member.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-                member.append(contentsOf: "\":".utf8)
-                JSON.writeString(text, into: &member)
+            for position in 0..<2 {
+                let (name, text) = (Self.typeNames[position], position == 0 ? apiVersion : kind)
                 let memberStart = written
-                try member.withUnsafeBufferPointer { buffer throws(Unsure) in try emit(buffer) }
+                try emit(UInt8(ascii: "\""))
+                try emit(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+                try emit(UInt8(ascii: "\""))
+                try emit(UInt8(ascii: ":"))
+                try emitString(text)
                 members.append(Member(name: nil, synthetic: position, written: (memberStart - start)..<(written - start)))
                 try emit(UInt8(ascii: ","))
             }
@@ -377,7 +406,13 @@ struct CanonicalBytesWriter {
         for position in (first + 1)..<members.count where Self.compare(members[position - 1], members[position], input) == 0 {
             throw Unsure()
         }
-        let unsorted = Array(UnsafeBufferPointer(start: out + start, count: written - start))
+        // The members as written go to the scratch buffer, then come back in order (taken out of `self` while
+        // they do, so writing to `out` does not overlap the access to it).
+        var unsorted: [UInt8] = []
+        swap(&unsorted, &scratch)
+        defer { swap(&unsorted, &scratch) }
+        unsorted.removeAll(keepingCapacity: true)
+        unsorted.append(contentsOf: UnsafeBufferPointer(start: out + start, count: written - start))
         written = start
         try unsorted.withUnsafeBufferPointer { unsorted throws(Unsure) in
             for position in first..<members.count {

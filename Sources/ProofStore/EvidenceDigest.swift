@@ -31,15 +31,33 @@ public enum EvidenceDigest {
 
     /// ``members(_:)`` over keys already in order.
     static func members(sortedKeys: [(key: [UInt8], digest: String)]) -> String {
+        members(sortedKeys, key: \.key, digest: \.digest)
+    }
+
+    /// ``members(_:)`` over a snapshot's members already in key order (a capture's whole membership: hashed as
+    /// its lines are written, a chunk at a time, with no list of keys made first).
+    static func members(sorted members: some Collection<SnapshotMember>) -> String {
+        Self.members(members, key: \.key, digest: \.digest)
+    }
+
+    /// The lines `key \t digest \n` of `items`, in their order, hashed through a 64 KB buffer.
+    private static func members<Items: Collection>(_ items: Items, key: (Items.Element) -> [UInt8], digest: (Items.Element) -> String) -> String {
+        var stream = Digest.Stream()
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(sortedKeys.count * 160)
-        for member in sortedKeys {
-            buffer.append(contentsOf: member.key)
+        buffer.reserveCapacity(1 << 16)
+        for item in items {
+            buffer.append(contentsOf: key(item))
             buffer.append(0x09)
-            buffer.append(contentsOf: member.digest.utf8)
+            var text = digest(item)
+            text.withUTF8 { buffer.append(contentsOf: $0) }
             buffer.append(0x0A)
+            if buffer.count >= (1 << 16) - 512 {
+                buffer.withUnsafeBytes { stream.update($0) }
+                buffer.removeAll(keepingCapacity: true)
+            }
         }
-        return Digest.sha256Hex(buffer)
+        buffer.withUnsafeBytes { stream.update($0) }
+        return stream.hex()
     }
 
     /// SHA-256 of the canonical JSON array of `{apiVersion, kind, namespace, message}`, in stored order.

@@ -41,12 +41,15 @@ struct MembershipPage: Sendable {
     /// Whether a page ends after the member named `name`: FNV-1a (64 bit) of the name's bytes is a multiple
     /// of ``averagePart``. Fixed forever: a different rule would give unchanged clusters new pages.
     static func isBoundary(_ name: String) -> Bool {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in name.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+        var name = name
+        return name.withUTF8 { bytes in
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
+            return hash % averagePart == 0
         }
-        return hash % averagePart == 0
     }
 
     /// Whose members these are.
@@ -58,7 +61,11 @@ struct MembershipPage: Sendable {
     /// documentation describes (what ``decode(_:)`` parses), written straight from the members without building
     /// a JSON value for each (a first capture at scale 150 writes 800 pages of 41,000 members at its serial end).
     /// The keys in canonical order: `apiVersion`, `kind`, `members`, `namespace`, `v`.
-    var canonicalData: [UInt8] {
+    var canonicalData: [UInt8] { Self.canonicalData(group: group, members: members) }
+
+    /// ``canonicalData`` of the page `members` (in name order) of `group` make, written from them as they are
+    /// (the members of a snapshot being written are not copied into ``StoredObject``s first).
+    static func canonicalData(group: Group, members: some Collection<some MembershipRow>) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(96 + group.apiVersion.utf8.count + group.kind.utf8.count + group.namespace.utf8.count + members.count * 160)
         func field(_ text: String?) {
@@ -134,15 +141,14 @@ struct MembershipPage: Sendable {
 
     /// One group's members (in name order) cut into encoded pages.
     static func pages(of members: ArraySlice<SnapshotMember>, group: Group, memo: EncodedPageMemo?) -> [Encoded] {
-        let members = members.map { StoredObject(identity: $0.identity, uid: $0.uid, resourceVersion: $0.resourceVersion, digest: $0.digest) }
         var pages: [Encoded] = []
-        var start = 0
+        var start = members.startIndex
         for index in members.indices {
             let end = index + 1
-            guard end == members.count || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
+            guard end == members.endIndex || end - start == maxPart || isBoundary(members[index].identity.name) else { continue }
             let slice = members[start..<end]
             func encode() -> EncodedContent {
-                let bytes = MembershipPage(group: group, members: Array(slice)).canonicalData
+                let bytes = canonicalData(group: group, members: slice)
                 return EncodedContent(digest: Digest.sha256Hex(bytes), stored: BodyCodec.encode(bytes), size: bytes.count)
             }
             let content = memo?.value(for: contentKey(group, slice), orMake: encode) ?? encode()
@@ -185,7 +191,7 @@ struct MembershipPage: Sendable {
                 let first = needsDigest ? 1 : 0
                 DispatchQueue.concurrentPerform(iterations: toEncode.count + first) { item in
                     guard item >= first else {
-                        digestSlot.pointee = EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) })
+                        digestSlot.pointee = EvidenceDigest.members(sorted: members)
                         return
                     }
                     let (group, range) = groups[toEncode[item - first]]
@@ -229,6 +235,17 @@ struct MembershipPage: Sendable {
     }
 }
 
+/// What a membership page holds of each member: a member of a snapshot being written, or one read back.
+protocol MembershipRow {
+    var identity: ObjectIdentity { get }
+    var uid: String? { get }
+    var resourceVersion: String? { get }
+    var digest: String { get }
+}
+
+extension SnapshotMember: MembershipRow {}
+extension StoredObject: MembershipRow {}
+
 /// Pages this store handle encoded before, by ``MembershipPage/contentKey(_:_:)``: a later snapshot whose page
 /// holds exactly those members takes the digest and stored bytes from here (a capture of an unchanged cluster
 /// re-uses nearly every page, and building, encoding, hashing and compressing thousands of members was most of
@@ -249,7 +266,7 @@ extension MembershipPage {
     /// What identifies a page's content, which costs far less than making the page: SHA-256 over its group and
     /// every member's name, uid, resourceVersion and digest, each field written as its length (4 bytes;
     /// `0xFFFFFFFF` for a missing uid or version) and its bytes, so no two different pages give the same input.
-    static func contentKey(_ group: Group, _ members: ArraySlice<StoredObject>) -> String {
+    static func contentKey(_ group: Group, _ members: some Collection<some MembershipRow>) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64 + members.count * 130)
         func append(_ field: String?) {

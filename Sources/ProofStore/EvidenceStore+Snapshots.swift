@@ -141,8 +141,10 @@ extension EvidenceStore {
     /// before they are written; the snapshot joins the run's hash chain. On any error nothing of the snapshot
     /// is left in the file.
     ///
-    /// `batch`: the bodies still waiting in it (``BodyBatch``) are written in the snapshot's transaction (one
-    /// commit less at the end of a capture), and the result counts every body the batch wrote.
+    /// `batch`: the bodies still waiting in it (``BodyBatch``) are written in a transaction of their own while
+    /// the membership is sorted, cut into pages and hashed on the other cores (at the end of a capture the
+    /// store's one writer would otherwise wait for that work, and that work for the writer), committed before
+    /// the snapshot's; the result counts every body the batch wrote.
     public func writeSnapshot(
         run: RunID, label: String, members page: consuming SnapshotMembers, errors: [ListingError] = [],
         lokiSamples: [LokiSample] = [], step: Int? = nil, takenAt: Date = .now, batch: BodyBatch? = nil
@@ -159,6 +161,11 @@ extension EvidenceStore {
         }
         let taken = Timestamp.format(takenAt)
         let (newBodies, newBytes) = (page.newBodies, page.newBytes)
+        // Every page was stored before this call: what waits in the batch is all it will hold.
+        let waiting = batch?.takeAll() ?? []
+        // Written (and their versions remembered) on the writer while the work below runs here; a body nothing
+        // references yet is harmless if the snapshot then fails.
+        async let flushed = write(waiting)
         // Take the array out of `page` so the sort below works on the only reference (no copy of the membership).
         var all: [SnapshotMember] = []
         swap(&all, &page.members)
@@ -168,13 +175,11 @@ extension EvidenceStore {
         let objectCount = members.count
         // Tens of thousands of members, no longer needed here, are let go on another core while the transaction runs.
         Self.release(consume members)
-        let waiting = batch?.takeAll() ?? []
-        let order = Self.digestOrder(waiting)
-        // What the batch's full transactions wrote already (every page was stored before this call).
+        let (flushedBodies, flushedBytes) = try await flushed
+        // What the batch's full transactions wrote already.
         let earlier = batch?.written ?? (newBodies: 0, newBytes: 0)
         let result = try await write { db in
             try Self.requireOpenRun(db, run, path: path)
-            let (flushedBodies, flushedBytes) = try Self.insert(waiting, order: order, db)
             let errorsDigest = EvidenceDigest.errors(errors)
             let lokiDigest = EvidenceDigest.loki(samples)
             let sequence = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots WHERE run_id = ?", arguments: [run.rawValue]) ?? 1
@@ -225,7 +230,6 @@ extension EvidenceStore {
                 snapshot: record, newBodies: newBodies + earlier.newBodies + flushedBodies,
                 newBytes: newBytes + earlier.newBytes + flushedBytes, duplicatesDropped: duplicates)
         }
-        remember(waiting)
         return result
     }
 
