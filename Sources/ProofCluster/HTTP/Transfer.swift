@@ -69,7 +69,7 @@ final class Transfer: @unchecked Sendable {
     /// Handles one header line (status lines included).
     func receiveHeader(_ line: String) {
         lastActivity = .now
-        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = Self.trimmingSpace(line[...])
         if trimmed.isEmpty {
             // The end of a header block. A 2xx stream starts here, before its first byte, so that opening a
             // quiet watch or log returns at once. (1xx blocks are skipped; a proxy's CONNECT answer never
@@ -89,8 +89,18 @@ final class Transfer: @unchecked Sendable {
         }
         guard let colon = trimmed.firstIndex(of: ":") else { return }
         let name = trimmed[..<colon].lowercased()
-        let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        let value = String(Self.trimmingSpace(trimmed[trimmed.index(after: colon)...]))
         headers.append(HTTPHeader(name, value))
+    }
+
+    /// `text` without the spaces, tabs, CRs and LFs around it: HTTP's optional whitespace (RFC 9110 OWS is
+    /// space and tab) and the line's end. Byte by byte, without Foundation (a header line per response header).
+    static func trimmingSpace(_ text: Substring) -> Substring {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        guard let first = text.utf8.firstIndex(where: { !isSpace($0) }), let last = text.utf8.lastIndex(where: { !isSpace($0) }) else {
+            return text[text.endIndex...]
+        }
+        return text[first...last]
     }
 
     /// Progress tick (about once a second, even when idle): false aborts.
