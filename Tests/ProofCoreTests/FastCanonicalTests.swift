@@ -45,6 +45,16 @@ struct FastCanonicalTests {
         #expect(Self.fast(typed, apiVersion: "x/v9", kind: "Other") == fast)
     }
 
+    @Test("typed from a listed type whose names need escaping or are not ASCII: the slow path's bytes", arguments: [
+        ("example.com/v1", "Widget"), ("example.com/v1", #"Wid"get"#), (#"ex\ample/v1"#, "Widget"), ("example.com/v1", "Wídget"),
+        ("example.com/v1", "Wid\tget"), ("", ""),
+    ])
+    func typedWithAwkwardNames(apiVersion: String, kind: String) throws {
+        let bytes = Array(#"{"metadata":{"name":"w","namespace":"n","uid":"u","resourceVersion":"1"},"spec":{"size":3}}"#.utf8)
+        let fast = try #require(Self.fast(bytes, apiVersion: apiVersion, kind: kind))
+        #expect(fast == (try Self.slow(bytes, apiVersion: apiVersion, kind: kind)))
+    }
+
     @Test("an object applied with kubectl: its last-applied-configuration document is kept, from bytes")
     func lastApplied() throws {
         let text = #"{"metadata":{"name":"web","namespace":"fastapi-dev","uid":"u","resourceVersion":"3","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{},\"name\":\"web\"},\"spec\":{\"replicas\":2,\"template\":{\"spec\":{\"containers\":[{\"args\":[\"--port\",\"8080\"],\"name\":\"web\"}]}}}}\n"}},"spec":{"replicas":2}}"#

@@ -101,6 +101,23 @@ import Testing
         #expect(shrunk.digest == EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) }))
     }
 
+    @Test("the membership digest, hashed a chunk at a time, is SHA-256 over every member's line written out whole")
+    func digestOverLines() {
+        // About 180 bytes a line: 2,000 members cross the 64 KB chunk many times.
+        for count in [0, 1, 2_000] {
+            let members = (0..<count).map { index in
+                SnapshotMember(
+                    key: EvidenceDigest.memberKey(ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: "ns-\(index / 100)", name: "pod-\(index)")),
+                    identity: ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: "ns-\(index / 100)", name: "pod-\(index)"),
+                    uid: nil, resourceVersion: nil, digest: Digest.sha256Hex(Array("\(index)".utf8)))
+            }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            var lines: [UInt8] = []
+            for member in members { lines += member.key + [0x09] + Array(member.digest.utf8) + [0x0A] }
+            #expect(EvidenceDigest.members(sorted: members) == Digest.sha256Hex(lines), "\(count) members")
+            #expect(EvidenceDigest.members(sortedKeys: members.map { ($0.key, $0.digest) }) == Digest.sha256Hex(lines))
+        }
+    }
+
     @Test("a snapshot of unchanged objects adds no page, only one reference per kind and namespace")
     func unchangedMembershipIsShared() async throws {
         let directory = try TemporaryDirectory()
