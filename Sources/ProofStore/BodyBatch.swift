@@ -2,9 +2,9 @@ import GRDB
 import Synchronization
 
 /// New bodies of several ``EvidenceStore/storeBodies(count:label:fromServer:kind:batch:version:canonical:object:)``
-/// calls (the pages of one capture), written together once ``threshold`` bytes of them wait, and the rest in the
-/// transaction of the snapshot that references them (``EvidenceStore/writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:batch:)``).
-/// One batch serves one snapshot.
+/// calls (the pages of one capture), written together once ``threshold`` bytes of them wait, and the rest by the
+/// snapshot that references them (``EvidenceStore/writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:batch:)``),
+/// in a transaction of their own committed before the snapshot's. One batch serves one snapshot.
 ///
 /// Why: every transaction writes each page of the store it changed to the WAL again, and a page of bodies
 /// changes the digest index's pages nearly everywhere (digests are random). One transaction per list page of

@@ -49,7 +49,7 @@ public struct Capturer: Sendable {
         // Hand the membership over rather than share it: the store sorts it in place.
         var members = SnapshotMembers()
         swap(&members, &listing.members)
-        // The bodies still waiting in `batch` are written in the snapshot's transaction.
+        // The bodies still waiting in `batch` are written by the snapshot (committed just before it).
         let written = try await store.writeSnapshot(
             run: run, label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
             step: step, takenAt: takenAt, batch: batch)
