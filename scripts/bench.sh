@@ -62,6 +62,9 @@ done
 echo "simulated cluster at --scale $scale: $count objects in the capture kinds"
 
 now() { date +%s.%N; }
+# CPU seconds (user + system) the simulated cluster has used so far, from /proc (fields after the command name).
+server_cpu_seconds() { sed 's/^.*) //' "/proc/$sim_pid/stat" | awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($12 + $13) / hz}'; }
+divide() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}'; }
 # The floor: curl fetching the same lists in parallel (one request per kind, as kubectl and proof page them
 # with limit=500), bytes to /dev/null. Paths come from kubectl's own discovery.
 server=$("$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.clusters[0].cluster.server}')
@@ -96,13 +99,22 @@ raw=$(grep '^url' "$work/urls" | sed 's/^url = "\(.*\)"$/\1/' | while read -r u;
 echo "raw JSON listed: $raw bytes in $(grep -c '^url' "$work/urls") lists"
 
 proof_times=(); kubectl_times=(); floor_times=(); loki_times=(); run_ratios=(); peak=0
+proof_cpus=(); server_cpus=(); floor_server_cpus=(); cpu_ratios=()
 for i in $(seq 1 "$runs"); do
   rm -f "$work/evidence.sqlite" "$work/evidence.sqlite-wal" "$work/evidence.sqlite-shm"
+  server_before=$(server_cpu_seconds)
   start=$(now)
   "${client_cpu[@]}" /usr/bin/time -v -o "$work/time.$i" "$PROOF" capture --kubeconfig "$work/kubeconfig" --db "$work/evidence.sqlite" \
     --out "$work/captures" --label "bench-$i" >"$work/capture.$i.log"
   t_proof=$(echo "$(now) - $start" | bc)
+  server_after=$(server_cpu_seconds)
   start=$(now); floor; t_floor=$(echo "$(now) - $start" | bc)
+  floor_server=$(echo "$(server_cpu_seconds) - $server_after" | bc)
+  # The capture's own CPU (user + system) and the cluster's while it ran, and the cluster's during the floor.
+  proof_cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$work/time.$i")
+  server_cpu_used=$(echo "$server_after - $server_before" | bc)
+  proof_cpus+=("$proof_cpu"); server_cpus+=("$server_cpu_used"); floor_server_cpus+=("$floor_server")
+  cpu_ratios+=("$(divide "$proof_cpu" "$server_cpu_used")")
   start=$(now); loki_floor; t_loki=$(echo "$(now) - $start" | bc); loki_times+=("$t_loki")
   start=$(now)
   "${client_cpu[@]}" "$KUBECTL" --kubeconfig "$work/kubeconfig" get "$KINDS" -A -o json >/dev/null
@@ -113,6 +125,8 @@ for i in $(seq 1 "$runs"); do
   run_ratios+=("$(echo "$t_proof / $t_floor" | bc -l)")
   printf 'run %d: proof capture %.3f s (%s; peak RSS %d MB)   curl floor %.3f s   Loki floor %.3f s   kubectl get -o json %.3f s\n' "$i" "$t_proof" \
     "$(head -1 "$work/capture.$i.log" | sed 's/ in [0-9.]* s$//')" $((rss / 1024)) "$t_floor" "$t_loki" "$t_kubectl"
+  printf '       CPU: proof %.2f s and the cluster %.2f s during the capture; the cluster %.2f s during the floor\n' \
+    "$proof_cpu" "$server_cpu_used" "$floor_server"
 done
 # Store size after one capture (checkpointed, so the WAL is in the file), then a second capture of the
 # unchanged cluster into the same store: what it adds.
@@ -160,6 +174,12 @@ printf 'ratio proof/curl floor %.2f (target <= 2.0); ratio proof/kubectl %.2f\n'
 # The same ratio taken per run (each capture over the floor measured right after it, so both saw the machine in
 # the same state), and the median of those: steadier than the ratio of medians on a shared, noisy machine.
 printf 'per run, proof/curl floor: %s; median %.2f\n' "$(printf '%.2f ' "${run_ratios[@]}" | sed 's/ $//')" "$(median "${run_ratios[@]}")"
+# Where the ratio comes from when the cluster and the capture share the cores (no --pin): the capture's wall is
+# about the CPU both spend divided by the cores, the floor's about the cluster's alone, so the ratio is about
+# 1 + (the capture's CPU / the cluster's). docs/capture.md, session 13.
+printf 'CPU (medians): proof %.2f s and the cluster %.2f s during a capture, the cluster %.2f s during the floor; proof/cluster per run %s, median %.2f\n' \
+  "$(median "${proof_cpus[@]}")" "$(median "${server_cpus[@]}")" "$(median "${floor_server_cpus[@]}")" \
+  "$(printf '%.2f ' "${cpu_ratios[@]}" | sed 's/ $//')" "$(median "${cpu_ratios[@]}")"
 ml=$(median "${loki_times[@]}")
 printf 'Loki floor (the capture'"'"'s 6 Loki requests, curl --parallel) median %.3f s; ratio proof/max(curl floor, Loki floor) %.2f\n' "$ml" \
   "$(awk -v p="$mp" -v f="$mf" -v l="$ml" 'BEGIN { print p / (f > l ? f : l) }')"
