@@ -115,7 +115,7 @@ extension JSON {
     public static func writeString(_ value: String, into out: inout [UInt8]) {
         // Most strings need no escape: copy their bytes in one go.
         let copied = value.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            guard writesAsItIs(bytes) else { return false }
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: bytes)
             out.append(UInt8(ascii: "\""))
@@ -123,6 +123,12 @@ extension JSON {
         }
         if copied == true { return }
         writeEscapedString(value, into: &out)
+    }
+
+    /// Whether canonical JSON writes a string of these UTF-8 bytes as they are, between quotes: no control
+    /// character, quote or backslash to escape.
+    static func writesAsItIs(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !bytes.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }
     }
 
     /// ``writeString(_:into:)`` one byte at a time, escaping as it goes.

@@ -193,23 +193,15 @@ struct CanonicalBytesWriter {
         written += source.count
     }
 
-    /// `text` as a canonical JSON string: its bytes between quotes when it is printable ASCII without a quote or
-    /// backslash (a type's `apiVersion` and `kind`), else as ``JSON/writeString(_:into:)`` escapes it.
+    /// `text` as a canonical JSON string, as ``JSON/writeString(_:into:)`` writes it: straight into the output
+    /// when nothing in it is escaped (a type's `apiVersion` and `kind`).
     mutating func emitString(_ text: String) throws(Unsure) {
         var text = text
-        let plain = text.withUTF8 { utf8 in
-            utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
-        }
-        if plain {
-            let count = text.utf8.count
-            guard count + 2 <= capacity - written else { throw Unsure() }
-            let start = out + written
-            start.pointee = UInt8(ascii: "\"")
-            text.withUTF8 { utf8 in
-                if let base = utf8.baseAddress { (start + 1).update(from: base, count: count) }
-            }
-            start[count + 1] = UInt8(ascii: "\"")
-            written += count + 2
+        if text.withUTF8(JSON.writesAsItIs) {
+            try emit(UInt8(ascii: "\""))
+            // `withUTF8` rethrows untyped: the closure answers whether its bytes fit instead.
+            guard text.withUTF8({ utf8 in (try? emit(utf8)) != nil }) else { throw Unsure() }
+            try emit(UInt8(ascii: "\""))
             return
         }
         var escaped: [UInt8] = []

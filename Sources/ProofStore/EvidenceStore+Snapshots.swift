@@ -89,43 +89,29 @@ extension EvidenceStore {
     /// canonical bytes; then remembers the versions they carry (a server's) as stored.
     private func write(_ bodies: [BodyBatch.Body]) async throws -> (Int, Int) {
         guard !bodies.isEmpty else { return (0, 0) }
-        let order = Self.digestOrder(bodies)
+        // Written in digest order, the digest index's key: a transaction then touches the index's pages in one
+        // sweep rather than at random (fewer pages written again). Sorted here, off the writer queue, and by
+        // position: moving the bodies themselves would copy their references.
+        let order = bodies.indices.sorted { bodies[$0].digest < bodies[$1].digest }
         let writeback = walWriteback
         let written = try await write { db in
             // The pages earlier batches committed start for the disk now (see WALWriteback), on the writer queue.
             writeback?.start()
-            return try Self.insert(bodies, order: order, db)
-        }
-        remember(bodies)
-        return written
-    }
-
-    /// The positions of `bodies` in digest order, the digest index's key: a transaction that inserts them in it
-    /// touches the index's pages in one sweep rather than at random (fewer pages written again). Sorted by
-    /// position, off the writer queue: moving the bodies themselves would copy their references.
-    static func digestOrder(_ bodies: [BodyBatch.Body]) -> [Int] {
-        bodies.indices.sorted { bodies[$0].digest < bodies[$1].digest }
-    }
-
-    /// Inserts the bodies the store does not hold, in `order`; how many it wrote and their canonical bytes.
-    static func insert(_ bodies: [BodyBatch.Body], order: [Int], _ db: Database) throws -> (Int, Int) {
-        var (newBodies, newBytes) = (0, 0)
-        let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
-        for index in order {
-            let size = bodies[index].size
-            insertBody.setUncheckedArguments([bodies[index].digest, bodies[index].stored, size])
-            try insertBody.execute()
-            if db.changesCount > 0 {
-                newBodies += 1
-                newBytes += size
+            var (newBodies, newBytes) = (0, 0)
+            let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
+            for index in order {
+                let size = bodies[index].size
+                insertBody.setUncheckedArguments([bodies[index].digest, bodies[index].stored, size])
+                try insertBody.execute()
+                if db.changesCount > 0 {
+                    newBodies += 1
+                    newBytes += size
+                }
             }
+            return (newBodies, newBytes)
         }
-        return (newBodies, newBytes)
-    }
-
-    /// Remembers the versions `bodies` carry (a server's) as stored: call once their transaction has committed.
-    private func remember(_ bodies: [BodyBatch.Body]) {
         knownVersions?.remember(bodies.compactMap { body in body.version.map { ($0, body.digest) } })
+        return written
     }
 
     /// Drops `value` on a utility thread: freeing a large membership (a few allocations a member) is work the
@@ -178,7 +164,7 @@ extension EvidenceStore {
         let (flushedBodies, flushedBytes) = try await flushed
         // What the batch's full transactions wrote already.
         let earlier = batch?.written ?? (newBodies: 0, newBytes: 0)
-        let result = try await write { db in
+        return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
             let errorsDigest = EvidenceDigest.errors(errors)
             let lokiDigest = EvidenceDigest.loki(samples)
@@ -230,7 +216,6 @@ extension EvidenceStore {
                 snapshot: record, newBodies: newBodies + earlier.newBodies + flushedBodies,
                 newBytes: newBytes + earlier.newBytes + flushedBytes, duplicatesDropped: duplicates)
         }
-        return result
     }
 
     /// Runs CPU-heavy `work` on a Dispatch thread, not on Swift's cooperative pool.

@@ -106,10 +106,10 @@ import Testing
         // About 180 bytes a line: 2,000 members cross the 64 KB chunk many times.
         for count in [0, 1, 2_000] {
             let members = (0..<count).map { index in
-                SnapshotMember(
-                    key: EvidenceDigest.memberKey(ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: "ns-\(index / 100)", name: "pod-\(index)")),
-                    identity: ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: "ns-\(index / 100)", name: "pod-\(index)"),
-                    uid: nil, resourceVersion: nil, digest: Digest.sha256Hex(Array("\(index)".utf8)))
+                let identity = ObjectIdentity(apiVersion: "v1", kind: "Pod", namespace: "ns-\(index / 100)", name: "pod-\(index)")
+                return SnapshotMember(
+                    key: EvidenceDigest.memberKey(identity), identity: identity, uid: nil, resourceVersion: nil,
+                    digest: Digest.sha256Hex(Array("\(index)".utf8)))
             }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
             var lines: [UInt8] = []
             for member in members { lines += member.key + [0x09] + Array(member.digest.utf8) + [0x0A] }
