@@ -15,6 +15,9 @@ import Synchronization
 /// A version is remembered as stored (``KnownVersions``) only once its body's transaction has committed. A
 /// capture that fails before its snapshot leaves the bodies that waited unwritten: nothing referenced them yet.
 ///
+/// The bodies wait as the pages' arrays they came in (``Pages``): a page's array joins the batch whole, so no body
+/// is copied (each holds a few references a copy would retain, and the page's array release again).
+///
 /// Concurrency: one `Mutex` around the waiting bodies and the counts, held only to add, take or count (no I/O,
 /// no suspension under it); the writing happens after the bodies were taken out, on the store's writer.
 public final class BodyBatch: Sendable {
@@ -35,8 +38,11 @@ public final class BodyBatch: Sendable {
         }
     }
 
+    /// Bodies as the pages gave them: one array a page.
+    typealias Pages = [[Body]]
+
     private struct State {
-        var waiting: [Body] = []
+        var waiting: Pages = []
         var waitingBytes = 0
         var newBodies = 0
         var newBytes = 0
@@ -54,10 +60,11 @@ public final class BodyBatch: Sendable {
     }
 
     /// Adds `bodies`; returns the waiting bodies, taken out, once they reach the threshold.
-    func add(_ bodies: [Body]) -> [Body]? {
+    func add(_ bodies: [Body]) -> Pages? {
+        guard !bodies.isEmpty else { return nil }
         let bytes = bodies.reduce(0) { $0 + $1.storedBytes }
         return state.withLock { state in
-            state.waiting += bodies
+            state.waiting.append(bodies)
             state.waitingBytes += bytes
             guard state.waitingBytes >= threshold else { return nil }
             return take(&state)
@@ -65,12 +72,12 @@ public final class BodyBatch: Sendable {
     }
 
     /// Takes every waiting body out.
-    func takeAll() -> [Body] {
+    func takeAll() -> Pages {
         state.withLock { take(&$0) }
     }
 
-    private func take(_ state: inout State) -> [Body] {
-        var taken: [Body] = []
+    private func take(_ state: inout State) -> Pages {
+        var taken: Pages = []
         swap(&taken, &state.waiting)
         state.waitingBytes = 0
         return taken

@@ -36,8 +36,11 @@ public enum EvidenceDigest {
 
     /// ``members(_:)`` over a snapshot's members already in key order (a capture's whole membership: hashed as
     /// its lines are written, a chunk at a time, with no list of keys made first).
-    static func members(sorted members: some Collection<SnapshotMember>) -> String {
-        Self.members(members, key: \.key, digest: \.digest)
+    static func members(sorted members: [SnapshotMember]) -> String {
+        // Each field read in place: a member taken out whole would retain (and release) all its references.
+        members.withUnsafeBufferPointer { buffer in
+            Self.members(buffer.indices, key: { buffer[$0].key }, digest: { buffer[$0].digest })
+        }
     }
 
     /// The lines `key \t digest \n` of `items`, in their order, hashed through a 64 KB buffer.

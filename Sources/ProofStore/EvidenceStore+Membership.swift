@@ -76,15 +76,16 @@ struct MembershipPage: Sendable {
         out.append(contentsOf: #","kind":"#.utf8)
         field(group.kind)
         out.append(contentsOf: #","members":["#.utf8)
-        for (position, member) in members.enumerated() {
-            out.append(contentsOf: position == 0 ? "[".utf8 : ",[".utf8)
-            field(member.identity.name)
+        // By index, each field read in place: a member taken out whole would retain all its references.
+        for index in members.indices {
+            out.append(contentsOf: index == members.startIndex ? "[".utf8 : ",[".utf8)
+            field(members[index].identity.name)
             out.append(UInt8(ascii: ","))
-            field(member.uid)
+            field(members[index].uid)
             out.append(UInt8(ascii: ","))
-            field(member.resourceVersion)
+            field(members[index].resourceVersion)
             out.append(UInt8(ascii: ","))
-            field(member.digest)
+            field(members[index].digest)
             out.append(UInt8(ascii: "]"))
         }
         out.append(contentsOf: #"],"namespace":"#.utf8)

@@ -80,29 +80,31 @@ extension EvidenceStore {
                 batch.count(newBodies: newBodies, newBytes: newBytes)
             }
         } else {
-            (page.newBodies, page.newBytes) = try await write(bodies)
+            (page.newBodies, page.newBytes) = try await write([bodies])
         }
         return page
     }
 
-    /// Writes `bodies` the store does not hold in one transaction and returns how many it wrote and their
-    /// canonical bytes; then remembers the versions they carry (a server's) as stored.
-    private func write(_ bodies: [BodyBatch.Body]) async throws -> (Int, Int) {
-        guard !bodies.isEmpty else { return (0, 0) }
+    /// Writes the bodies of `pages` the store does not hold in one transaction and returns how many it wrote and
+    /// their canonical bytes; then remembers the versions they carry (a server's) as stored.
+    private func write(_ pages: BodyBatch.Pages) async throws -> (Int, Int) {
         // Written in digest order, the digest index's key: a transaction then touches the index's pages in one
         // sweep rather than at random (fewer pages written again). Sorted here, off the writer queue, and by
         // position: moving the bodies themselves would copy their references.
-        let order = bodies.indices.sorted { bodies[$0].digest < bodies[$1].digest }
+        let order = pages.indices.flatMap { page in pages[page].indices.map { Position(page: page, index: $0) } }
+            .sorted { pages[$0.page][$0.index].digest < pages[$1.page][$1.index].digest }
+        guard !order.isEmpty else { return (0, 0) }
         let writeback = walWriteback
         let written = try await write { db in
             // The pages earlier batches committed start for the disk now (see WALWriteback), on the writer queue.
             writeback?.start()
             var (newBodies, newBytes) = (0, 0)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
-            for index in order {
-                let size = bodies[index].size
-                insertBody.setUncheckedArguments([bodies[index].digest, bodies[index].stored, size])
-                try insertBody.execute()
+            for position in order {
+                let page = pages[position.page]
+                let size = page[position.index].size
+                // Bound for the statement only (SQLite's static binding): the compressed body is not copied again.
+                try insertBody.execute(arguments: [page[position.index].digest, page[position.index].stored, size])
                 if db.changesCount > 0 {
                     newBodies += 1
                     newBytes += size
@@ -110,8 +112,14 @@ extension EvidenceStore {
             }
             return (newBodies, newBytes)
         }
-        knownVersions?.remember(bodies.compactMap { body in body.version.map { ($0, body.digest) } })
+        knownVersions?.remember(pages.flatMap { $0.compactMap { body in body.version.map { ($0, body.digest) } } })
         return written
+    }
+
+    /// Where a body lies in ``BodyBatch/Pages``.
+    private struct Position {
+        var page: Int
+        var index: Int
     }
 
     /// Drops `value` on a utility thread: freeing a large membership (a few allocations a member) is work the

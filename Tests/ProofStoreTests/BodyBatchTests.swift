@@ -24,19 +24,21 @@ struct BodyBatchTests {
         let directory = try TemporaryDirectory()
         let perPage = try EvidenceStore.open(path: directory.path + "/per-page.sqlite")
         let batched = try EvidenceStore.open(path: directory.path + "/batched.sqlite")
-        var expected = SnapshotMembers()
+        var expectedPages: [SnapshotMembers] = []
         for page in pages {
-            expected += try await perPage.storeBodies(count: page.count, label: "pods", fromServer: true) { page[$0] }
+            expectedPages.append(try await perPage.storeBodies(count: page.count, label: "pods", fromServer: true) { page[$0] })
         }
+        let expected = SnapshotMembers(joining: expectedPages)
         let expectedRun = try await perPage.beginRun(Fixtures.info, at: Fixtures.t0)
         let expectedSnapshot = try await perPage.writeSnapshot(run: expectedRun, label: "s", members: expected, takenAt: Fixtures.t0)
         let batch = BodyBatch(threshold: 60_000)
-        var got = SnapshotMembers()
+        var gotPages: [SnapshotMembers] = []
         var writtenAfterPage: [Int] = []
         for page in pages {
-            got += try await batched.storeBodies(count: page.count, label: "pods", fromServer: true, batch: batch) { page[$0] }
+            gotPages.append(try await batched.storeBodies(count: page.count, label: "pods", fromServer: true, batch: batch) { page[$0] })
             writtenAfterPage.append(try await Self.bodyCount(batched))
         }
+        let got = SnapshotMembers(joining: gotPages)
         #expect(got.newBodies == 0, "pages in a batch count no new bodies; the batch does")
         #expect(writtenAfterPage.first == 0 && writtenAfterPage.contains { $0 > 0 && $0 < 600 }, "\(writtenAfterPage)")
         #expect(writtenAfterPage.last! < 600, "some bodies still wait in the batch")

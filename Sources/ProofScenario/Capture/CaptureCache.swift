@@ -145,7 +145,9 @@ public actor CaptureCache {
             let stored = try await store.storeBodies(view.changed, label: call.type.kind, fromServer: true)
             forget(stored.members, key: key, generation: view.generation)
             var result = Capturer.CallResult()
-            result.members.members = view.members
+            var members = SnapshotMembers()
+            members.members = view.members
+            result.pages = [members]
             result.counts = view.counts
             result.add(Capturer.StoredPage(members: stored))
             result.argoCD = view.argoCD
@@ -312,7 +314,9 @@ public actor CaptureCache {
             entries[key] = entry
             return
         }
-        for member in result.members.members { entry.members[member.identity] = member }
+        for page in result.pages {
+            for member in page.members { entry.members[member.identity] = member }
+        }
         for object in result.argoCD {
             if let identity = ObjectIdentity(object: object) { entry.argoCD[identity] = object }
         }

@@ -46,9 +46,10 @@ public struct Capturer: Sendable {
         let batch = BodyBatch()
         var listing = try await listObjects(cache: cache, batch: batch)
         let samples = await loki
-        // Hand the membership over rather than share it: the store sorts it in place.
-        var members = SnapshotMembers()
-        swap(&members, &listing.members)
+        // The pages' members in one array, made here once (the store sorts it in place); the pages let go.
+        var pages: [SnapshotMembers] = []
+        swap(&pages, &listing.pages)
+        let members = SnapshotMembers(joining: consume pages)
         // The bodies still waiting in `batch` are written by the snapshot (committed just before it).
         let written = try await store.writeSnapshot(
             run: run, label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
@@ -60,9 +61,10 @@ public struct Capturer: Sendable {
 
     // MARK: - Listing
 
-    /// The members of every kind (and namespace), the counts, and what could not be listed.
+    /// The members of every kind (and namespace), as the pages stored them, the counts, and what could not be
+    /// listed.
     struct Listing {
-        var members = SnapshotMembers()
+        var pages: [SnapshotMembers] = []
         var counts: [String: [String: Int]] = [:]
         var errors: [ListingError] = []
         var argoCD: [JSON] = []
@@ -74,9 +76,11 @@ public struct Capturer: Sendable {
         var namespace: String?
     }
 
-    /// What one list call stored: its members, counts per namespace and (for Argo CD kinds) the objects.
+    /// What one list call stored: its members (as its pages stored them: a page's array is kept as it is, not
+    /// copied member by member into a bigger one; the snapshot joins them all once), counts per namespace and
+    /// (for Argo CD kinds) the objects.
     struct CallResult: Sendable {
-        var members = SnapshotMembers()
+        var pages: [SnapshotMembers] = []
         var counts: [String: Int] = [:]
         var argoCD: [JSON] = []
         /// The list's `resourceVersion` (empty when the call did not list).
@@ -85,14 +89,23 @@ public struct Capturer: Sendable {
         /// Adds what one page stored: its members, each counted in its namespace, and its Argo CD objects.
         mutating func add(_ stored: StoredPage) {
             counts.merge(Self.counts(of: stored.members.members), uniquingKeysWith: +)
-            members += stored.members
+            pages.append(stored.members)
             argoCD += stored.argoCD
         }
 
-        /// How many of `members` each namespace holds.
+        /// How many of `members` each namespace holds. A list comes in namespace order, so a run of one
+        /// namespace is counted at once; a member's namespace is read in place (a member taken out whole would
+        /// retain all its references).
         static func counts(of members: [SnapshotMember]) -> [String: Int] {
             var counts: [String: Int] = [:]
-            for member in members { counts[member.identity.namespace, default: 0] += 1 }
+            var start = members.startIndex
+            while start < members.endIndex {
+                let namespace = members[start].identity.namespace
+                var end = start + 1
+                while end < members.endIndex, members[end].identity.namespace == namespace { end += 1 }
+                counts[namespace, default: 0] += end - start
+                start = end
+            }
             return counts
         }
     }
@@ -150,7 +163,7 @@ public struct Capturer: Sendable {
             for await (call, result) in tasks {
                 switch result {
                 case .success(let stored):
-                    listing.members += stored.members
+                    listing.pages += stored.pages
                     listing.counts[call.type.kind, default: [:]].merge(stored.counts, uniquingKeysWith: +)
                     listing.argoCD += stored.argoCD
                 case .failure(let error as StoreError):

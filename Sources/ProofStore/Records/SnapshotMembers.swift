@@ -16,7 +16,7 @@ public struct SnapshotMember: Sendable, Hashable {
 }
 
 /// The members of a snapshot gathered page by page (``EvidenceStore/storeBodies(_:label:)``), with what
-/// storing their bodies added to the file. Pages combine with `+=`.
+/// storing their bodies added to the file. Pages combine with ``init(joining:)``.
 public struct SnapshotMembers: Sendable {
     /// Every member so far, in the order stored.
     public var members: [SnapshotMember] = []
@@ -28,11 +28,19 @@ public struct SnapshotMembers: Sendable {
     /// No members.
     public init() {}
 
-    /// Adds `page`'s members and counts to `members`.
-    public static func += (members: inout SnapshotMembers, page: SnapshotMembers) {
-        // The first page's array is taken as it is (shared, not copied member by member).
-        if members.members.isEmpty { members.members = page.members } else { members.members += page.members }
-        members.newBodies += page.newBodies
-        members.newBytes += page.newBytes
+    /// The members of `parts` in their order, in one array, and their counts. One part is taken as it is;
+    /// several are copied into one array once (a capture's pages join here, not page by page: every copy of a
+    /// member retains its few references, each a cache miss on the core that did not make it).
+    public init(joining parts: consuming [SnapshotMembers]) {
+        guard parts.count > 1 else {
+            if let only = parts.popLast() { self = only }
+            return
+        }
+        members.reserveCapacity(parts.reduce(0) { $0 + $1.members.count })
+        for part in parts {
+            members += part.members
+            newBodies += part.newBodies
+            newBytes += part.newBytes
+        }
     }
 }
