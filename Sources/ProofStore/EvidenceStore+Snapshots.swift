@@ -245,6 +245,15 @@ extension EvidenceStore {
         /// The version's key, when the object has a uid and resourceVersion.
         var version: KnownVersions.Key?
         var digest: String { member.digest }
+
+        /// The member, moved out and an empty one left in its place: a copy would retain each of its references,
+        /// and dropping this value release them again.
+        mutating func takeMember() -> SnapshotMember {
+            var member = SnapshotMember(
+                key: [], identity: ObjectIdentity(apiVersion: "", kind: "", namespace: "", name: ""), uid: nil, resourceVersion: nil, digest: "")
+            swap(&member, &self.member)
+            return member
+        }
     }
 
     /// Normalises, encodes, hashes and compresses every object once (spread over the cores: this is most of a
@@ -281,18 +290,19 @@ extension EvidenceStore {
                 }
             }
         }
-        // Each slot taken out, not copied: a member holds eight references, and a page has hundreds.
+        // Each slot taken out, and its parts moved on, not copied: a member holds a few references, and a page
+        // has hundreds of members.
         var members: [SnapshotMember] = []
         members.reserveCapacity(count)
         var bodies: [BodyBatch.Body] = []
         for index in slots.indices {
-            guard let prepared = try slots[index].take()!.get() else { continue }
-            if let stored = prepared.stored {
+            guard var prepared = try slots[index].take()!.get() else { continue }
+            if let stored = prepared.stored.take() {
                 bodies.append(
                     BodyBatch.Body(
-                        digest: prepared.digest, stored: stored, size: prepared.size, version: known == nil ? nil : prepared.version))
+                        digest: prepared.digest, stored: stored, size: prepared.size, version: known == nil ? nil : prepared.version.take()))
             }
-            members.append(prepared.member)
+            members.append(prepared.takeMember())
         }
         return (members, bodies)
     }
