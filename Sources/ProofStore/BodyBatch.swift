@@ -16,7 +16,7 @@ import Synchronization
 /// capture that fails before its snapshot leaves the bodies that waited unwritten: nothing referenced them yet.
 ///
 /// The bodies wait as the pages' arrays they came in (``Pages``): a page's array joins the batch whole, so no body
-/// is copied (each holds a few references a copy would retain, and the page's array release again).
+/// is copied (a body holds a few references, which a copy would retain and the dropped page's array release).
 ///
 /// Concurrency: one `Mutex` around the waiting bodies and the counts, held only to add, take or count (no I/O,
 /// no suspension under it); the writing happens after the bodies were taken out, on the store's writer.

@@ -247,7 +247,7 @@ extension EvidenceStore {
         var digest: String { member.digest }
 
         /// The member, moved out and an empty one left in its place: a copy would retain each of its references,
-        /// and dropping this value release them again.
+        /// and dropping this value would release them again.
         mutating func takeMember() -> SnapshotMember {
             var member = SnapshotMember(
                 key: [], identity: ObjectIdentity(apiVersion: "", kind: "", namespace: "", name: ""), uid: nil, resourceVersion: nil, digest: "")
