@@ -282,11 +282,12 @@ extension MembershipPage {
         append(group.apiVersion)
         append(group.kind)
         append(group.namespace)
-        for member in members {
-            append(member.identity.name)
-            append(member.uid)
-            append(member.resourceVersion)
-            append(member.digest)
+        // By index, each field read in place, as ``canonicalData(group:members:)`` reads them.
+        for index in members.indices {
+            append(members[index].identity.name)
+            append(members[index].uid)
+            append(members[index].resourceVersion)
+            append(members[index].digest)
         }
         return Digest.sha256Hex(bytes)
     }
