@@ -6,6 +6,7 @@ extension Proof {
     /// `proof lint FILE…`: checks scenario files offline (no cluster); exit 2 with located errors.
     public struct Lint: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
+            commandName: "lint",
             abstract: "Check scenario files without a cluster.",
             discussion: """
                 Reads each file (or every *.yaml of a directory) as a Scenario: unknown keys, wrong types, missing \

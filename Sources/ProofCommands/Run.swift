@@ -14,6 +14,7 @@ extension Proof {
     /// `proof run FILE|DIR`: runs scenarios, records the evidence, writes the markdown proof (and JUnit).
     public struct Run: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Run scenarios against a cluster and record the proof.",
             discussion: """
                 Without --context/--kubeconfig each scenario runs against a fresh embedded simulated cluster (Argo CD \

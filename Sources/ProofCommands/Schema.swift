@@ -5,6 +5,7 @@ extension Proof {
     /// `proof schema`: prints the JSON Schema of scenario files (for editors: yaml-language-server, VS Code).
     public struct Schema: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
+            commandName: "schema",
             abstract: "Print the JSON Schema of scenario files.",
             discussion: """
                 Built from the same declarations the decoder uses, so it cannot drift from what `proof lint` accepts. \

@@ -176,7 +176,7 @@ public struct Redaction: Sendable {
     /// Whether `text` is a command-line flag without its value that names a credential (`--token`, `-password`;
     /// not `--token=…`, which the ``Redactor`` handles, nor `--token-file`).
     static func isCredentialFlag(_ text: String) -> Bool {
-        guard text.hasPrefix("-"), text.utf8.count <= 128, !text.contains("=") else { return false }
+        guard text.hasPrefix("-"), text.utf8.count <= 128, !text.utf8.contains(UInt8(ascii: "=")) else { return false }
         let name = text.drop { $0 == "-" }
         guard name.utf8.count >= 2, name.utf8.allSatisfy({ RedactionRules.isAlphanumeric($0) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E })
         else { return false }
