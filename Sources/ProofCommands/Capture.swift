@@ -69,6 +69,8 @@ extension Proof {
             config.namespaces = namespaces
             let code = await capture(connection: connection, config: config)
             await connection.close()
+            // Its idle connections are the exit's to close (ProcessExit), not freed one by one here.
+            ProcessExit.shared.leave(connection)
             if code != 0 { throw ExitCode(code) }
         }
 
@@ -109,21 +111,25 @@ extension Proof {
                 try? await store.finishRun(run, status: .error, exitCode: 1, message: "\(error)")
                 return 1
             }
-            do {
-                try await store.finishRun(run, status: .passed, exitCode: 0)
-            } catch {
-                printProofError("\(error)")
-                return 1
-            }
+            // The run's end commits (and syncs) on the store's writer while the summary is rendered here; the
+            // summary is written only once the run is closed.
+            async let finished: Void = store.finishRun(run, status: .passed, exitCode: 0)
             let summary = CaptureSummary(
                 run: run.rawValue, sequence: result.snapshot.sequence, label: label, cluster: DisplayPath.shorten(connection.description),
                 takenAt: result.snapshot.takenAt, digest: result.snapshot.digest, chainDigest: result.snapshot.chainDigest,
                 database: DisplayPath.shorten(cluster.db), newBodies: result.newBodies, counts: result.counts, listingErrors: result.listingErrors,
                 lokiSamples: result.lokiSamples, argoCD: result.argoCD)
+            let markdown = summary.markdown()
+            do {
+                try await finished
+            } catch {
+                printProofError("\(error)")
+                return 1
+            }
             let path = "\(out)/\(Self.fileTime(result.snapshot.takenAt))-\(run.short).md"
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                try summary.markdown().write(toFile: path, atomically: true, encoding: .utf8)
+                try markdown.write(toFile: path, atomically: true, encoding: .utf8)
             } catch {
                 printProofError("cannot write the summary \(path): \(error)")
                 return 2

@@ -49,6 +49,7 @@ extension Proof {
     /// The executable's entry: runs the command line and exits with its code.
     public static func mainExitingWithProofCodes() async -> Never {
         limitMallocArenas()
+        ProcessExit.shared.leaveObjectsToExit()
         let code = await runReturningExitCode(Array(CommandLine.arguments.dropFirst()))
         Glibc.exit(code)  // flushes stdio buffers
     }
