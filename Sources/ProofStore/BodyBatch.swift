@@ -18,8 +18,10 @@ import Synchronization
 /// The bodies wait as the pages' arrays they came in (``Pages``): a page's array joins the batch whole, so no body
 /// is copied (a body holds a few references, which a copy would retain and the dropped page's array release).
 ///
-/// Concurrency: one `Mutex` around the waiting bodies and the counts, held only to add, take or count (no I/O,
-/// no suspension under it); the writing happens after the bodies were taken out, on the store's writer.
+/// Concurrency: one `Mutex` around the waiting bodies, the counts and the last write's task, held only to add,
+/// take, count or swap that task in (no I/O, no suspension under it: a task is awaited after the lock is let
+/// go); the writing happens after the bodies were taken out, on the store's writer, each full batch's after the
+/// one before.
 public final class BodyBatch: Sendable {
     /// One body to write, and the version to remember once it is written.
     struct Body: Sendable {
@@ -46,6 +48,8 @@ public final class BodyBatch: Sendable {
         var waitingBytes = 0
         var newBodies = 0
         var newBytes = 0
+        /// The last full batch's write, which runs after every earlier one (``writeInBackground(_:)``).
+        var writing: Task<Void, any Error>?
     }
 
     /// The stored (compressed) bytes that wait before they are written.
@@ -81,6 +85,28 @@ public final class BodyBatch: Sendable {
         swap(&taken, &state.waiting)
         state.waitingBytes = 0
         return taken
+    }
+
+    /// Runs `write` (a full batch's transaction) as a task of its own, after every earlier one, so that the list
+    /// call whose page filled the batch goes on listing while it commits. Waits only for the write before it: one
+    /// batch is written while the next fills, so memory holds two batches at most. Rethrows that earlier write's
+    /// error (the new one then fails with it too, writing nothing).
+    func writeInBackground(_ write: @escaping @Sendable () async throws -> Void) async throws {
+        let previous = state.withLock { state -> Task<Void, any Error>? in
+            let previous = state.writing
+            state.writing = Task {
+                try await previous?.value
+                try await write()
+            }
+            return previous
+        }
+        try await previous?.value
+    }
+
+    /// Waits until every full batch handed to ``writeInBackground(_:)`` is written; rethrows the first error.
+    func waitForWrites() async throws {
+        let last = state.withLock { $0.writing }
+        try await last?.value
     }
 
     /// Counts bodies a transaction wrote.

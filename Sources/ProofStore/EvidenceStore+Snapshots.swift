@@ -52,9 +52,10 @@ extension EvidenceStore {
     /// `Redaction` passed in), or `nil` to have `object` made and normalised as usual. Like `version`, only
     /// for objects `object` would not leave out.
     ///
-    /// With `batch`, the new bodies join it and are written when it is full, the rest by the snapshot that
-    /// references them (``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:batch:)``); the members
-    /// returned then count no new bodies (the batch does).
+    /// With `batch`, the new bodies join it and are written when it is full (in a task of its own: this call
+    /// returns once the batch before is written, not this one), the rest by the snapshot that references them
+    /// (``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:batch:)``, which waits for every batch
+    /// first); the members returned then count no new bodies (the batch does).
     public func storeBodies(
         count: Int, label: String, fromServer: Bool = false, kind: String? = nil, batch: BodyBatch? = nil,
         version: (@Sendable (Int) -> ObjectVersion?)? = nil,
@@ -76,8 +77,10 @@ extension EvidenceStore {
         page.members = members
         if let batch {
             if let full = batch.add(bodies) {
-                let (newBodies, newBytes) = try await write(full)
-                batch.count(newBodies: newBodies, newBytes: newBytes)
+                try await batch.writeInBackground { [self] in
+                    let (newBodies, newBytes) = try await write(full)
+                    batch.count(newBodies: newBodies, newBytes: newBytes)
+                }
             }
         } else {
             (page.newBodies, page.newBytes) = try await write([bodies])
@@ -170,7 +173,9 @@ extension EvidenceStore {
         // Tens of thousands of members, no longer needed here, are let go on another core while the transaction runs.
         Self.release(consume members)
         let (flushedBodies, flushedBytes) = try await flushed
-        // What the batch's full transactions wrote already.
+        // Every full batch's transaction commits before the snapshot that references its bodies.
+        try await batch?.waitForWrites()
+        // What the batch's full transactions wrote.
         let earlier = batch?.written ?? (newBodies: 0, newBytes: 0)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)

@@ -1,5 +1,6 @@
 import Foundation
 import ProofCore
+import Synchronization
 import Testing
 
 @testable import ProofStore
@@ -36,6 +37,8 @@ struct BodyBatchTests {
         var writtenAfterPage: [Int] = []
         for page in pages {
             gotPages.append(try await batched.storeBodies(count: page.count, label: "pods", fromServer: true, batch: batch) { page[$0] })
+            // A full batch is written in a task of its own; wait for it before counting.
+            try await batch.waitForWrites()
             writtenAfterPage.append(try await Self.bodyCount(batched))
         }
         let got = SnapshotMembers(joining: gotPages)
@@ -72,5 +75,48 @@ struct BodyBatchTests {
         _ = try await store.writeSnapshot(run: run, label: "s", members: members, takenAt: Fixtures.t0, batch: batch)
         #expect(try await Self.bodyCount(store) == page.count)
         #expect(keys.allSatisfy { known.digest(for: $0) != nil }, "every version is known once its body is written")
+    }
+
+    struct WriteFailed: Error {}
+
+    @Test("a full batch's write runs in a task of its own: the call returns before it ends, and waiting sees it done", .timeLimit(.minutes(1)))
+    func writeReturnsBeforeItsTransaction() async throws {
+        let batch = BodyBatch(threshold: .max)
+        let done = Mutex<[Int]>([])
+        let (gate, open) = AsyncStream<Void>.makeStream()
+        try await batch.writeInBackground {
+            for await _ in gate { break }
+            done.withLock { $0.append(1) }
+        }
+        #expect(done.withLock { $0 }.isEmpty, "the page that filled the batch goes on before the batch is written")
+        open.yield()
+        open.finish()
+        try await batch.waitForWrites()
+        #expect(done.withLock { $0 } == [1])
+    }
+
+    @Test("full batches are written one after another, a new one only once the one before is done")
+    func writesInOrder() async throws {
+        let batch = BodyBatch(threshold: .max)
+        let done = Mutex<[Int]>([])
+        try await batch.writeInBackground {
+            try await Task.sleep(for: .milliseconds(30))
+            done.withLock { $0.append(1) }
+        }
+        try await batch.writeInBackground { done.withLock { $0.append(2) } }
+        #expect(done.withLock { $0 }.first == 1, "handing over the second waited for the first (two batches in memory at most)")
+        try await batch.waitForWrites()
+        #expect(done.withLock { $0 } == [1, 2])
+    }
+
+    @Test("a failed batch write reaches whoever waits next, and no later batch is written after it")
+    func failedWriteIsReported() async throws {
+        let batch = BodyBatch(threshold: .max)
+        let done = Mutex<[Int]>([])
+        try await batch.writeInBackground { throw WriteFailed() }
+        await #expect(throws: WriteFailed.self) { try await batch.waitForWrites() }
+        await #expect(throws: WriteFailed.self) { try await batch.writeInBackground { done.withLock { $0.append(3) } } }
+        await #expect(throws: WriteFailed.self) { try await batch.waitForWrites() }
+        #expect(done.withLock { $0 }.isEmpty)
     }
 }
