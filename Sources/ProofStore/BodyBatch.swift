@@ -91,7 +91,10 @@ public final class BodyBatch: Sendable {
     /// call whose page filled the batch goes on listing while it commits. Waits only for the write before it: one
     /// batch is written while the next fills, so memory holds two batches at most. Rethrows that earlier write's
     /// error (the new one then fails with it too, writing nothing).
-    func writeInBackground(_ write: @escaping @Sendable () async throws -> Void) async throws {
+    ///
+    /// Without `waitingForPrevious` it returns at once (the last bodies of a capture, handed over as its lists end:
+    /// no batch fills after them).
+    func writeInBackground(waitingForPrevious: Bool = true, _ write: @escaping @Sendable () async throws -> Void) async throws {
         let previous = state.withLock { state -> Task<Void, any Error>? in
             let previous = state.writing
             state.writing = Task {
@@ -100,7 +103,7 @@ public final class BodyBatch: Sendable {
             }
             return previous
         }
-        try await previous?.value
+        if waitingForPrevious { try await previous?.value }
     }
 
     /// Waits until every full batch handed to ``writeInBackground(_:)`` is written; rethrows the first error.

@@ -88,6 +88,19 @@ extension EvidenceStore {
         return page
     }
 
+    /// Starts writing what waits in `batch` now, in a task of its own after the batches before, rather than with
+    /// the snapshot: a capture calls it as its lists end, so the last bodies commit while the members are joined,
+    /// sorted and encoded. Returns at once; ``writeSnapshot(run:label:members:errors:lokiSamples:step:takenAt:batch:)``
+    /// waits for it.
+    public func writeWaitingBodies(of batch: BodyBatch) async throws {
+        let waiting = batch.takeAll()
+        guard !waiting.isEmpty else { return }
+        try await batch.writeInBackground(waitingForPrevious: false) { [self] in
+            let (newBodies, newBytes) = try await write(waiting)
+            batch.count(newBodies: newBodies, newBytes: newBytes)
+        }
+    }
+
     /// Writes the bodies of `pages` the store does not hold in one transaction and returns how many it wrote and
     /// their canonical bytes; then remembers the versions they carry (a server's) as stored.
     private func write(_ pages: BodyBatch.Pages) async throws -> (Int, Int) {

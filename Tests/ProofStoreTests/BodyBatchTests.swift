@@ -77,6 +77,26 @@ struct BodyBatchTests {
         #expect(keys.allSatisfy { known.digest(for: $0) != nil }, "every version is known once its body is written")
     }
 
+    @Test("the bodies still waiting as the lists end, written early: the snapshot waits for them and counts them")
+    func waitingBodiesWrittenEarly() async throws {
+        let pages = Self.pages().prefix(3)
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let batch = BodyBatch(threshold: 60_000)
+        var got: [SnapshotMembers] = []
+        for page in pages {
+            got.append(try await store.storeBodies(count: page.count, label: "pods", fromServer: true, batch: batch) { page[$0] })
+        }
+        try await store.writeWaitingBodies(of: batch)
+        #expect(batch.takeAll().isEmpty, "handed to the writer: nothing waits for the snapshot")
+        let run = try await store.beginRun(Fixtures.info, at: Fixtures.t0)
+        let written = try await store.writeSnapshot(
+            run: run, label: "s", members: SnapshotMembers(joining: got), takenAt: Fixtures.t0, batch: batch)
+        #expect(written.newBodies == 360 && written.snapshot.objectCount == 360)
+        #expect(try await Self.bodyCount(store) == 360)
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
     struct WriteFailed: Error {}
 
     @Test("a full batch's write runs in a task of its own: the call returns before it ends, and waiting sees it done", .timeLimit(.minutes(1)))

@@ -45,6 +45,8 @@ public struct Capturer: Sendable {
         await cache?.prepare()
         let batch = BodyBatch()
         var listing = try await listObjects(cache: cache, batch: batch)
+        // The bodies still waiting start for the disk now, while the members are joined, sorted and encoded.
+        try await store.writeWaitingBodies(of: batch)
         let samples = await loki
         // The pages' members in one array, made here once (the store sorts it in place); the pages let go.
         var pages: [SnapshotMembers] = []
