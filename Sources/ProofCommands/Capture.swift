@@ -87,26 +87,39 @@ extension Proof {
                 printProofError("\(error)")
                 return 2
             }
+            // The run is begun in the store (a transaction and its syncs) while discovery ends and the lists run;
+            // the snapshot waits for it.
+            let info = RunInfo(
+                scenario: "capture", cluster: DisplayPath.shorten(connection.description),
+                command: DisplayPath.shorten((["proof"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
+                harnessVersion: "gitops-proof \(Proof.configuration.version)")
+            let beginning = Task { try await store.beginRun(info) }
+            await warming.value
+            let outcome: Result<CaptureResult, any Error>
+            do {
+                outcome = .success(
+                    try await Capturer(client: connection.client, store: store, config: config).capture(
+                        runBegunBy: { try await beginning.value }, label: label))
+            } catch {
+                outcome = .failure(error)
+            }
             let run: RunID
             do {
-                run = try await store.beginRun(
-                    RunInfo(
-                        scenario: "capture", cluster: DisplayPath.shorten(connection.description),
-                        command: DisplayPath.shorten((["proof"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),
-                        harnessVersion: "gitops-proof \(Proof.configuration.version)"))
+                run = try await beginning.value
             } catch {
+                // The store refused to begin the run (the capture then failed with the same error): nothing to close.
                 printProofError("\(error)")
                 return 2
             }
             let result: CaptureResult
-            await warming.value
-            do {
-                result = try await Capturer(client: connection.client, store: store, config: config).capture(run: run, label: label)
-            } catch let error as ClusterError {
+            switch outcome {
+            case .success(let captured):
+                result = captured
+            case .failure(let error as ClusterError):
                 printProofError("cluster unreachable: \(error)")
                 try? await store.finishRun(run, status: .error, exitCode: 3, message: "cluster unreachable: \(error)")
                 return 3
-            } catch {
+            case .failure(let error):
                 printProofError("\(error)")
                 try? await store.finishRun(run, status: .error, exitCode: 1, message: "\(error)")
                 return 1

@@ -39,6 +39,15 @@ public struct Capturer: Sendable {
     /// With `cache` (inside a run), each kind comes from the cache when it has caught up with the cluster and is
     /// listed otherwise (``CaptureCache``); the snapshot is the same either way.
     public func capture(run: RunID, label: String, step: Int? = nil, cache: CaptureCache? = nil) async throws -> CaptureResult {
+        try await capture(runBegunBy: { run }, label: label, step: step, cache: cache)
+    }
+
+    /// ``capture(run:label:step:cache:)`` for a run that `begin` is still beginning (`proof capture` begins its
+    /// run in the store while the lists run): `begin` is awaited only when the snapshot is written, and its error
+    /// is the capture's.
+    public func capture(
+        runBegunBy begin: @Sendable () async throws -> RunID, label: String, step: Int? = nil, cache: CaptureCache? = nil
+    ) async throws -> CaptureResult {
         let started = ContinuousClock.now
         let takenAt = Date()
         async let loki = lokiSamples(at: takenAt)
@@ -54,7 +63,7 @@ public struct Capturer: Sendable {
         let members = SnapshotMembers(joining: consume pages)
         // The bodies still waiting in `batch` are written by the snapshot (committed just before it).
         let written = try await store.writeSnapshot(
-            run: run, label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
+            run: try await begin(), label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
             step: step, takenAt: takenAt, batch: batch)
         return CaptureResult(
             snapshot: written.snapshot, newBodies: written.newBodies, newBytes: written.newBytes, counts: listing.counts,
