@@ -25,11 +25,8 @@ let package = Package(
     ],
     targets: [
         // MARK: C libraries
-        .systemLibrary(
-            name: "ProofCCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
+        // libcurl's headers (libcurl4-openssl-dev); the library itself is loaded when first needed (shim.c).
+        .target(name: "ProofCCurl", linkerSettings: [.linkedLibrary("dl")]),
         .systemLibrary(
             name: "ProofCCodecs",
             providers: [.apt(["zlib1g-dev", "liblz4-dev"])]

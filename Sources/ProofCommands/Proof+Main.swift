@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProofCluster
 
 #if canImport(Glibc)
     import Glibc
@@ -50,8 +51,28 @@ extension Proof {
     public static func mainExitingWithProofCodes() async -> Never {
         limitMallocArenas()
         ProcessExit.shared.leaveObjectsToExit()
-        let code = await runReturningExitCode(Array(CommandLine.arguments.dropFirst()))
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let warming = warmUpHTTP(for: arguments)
+        let code = await runReturningExitCode(arguments)
+        // Not exiting while libcurl may still be loading or initialising OpenSSL on the other thread (the exit
+        // runs their clean-up); long done by now unless the command failed at once.
+        warming?.wait()
         Glibc.exit(code)  // flushes stdio buffers
+    }
+
+    /// Commands that talk HTTP to a cluster as they start.
+    static let connectingCommands: Set<String> = ["capture", "run", "wait-latency"]
+
+    /// For a command that connects, loads libcurl (and the libraries it links) and initialises it on another
+    /// core while argument-parser parses (shim.c: the harness loads libcurl when first needed). Returns the
+    /// group to wait for before exiting; `nil` for the other commands, which never load it unless they need it.
+    static func warmUpHTTP(for arguments: [String]) -> DispatchGroup? {
+        guard let command = arguments.first, connectingCommands.contains(command),
+            !arguments.contains("--help"), !arguments.contains("-h")
+        else { return nil }
+        let group = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: group) { HTTPClient.warmUp() }
+        return group
     }
 
     /// At most two glibc malloc arenas for this process. glibc gives each thread that allocates under

@@ -2,12 +2,29 @@ import Foundation
 import ProofCCurl
 import Synchronization
 
-/// Process-wide libcurl initialisation, done once before the first handle is made.
+/// Process-wide libcurl loading and initialisation, done once before the first handle is made.
 enum CurlGlobal {
-    /// Evaluated once (Swift runs a `static let` initialiser exactly once, thread-safely).
-    static let initialized: Bool = {
-        curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    /// Why libcurl could not be loaded or initialised; `nil` once it is ready. Evaluated once (Swift runs a
+    /// `static let` initialiser exactly once, thread-safely).
+    static let failure: String? = {
+        if let problem = proof_curl_load() {
+            return String(cString: problem) + " (install libcurl: apt-get install libcurl4)"
+        }
+        return proof_curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK ? nil : "curl_global_init failed"
     }()
+
+    /// Throws the reason libcurl is not usable, for a request that needs it.
+    static func requireReady(_ request: HTTPRequest) throws(ClusterError) {
+        if let failure {
+            throw ClusterError(kind: .transport, message: failure, method: request.method, url: request.url)
+        }
+    }
+}
+
+extension HTTPClient {
+    /// Loads and initialises libcurl (and through it OpenSSL) ahead of the first request; idempotent and
+    /// thread-safe. A command that will connect calls it on another core while it parses its arguments.
+    public static func warmUp() { _ = CurlGlobal.failure }
 }
 
 /// One libcurl easy handle. Reusing a handle reuses its connections, TLS sessions and DNS cache.
@@ -21,12 +38,13 @@ final class EasyHandle: @unchecked Sendable {
 
     /// Makes a fresh handle.
     init() {
-        _ = CurlGlobal.initialized
-        guard let raw = curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
+        // A request checks CurlGlobal.requireReady before it takes a handle.
+        if let failure = CurlGlobal.failure { fatalError("libcurl is not usable: \(failure)") }
+        guard let raw = proof_curl_easy_init() else { fatalError("curl_easy_init failed: out of memory") }
         self.raw = raw
     }
 
-    deinit { curl_easy_cleanup(raw) }
+    deinit { proof_curl_easy_cleanup(raw) }
 }
 
 /// Idle easy handles kept for reuse, so that consecutive requests use warm connections.

@@ -8,12 +8,12 @@ extension HTTPClient {
     ) -> Result<Void, ClusterError> {
         let curl = handle.raw
         // Reset keeps the handle's connection cache, DNS cache and TLS sessions, and clears every option.
-        curl_easy_reset(curl)
+        proof_curl_easy_reset(curl)
         var headerList: UnsafeMutablePointer<curl_slist>?
         var connectTo: UnsafeMutablePointer<curl_slist>?
         defer {
-            curl_slist_free_all(headerList)
-            curl_slist_free_all(connectTo)
+            proof_curl_slist_free_all(headerList)
+            proof_curl_slist_free_all(connectTo)
         }
         var setupFailure: CURLcode?
         func set(_ code: CURLcode) { if code != CURLE_OK, setupFailure == nil { setupFailure = code } }
@@ -26,7 +26,7 @@ extension HTTPClient {
             // (so SNI and hostname verification use it) and route that name to the real address with
             // CURLOPT_CONNECT_TO; the Host header keeps the original authority.
             url = target.replacingHost(with: serverName)
-            connectTo = curl_slist_append(nil, "\(serverName):\(target.port):\(target.bracketedHost):\(target.port)")
+            connectTo = proof_curl_slist_append(nil, "\(serverName):\(target.port):\(target.bracketedHost):\(target.port)")
             hostHeader = target.authority
             set(proof_curl_setopt_slist(curl, CURLOPT_CONNECT_TO, connectTo))
         }
@@ -88,9 +88,9 @@ extension HTTPClient {
         }
 
         // Headers: no `Expect: 100-continue` round trip; the caller's headers; the original Host when rerouted.
-        headerList = curl_slist_append(headerList, "Expect:")
-        if let hostHeader { headerList = curl_slist_append(headerList, "Host: \(hostHeader)") }
-        for header in request.headers { headerList = curl_slist_append(headerList, "\(header.name): \(header.value)") }
+        headerList = proof_curl_slist_append(headerList, "Expect:")
+        if let hostHeader { headerList = proof_curl_slist_append(headerList, "Host: \(hostHeader)") }
+        for header in request.headers { headerList = proof_curl_slist_append(headerList, "\(header.name): \(header.value)") }
         set(proof_curl_setopt_slist(curl, CURLOPT_HTTPHEADER, headerList))
 
         // Callbacks, all with the transfer as context (kept alive by the caller until perform returns).
@@ -106,7 +106,7 @@ extension HTTPClient {
         if let setupFailure {
             return .failure(error(for: setupFailure, request: request, transfer: transfer, prefix: "cannot configure request"))
         }
-        let code = withExtendedLifetime(transfer) { curl_easy_perform(curl) }
+        let code = withExtendedLifetime(transfer) { proof_curl_easy_perform(curl) }
         guard code == CURLE_OK else { return .failure(error(for: code, request: request, transfer: transfer)) }
         var status = 0
         _ = proof_curl_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
@@ -122,7 +122,7 @@ extension HTTPClient {
     private static func error(for code: CURLcode, request: HTTPRequest, transfer: Transfer, prefix: String? = nil)
         -> ClusterError
     {
-        let text = String(cString: curl_easy_strerror(code))
+        let text = String(cString: proof_curl_easy_strerror(code))
         var message = prefix.map { "\($0): \(text)" } ?? text
         var kind = ClusterError.Kind.transport
         if code == CURLE_ABORTED_BY_CALLBACK || code == CURLE_WRITE_ERROR {

@@ -108,6 +108,7 @@ public final class HTTPClient: Sendable {
 
     /// One buffered transfer on its own thread.
     func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
+        try CurlGlobal.requireReady(request)
         let transfer = Transfer()
         let pool = self.pool
         let options = self.options
@@ -135,6 +136,7 @@ public final class HTTPClient: Sendable {
 
     /// One streaming transfer on its own thread; returns when the body starts.
     func openStream(_ request: HTTPRequest) async throws -> HTTPLineStream {
+        try CurlGlobal.requireReady(request)
         let (lines, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
         let sink = LineSink(continuation: continuation, capacity: max(1, options.streamBufferLines))
         let transfer = Transfer(lineSink: sink, idleTimeout: request.idleTimeout ?? options.streamIdleTimeout)
