@@ -56,18 +56,25 @@ extension Proof {
                 }
                 Console.out("no --kubeconfig or --context given: starting the embedded simulated cluster (Argo CD, platform services) to capture it")
             }
+            // The store is opened (a new one made: its schema is a few milliseconds) while the kubeconfig is read;
+            // a store this command made is removed again when the cluster cannot be used.
+            let storeExisted = FileManager.default.fileExists(atPath: cluster.db)
+            // nonisolated(unsafe): ClusterOptions (argument-parser property wrappers) is not Sendable; this copy is
+            // only read, by the opening task.
+            nonisolated(unsafe) let options = cluster
+            let opening = Task { try options.openStore(oneSnapshot: true) }
             let connection: ClusterConnection
             do {
                 connection = try await ClusterConnection.open(cluster, platformDirectory: platform)
-            } catch let error as ClusterError {
-                throw Self.fail("\(error)", code: 2)
             } catch {
+                if !storeExisted { await Self.removeIfEmpty(opening, path: cluster.db) }
+                if let error = error as? ClusterError { throw Self.fail("\(error)", code: 2) }
                 throw Self.fail("cannot start the embedded cluster: \(error)", code: 2)
             }
             var config = CaptureConfig()
             if !kinds.isEmpty { config.kinds = kinds }
             config.namespaces = namespaces
-            let code = await capture(connection: connection, config: config)
+            let code = await capture(connection: connection, config: config, store: opening)
             await connection.close()
             // Its idle connections are the exit's to close (ProcessExit), not freed one by one here.
             ProcessExit.shared.leave(connection)
@@ -75,7 +82,7 @@ extension Proof {
         }
 
         /// Captures and reports; returns the exit code.
-        func capture(connection: ClusterConnection, config: CaptureConfig) async -> Int32 {
+        func capture(connection: ClusterConnection, config: CaptureConfig, store opening: Task<EvidenceStore, any Error>) async -> Int32 {
             // Discovery (a dozen requests) runs while the store is opened and the run begun; the capture then finds
             // it cached. Its failure is the capture's to report, so it is only waited for here.
             let client = connection.client
@@ -83,7 +90,7 @@ extension Proof {
             defer { warming.cancel() }
             let store: EvidenceStore
             // One snapshot: the store keeps nothing in memory for later ones.
-            do { store = try cluster.openStore(oneSnapshot: true) } catch {
+            do { store = try await opening.value } catch {
                 printProofError("\(error)")
                 return 2
             }
@@ -155,6 +162,13 @@ extension Proof {
             Console.out("snapshot: run \(run.rawValue) #\(result.snapshot.sequence) in \(cluster.db) (digest \(result.snapshot.digest.prefix(16)))")
             Console.out("summary:  \(path)")
             return 0
+        }
+
+        /// Removes the store `opening` made at `path` when it holds no run (the command stops before its run
+        /// began: its cluster could not be used), with SQLite's side files.
+        static func removeIfEmpty(_ opening: Task<EvidenceStore, any Error>, path: String) async {
+            guard let store = try? await opening.value, let runs = try? await store.runs(), runs.isEmpty else { return }
+            for suffix in ["", "-journal", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
 
         /// `a,b c` → `[a, b, c]`.
