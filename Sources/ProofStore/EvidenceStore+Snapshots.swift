@@ -76,12 +76,7 @@ extension EvidenceStore {
         var page = SnapshotMembers()
         page.members = members
         if let batch {
-            if let full = batch.add(bodies) {
-                try await batch.writeInBackground { [self] in
-                    let (newBodies, newBytes) = try await write(full)
-                    batch.count(newBodies: newBodies, newBytes: newBytes)
-                }
-            }
+            if let full = batch.add(bodies) { try await write(full, for: batch, waitingForPrevious: true) }
         } else {
             (page.newBodies, page.newBytes) = try await write([bodies])
         }
@@ -95,8 +90,14 @@ extension EvidenceStore {
     public func writeWaitingBodies(of batch: BodyBatch) async throws {
         let waiting = batch.takeAll()
         guard !waiting.isEmpty else { return }
-        try await batch.writeInBackground(waitingForPrevious: false) { [self] in
-            let (newBodies, newBytes) = try await write(waiting)
+        try await write(waiting, for: batch, waitingForPrevious: false)
+    }
+
+    /// Writes `pages` (bodies taken out of `batch`) in a task of its own after the batch's earlier writes
+    /// (``BodyBatch/writeInBackground(waitingForPrevious:_:)``) and counts what they added in `batch`.
+    private func write(_ pages: BodyBatch.Pages, for batch: BodyBatch, waitingForPrevious: Bool) async throws {
+        try await batch.writeInBackground(waitingForPrevious: waitingForPrevious) { [self] in
+            let (newBodies, newBytes) = try await write(pages)
             batch.count(newBodies: newBodies, newBytes: newBytes)
         }
     }
@@ -171,11 +172,10 @@ extension EvidenceStore {
         }
         let taken = Timestamp.format(takenAt)
         let (newBodies, newBytes) = (page.newBodies, page.newBytes)
-        // Every page was stored before this call: what waits in the batch is all it will hold.
-        let waiting = batch?.takeAll() ?? []
-        // Written (and their versions remembered) on the writer while the work below runs here; a body nothing
-        // references yet is harmless if the snapshot then fails.
-        async let flushed = write(waiting)
+        // Every page was stored before this call: what waits in the batch (if a capture did not hand it over as
+        // its lists ended) is all it will hold. Written (and their versions remembered) on the writer while the
+        // work below runs here; a body nothing references yet is harmless if the snapshot then fails.
+        if let batch { try await writeWaitingBodies(of: batch) }
         // Take the array out of `page` so the sort below works on the only reference (no copy of the membership).
         var all: [SnapshotMember] = []
         swap(&all, &page.members)
@@ -185,10 +185,9 @@ extension EvidenceStore {
         let objectCount = members.count
         // Tens of thousands of members, no longer needed here, are let go on another core while the transaction runs.
         Self.release(consume members)
-        let (flushedBodies, flushedBytes) = try await flushed
-        // Every full batch's transaction commits before the snapshot that references its bodies.
+        // Every batch's transaction commits before the snapshot that references its bodies.
         try await batch?.waitForWrites()
-        // What the batch's full transactions wrote.
+        // What the batch's transactions wrote.
         let earlier = batch?.written ?? (newBodies: 0, newBytes: 0)
         return try await write { db in
             try Self.requireOpenRun(db, run, path: path)
@@ -239,8 +238,8 @@ extension EvidenceStore {
                 lokiCount: samples.count, digest: digest, errorsDigest: errorsDigest, lokiDigest: lokiDigest,
                 previousDigest: previous, chainDigest: chain)
             return SnapshotWriteResult(
-                snapshot: record, newBodies: newBodies + earlier.newBodies + flushedBodies,
-                newBytes: newBytes + earlier.newBytes + flushedBytes, duplicatesDropped: duplicates)
+                snapshot: record, newBodies: newBodies + earlier.newBodies,
+                newBytes: newBytes + earlier.newBytes, duplicatesDropped: duplicates)
         }
     }
 

@@ -61,7 +61,7 @@ public struct Capturer: Sendable {
         var pages: [SnapshotMembers] = []
         swap(&pages, &listing.pages)
         let members = SnapshotMembers(joining: consume pages)
-        // The bodies still waiting in `batch` are written by the snapshot (committed just before it).
+        // The snapshot waits for the batch's writes to commit before its own transaction.
         let written = try await store.writeSnapshot(
             run: try await begin(), label: label, members: consume members, errors: listing.errors, lokiSamples: samples,
             step: step, takenAt: takenAt, batch: batch)
