@@ -47,7 +47,10 @@ let package = Package(
         ),
         .target(
             name: "ProofStore",
-            dependencies: ["ProofCore", "ProofCCodecs", "ProofCSystem", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "ProofCore", "ProofCCodecs", "ProofCSystem", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

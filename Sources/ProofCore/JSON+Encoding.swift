@@ -177,6 +177,11 @@ public enum Digest {
         SHA256.hash(data: Array(bytes)).withUnsafeBytes { hex($0) }
     }
 
+    /// Lowercase hex SHA-256 of bytes in memory, hashed where they lie.
+    public static func sha256Hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        SHA256.hash(data: bytes).withUnsafeBytes { hex($0) }
+    }
+
     /// Lowercase hex SHA-256 of a string's UTF-8 bytes.
     public static func sha256Hex(_ text: String) -> String { sha256Hex(Array(text.utf8)) }
 

@@ -604,8 +604,10 @@ struct JSONByteParser {
                 }
             default:
                 if byte < 0x20 { throw error("control character in string") }
-                scratch.append(byte)
-                index += 1
+                // The run up to the next quote, backslash or control character, appended at once.
+                let end = StringRun.end(in: bytes, from: index + 1, asciiOnly: false)
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end]))
+                index = end
             }
         }
         throw error("unterminated string")
@@ -696,12 +698,5 @@ extension JSONByteParser {
             return nil
         }
         return start + parser.index
-    }
-
-    /// The text of the JSON string whose opening quote is at `quote` in `bytes`, escapes undone as parsing undoes
-    /// them; `nil` when no valid string starts there.
-    static func string(in bytes: UnsafeBufferPointer<UInt8>, at quote: Int) -> String? {
-        var parser = JSONByteParser(UnsafeBufferPointer(rebasing: bytes[quote...]))
-        return try? parser.parseString()
     }
 }

@@ -27,7 +27,7 @@ extension Redaction {
     /// The canonical JSON of the normalised `item` (one list item, typed as `apiVersion`/`kind` when it lacks
     /// either), or `nil` when normalising might change more than `metadata.managedFields`.
     public func canonicalIfUnchanged(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String) -> [UInt8]? {
-        walk(item, apiVersion: apiVersion, kind: kind)?.out
+        walk(item, apiVersion: apiVersion, kind: kind, scratch: CanonicalScratch()) { _, out in Array(out) }
     }
 
     /// ``canonicalIfUnchanged(_:apiVersion:kind:)`` with the item's version, read on the way (the same identity,
@@ -36,23 +36,84 @@ extension Redaction {
     public func canonicalVersionIfUnchanged(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String)
         -> (version: ObjectVersion, body: [UInt8])?
     {
-        guard let (head, out) = walk(item, apiVersion: apiVersion, kind: kind) else { return nil }
-        guard let name = head.name, let uid = head.uid, !uid.isEmpty, let resourceVersion = head.resourceVersion, !resourceVersion.isEmpty
-        else { return nil }
-        let typed = head.apiVersion == nil || head.kind == nil
-        let identity = ObjectIdentity(
-            apiVersion: typed ? apiVersion : head.apiVersion!, kind: typed ? kind : head.kind!, namespace: head.namespace ?? "", name: name)
-        return (ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion), out)
+        canonicalVersionIfUnchanged(item, apiVersion: apiVersion, kind: kind, scratch: CanonicalScratch()) { version, body in
+            (version, Array(body))
+        }
     }
 
-    private func walk(_ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String)
-        -> (head: CanonicalBytesWriter.Head, out: [UInt8])?
-    {
+    /// ``canonicalVersionIfUnchanged(_:apiVersion:kind:)`` written into `scratch`'s memory and handed to `body`
+    /// (valid only during the call): what a capture uses, one scratch for many items, so that no item allocates
+    /// its output.
+    public func canonicalVersionIfUnchanged<Result>(
+        _ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String, scratch: CanonicalScratch,
+        _ body: (ObjectVersion, UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result? {
+        walk(item, apiVersion: apiVersion, kind: kind, scratch: scratch) { head, out in
+            guard let name = head.name, let uid = head.uid, !uid.isEmpty, let resourceVersion = head.resourceVersion,
+                !resourceVersion.isEmpty
+            else { return nil }
+            let typed = head.apiVersion == nil || head.kind == nil
+            let identity = ObjectIdentity(
+                apiVersion: typed ? apiVersion : head.apiVersion!, kind: typed ? kind : head.kind!, namespace: head.namespace ?? "",
+                name: name)
+            return body(ObjectVersion(identity: identity, uid: uid, resourceVersion: resourceVersion), out)
+        } ?? nil
+    }
+
+    private func walk<Result>(
+        _ item: UnsafeBufferPointer<UInt8>, apiVersion: String, kind: String, scratch: CanonicalScratch,
+        _ body: (CanonicalBytesWriter.Head, UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result? {
         guard kind != "Secret" else { return nil }
-        return CanonicalBytesWriter.walking(item, redactor: redactor, apiVersion: apiVersion, kind: kind) { writer throws(CanonicalBytesWriter.Unsure) in
+        return CanonicalBytesWriter.walking(item, redactor: redactor, apiVersion: apiVersion, kind: kind, scratch: scratch) {
+            writer throws(CanonicalBytesWriter.Unsure) in
             guard writer.peek == UInt8(ascii: "{") else { throw CanonicalBytesWriter.Unsure() }
             try writer.object(depth: 0, place: .top)
+        } body: { head, out in
+            body(head, out)
         }
+    }
+}
+
+/// Memory the canonical walk writes into and keeps its bookkeeping in, reused from item to item: a capture
+/// walks tens of thousands of items, and allocating (and faulting in) an output buffer and a members array for
+/// each was a few per cent of its CPU time.
+///
+/// Not `Sendable`, and used by one walk at a time: each worker of a capture makes its own (a chunk of items at
+/// a time) and no walk hands it on.
+public final class CanonicalScratch {
+    /// The output buffer: `capacity` bytes, grown (never shrunk) to what an item needs.
+    fileprivate var out: UnsafeMutablePointer<UInt8>
+    fileprivate var capacity: Int
+    fileprivate var members: [CanonicalBytesWriter.Member] = []
+    fileprivate var sorting: [UInt8] = []
+
+    /// Scratch with room for items of up to `capacity` bytes at first.
+    public init(capacity: Int = 16 * 1024) {
+        self.capacity = capacity
+        out = .allocate(capacity: capacity)
+        // A Kubernetes object nests a few levels of a dozen members or so: room for them all from the start.
+        members.reserveCapacity(64)
+    }
+
+    deinit { out.deallocate() }
+
+    /// The scratch a walk inside this one uses (a document held in a string), made when first needed.
+    fileprivate var nested: CanonicalScratch {
+        if let inner { return inner }
+        let made = CanonicalScratch(capacity: 1024)
+        inner = made
+        return made
+    }
+
+    private var inner: CanonicalScratch?
+
+    /// At least `count` bytes of output memory.
+    fileprivate func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        out.deallocate()
+        capacity = max(count, 2 * capacity)
+        out = .allocate(capacity: capacity)
     }
 }
 
@@ -124,51 +185,53 @@ struct CanonicalBytesWriter {
     /// The members of the objects being written, innermost last: each object's start where it began.
     var members: [Member] = []
     /// Where ``writeSorted(from:start:)`` keeps an object's members while it writes them back in order; reused
-    /// by every object of the walk (one allocation for the item, not one for each object out of order).
-    var scratch: [UInt8] = []
+    /// by every object of the walk and lent by ``workspace`` (no allocation for an item, once it has grown).
+    var sorting: [UInt8] = []
+    /// The memory this walk writes into; a document held in a string is walked in its ``CanonicalScratch/nested``.
+    let workspace: CanonicalScratch
 
-    init(
-        bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String, out: UnsafeMutablePointer<UInt8>,
-        capacity: Int
-    ) {
+    /// A writer into `workspace`'s output memory, of which `capacity` bytes are reserved.
+    init(bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String, kind: String, workspace: CanonicalScratch, capacity: Int) {
         self.bytes = bytes
         self.redactor = redactor
         self.apiVersion = apiVersion
         self.kind = kind
-        self.out = out
+        self.workspace = workspace
+        self.out = workspace.out
         self.capacity = capacity
     }
 
     /// Walks all of `bytes` as one document with `walk`, whitespace around it allowed: what the walker read of
     /// the item and the canonical bytes when it vouched for everything, `nil` when it was unsure or something
     /// follows the document.
-    static func walking(
+    static func walking<Result>(
         _ bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String = "", kind: String = "", embedded: Bool = false,
-        _ walk: (inout CanonicalBytesWriter) throws(Unsure) -> Void
-    ) -> (head: Head, out: [UInt8])? {
+        scratch: CanonicalScratch, _ walk: (inout CanonicalBytesWriter) throws(Unsure) -> Void,
+        body: (Head, UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result? {
         // Room for the input and the two typed members (whose values JSON escapes at most six to a byte).
         let capacity = bytes.count + 64 + 6 * (apiVersion.utf8.count + kind.utf8.count)
-        var head: Head?
-        let out = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-            var writer = CanonicalBytesWriter(
-                bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind, out: buffer.baseAddress!, capacity: capacity)
-            writer.embedded = embedded
-            // A Kubernetes object nests a few levels of a dozen members or so: room for them all from the start.
-            writer.members.reserveCapacity(64)
-            initialized = 0
-            do throws(Unsure) {
-                writer.skipWhitespace()
-                try walk(&writer)
-                writer.skipWhitespace()
-                guard writer.index == bytes.count else { return }
-                head = writer.head
-                initialized = writer.written
-            } catch {
-                return
-            }
+        scratch.reserve(capacity)
+        var writer = CanonicalBytesWriter(
+            bytes: bytes, redactor: redactor, apiVersion: apiVersion, kind: kind, workspace: scratch, capacity: capacity)
+        writer.embedded = embedded
+        // The scratch's arrays lent to the writer and taken back (swapped: no copy, no count of references).
+        swap(&writer.members, &scratch.members)
+        swap(&writer.sorting, &scratch.sorting)
+        defer {
+            writer.members.removeAll(keepingCapacity: true)
+            swap(&writer.members, &scratch.members)
+            swap(&writer.sorting, &scratch.sorting)
         }
-        guard let head else { return nil }
-        return (head, out)
+        do throws(Unsure) {
+            writer.skipWhitespace()
+            try walk(&writer)
+            writer.skipWhitespace()
+        } catch {
+            return nil
+        }
+        guard writer.index == bytes.count else { return nil }
+        return body(writer.head, UnsafeBufferPointer(start: scratch.out, count: writer.written))
     }
 
     // MARK: Output
@@ -401,8 +464,8 @@ struct CanonicalBytesWriter {
         // The members as written go to the scratch buffer, then come back in order (taken out of `self` while
         // they do, so writing to `out` does not overlap the access to it).
         var unsorted: [UInt8] = []
-        swap(&unsorted, &scratch)
-        defer { swap(&unsorted, &scratch) }
+        swap(&unsorted, &sorting)
+        defer { swap(&unsorted, &sorting) }
         unsorted.removeAll(keepingCapacity: true)
         unsorted.append(contentsOf: UnsafeBufferPointer(start: out + start, count: written - start))
         written = start
@@ -464,11 +527,39 @@ struct CanonicalBytesWriter {
         throw Unsure()
     }
 
-    /// Runs `body` on the text of a string: its bytes, or (when it has escapes) the parser's text of it.
+    /// Runs `body` on the text of a string: its bytes, or (when it has escapes) its bytes unescaped.
     func withText<T>(_ string: StringRange, _ body: (UnsafeBufferPointer<UInt8>) -> T) throws(Unsure) -> T {
-        guard string.escaped else { return body(UnsafeBufferPointer(rebasing: bytes[string.content])) }
-        guard var text = JSONByteParser.string(in: bytes, at: string.quoted.lowerBound) else { throw Unsure() }
-        return text.withUTF8(body)
+        let content = UnsafeBufferPointer(rebasing: bytes[string.content])
+        guard string.escaped else { return body(content) }
+        return Self.unescaped(content).withUnsafeBufferPointer(body)
+    }
+
+    /// The text of a string's content that ``string()`` read: only `\" \\ \b \f \n \r \t` escapes, each a
+    /// backslash and one byte. The runs between backslashes are copied whole (a `last-applied-configuration`
+    /// holds a document with hundreds of escaped quotes).
+    static func unescaped(_ content: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(content.count)
+        guard let base = content.baseAddress else { return text }
+        var index = 0
+        while index < content.count {
+            guard let found = memchr(base + index, 0x5C, content.count - index) else {
+                text.append(contentsOf: UnsafeBufferPointer(rebasing: content[index...]))
+                break
+            }
+            let backslash = UnsafeRawPointer(found).assumingMemoryBound(to: UInt8.self) - base
+            text.append(contentsOf: UnsafeBufferPointer(rebasing: content[index..<backslash]))
+            switch content[backslash + 1] {
+            case UInt8(ascii: "b"): text.append(0x08)
+            case UInt8(ascii: "f"): text.append(0x0C)
+            case UInt8(ascii: "n"): text.append(0x0A)
+            case UInt8(ascii: "r"): text.append(0x0D)
+            case UInt8(ascii: "t"): text.append(0x09)
+            case let escaped: text.append(escaped)  // `\"` and `\\`
+            }
+            index = backslash + 2
+        }
+        return text
     }
 
     /// A string's text as a `String`.
@@ -484,12 +575,16 @@ struct CanonicalBytesWriter {
     /// `embeddedDocument`): it is walked with the same checks, and a `managedFields` anywhere in it refused.
     func checkValue(_ string: StringRange) throws(Unsure) {
         let redactor = redactor
+        let workspace = workspace
         let untouched = try withText(string) { text -> Bool in
             if let first = text.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
                 first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
             {
                 if ByteSearch.firstIndex(of: Self.secretWord, in: text) != nil { return false }
-                return Self.walking(text, redactor: redactor, embedded: true) { writer throws(Unsure) in try writer.value(depth: 0) } != nil
+                // Walked in memory of its own: the item's is in use.
+                return Self.walking(text, redactor: redactor, embedded: true, scratch: workspace.nested) { writer throws(Unsure) in
+                    try writer.value(depth: 0)
+                } body: { _, _ in true } ?? false
             }
             // One pass for both: `Secret` anywhere, or anything the redactor would replace.
             return !redactor.wouldScrub(text, orHold: "Secret")

@@ -30,22 +30,27 @@ enum BodyCodec {
 
     /// The value to store for canonical JSON `body`.
     static func encode(_ body: [UInt8]) -> DatabaseValue {
+        body.withUnsafeBufferPointer(encode)
+    }
+
+    /// The value to store for canonical JSON `body` (memory the caller owns; nothing of it is kept).
+    static func encode(_ body: UnsafeBufferPointer<UInt8>) -> DatabaseValue {
         guard body.count >= compressionThreshold else { return String(decoding: body, as: UTF8.self).databaseValue }
         // Compressed into memory of its own that the stored value then owns: no zeroing of the bound, no copy.
         let compressed = compressors.withCompressor { context -> Data? in
             var preferences = framePreferences(size: body.count)
             let capacity = LZ4F_compressFrameBound(body.count, &preferences)
             guard let destination = malloc(capacity) else { return nil }
-            let written = body.withUnsafeBytes { src -> Int? in
+            let written = { () -> Int? in
                 var used = LZ4F_compressBegin(context, destination, capacity, &preferences)
                 guard LZ4F_isError(used) == 0 else { return nil }
-                let block = LZ4F_compressUpdate(context, destination + used, capacity - used, src.baseAddress, src.count, nil)
+                let block = LZ4F_compressUpdate(context, destination + used, capacity - used, body.baseAddress, body.count, nil)
                 guard LZ4F_isError(block) == 0 else { return nil }
                 used += block
                 let end = LZ4F_compressEnd(context, destination + used, capacity - used, nil)
                 guard LZ4F_isError(end) == 0 else { return nil }
                 return used + end
-            }
+            }()
             guard let written else {
                 free(destination)
                 return nil

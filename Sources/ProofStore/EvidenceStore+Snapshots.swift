@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import ProofCore
 
 extension EvidenceStore {
@@ -47,10 +48,9 @@ extension EvidenceStore {
     /// `object` would not leave out. `kind`, when given, is the kind of every object: while this handle has
     /// stored no version of it (a first capture), `version` is not called at all.
     ///
-    /// `canonical`, when given, is asked first for each object: its version and the canonical JSON this
-    /// store's normalising would give it (``Redaction/canonicalIfUnchanged(_:apiVersion:kind:)``, with the
-    /// `Redaction` passed in), or `nil` to have `object` made and normalised as usual. Like `version`, only
-    /// for objects `object` would not leave out.
+    /// `canonical`, when given, is asked first for each object (``CanonicalSource``): its version and the
+    /// canonical JSON this store's normalising would give it, or `false` to have `object` made and normalised as
+    /// usual. Like `version`, only for objects `object` would not leave out.
     ///
     /// With `batch`, the new bodies join it and are written when it is full (in a task of its own: this call
     /// returns once the batch before is written, not this one), the rest by the snapshot that references them
@@ -59,7 +59,7 @@ extension EvidenceStore {
     public func storeBodies(
         count: Int, label: String, fromServer: Bool = false, kind: String? = nil, batch: BodyBatch? = nil,
         version: (@Sendable (Int) -> ObjectVersion?)? = nil,
-        canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)? = nil,
+        canonical: CanonicalSource? = nil,
         object: @escaping @Sendable (Int) throws -> JSON?
     ) async throws -> SnapshotMembers {
         guard count > 0 else { return SnapshotMembers() }
@@ -118,13 +118,16 @@ extension EvidenceStore {
             var (newBodies, newBytes) = (0, 0)
             let insertBody = try db.cachedStatement(sql: "INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)")
             for position in order {
-                let page = pages[position.page]
-                let size = page[position.index].size
-                // Bound for the statement only (SQLite's static binding): the compressed body is not copied again.
-                try insertBody.execute(arguments: [page[position.index].digest, page[position.index].stored, size])
-                if db.changesCount > 0 {
+                // Read in place and bound for the statement only (SQLite's static binding): no arguments array,
+                // no copy of the digest or of the compressed body.
+                let added = try pages.withUnsafeBufferPointer { pages in
+                    try pages[position.page].withUnsafeBufferPointer { page in
+                        try Self.insert(page[position.index], with: insertBody, in: db)
+                    }
+                }
+                if added {
                     newBodies += 1
-                    newBytes += size
+                    newBytes += pages[position.page][position.index].size
                 }
             }
             return (newBodies, newBytes)
@@ -132,6 +135,53 @@ extension EvidenceStore {
         knownVersions?.remember(pages.flatMap { $0.compactMap { body in body.version.map { ($0, body.digest) } } })
         return written
     }
+
+    /// Runs `statement` (`INSERT OR IGNORE INTO objects (digest, body, size) VALUES (?, ?, ?)`) for `body`, its
+    /// values bound where they lie for the step only; whether it added a row.
+    private static func insert(_ body: borrowing BodyBatch.Body, with statement: Statement, in db: Database) throws -> Bool {
+        let handle = statement.sqliteStatement
+        // Reset first as well: GRDB leaves a statement it ran as it ended (it resets before its next run), and
+        // binding one that is not reset is a misuse.
+        sqlite3_reset(handle)
+        defer { sqlite3_reset(handle) }
+        var code = body.digest.utf8.withContiguousStorageIfAvailable { digest in
+            // A nil destructor is SQLITE_STATIC: the bytes outlive the step.
+            sqlite3_bind_text(handle, 1, UnsafeRawPointer(digest.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(digest.count), nil)
+        } ?? SQLITE_MISUSE
+        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding a body's digest", sql: statement.sql) }
+        sqlite3_bind_int64(handle, 3, Int64(body.size))
+        let step = { () -> Int32 in sqlite3_step(handle) }
+        switch body.stored.storage {
+        case .blob(let data):
+            code = data.withUnsafeBytes { bytes in
+                let bound = sqlite3_bind_blob(handle, 2, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
+                return bound == SQLITE_OK ? step() : bound
+            }
+        case .string(let text):
+            code = text.utf8.withContiguousStorageIfAvailable { utf8 in
+                let bound = sqlite3_bind_text(
+                    handle, 2, UnsafeRawPointer(utf8.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
+                return bound == SQLITE_OK ? step() : bound
+            } ?? SQLITE_MISUSE
+        default:
+            code = SQLITE_MISUSE
+        }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+        }
+        return sqlite3_changes(db.sqliteConnection) > 0
+    }
+
+    /// Asked for object `index` of a ``storeBodies(count:label:fromServer:kind:batch:version:canonical:object:)``
+    /// call: when it can write the object's canonical JSON without making the object (as
+    /// ``Redaction/canonicalVersionIfUnchanged(_:apiVersion:kind:scratch:_:)`` does, with the `Redaction` passed
+    /// in), it writes it in `scratch`, hands it with the object's version to the last argument (the bytes valid
+    /// only during that call) and answers `true`; otherwise it answers `false` without calling it. Each worker
+    /// passes a scratch of its own.
+    public typealias CanonicalSource = @Sendable (
+        _ index: Int, _ redaction: Redaction, _ scratch: CanonicalScratch, _ body: (ObjectVersion, UnsafeBufferPointer<UInt8>) -> Void
+    ) -> Bool
 
     /// Where a body lies in ``BodyBatch/Pages``.
     private struct Position {
@@ -279,7 +329,7 @@ extension EvidenceStore {
     /// server's versions are remembered).
     private static func prepare(
         count: Int, version: (@Sendable (Int) -> ObjectVersion?)?,
-        canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)?, object: @Sendable (Int) throws -> JSON?,
+        canonical: CanonicalSource?, object: @Sendable (Int) throws -> JSON?,
         label: String, redaction: Redaction, known: KnownVersions?, path: String
     ) throws -> (members: [SnapshotMember], bodies: [BodyBatch.Body]) {
         let peek = known == nil ? nil : version
@@ -291,6 +341,8 @@ extension EvidenceStore {
             // until concurrentPerform has returned, and `buffer` outlives the call.
             nonisolated(unsafe) let slots = buffer
             DispatchQueue.concurrentPerform(iterations: chunks) { part in
+                // One scratch a chunk: its items are walked into the same memory, one after the other.
+                let scratch = canonical == nil ? nil : CanonicalScratch()
                 for index in (part * chunk)..<min(count, (part + 1) * chunk) {
                     if let peek, let known, let version = peek(index) {
                         let key = KnownVersions.key(version)
@@ -299,9 +351,12 @@ extension EvidenceStore {
                             continue
                         }
                     }
-                    if let canonical, let (version, body) = canonical(index, redaction) {
-                        slots[index] = .success(Self.prepared(body, version: version, known: known))
-                        continue
+                    if let canonical, let scratch {
+                        var prepared: PreparedMember?
+                        if canonical(index, redaction, scratch, { version, body in prepared = Self.prepared(body, version: version, known: known) }) {
+                            slots[index] = .success(prepared)
+                            continue
+                        }
                     }
                     slots[index] = Result { try object(index).map { try prepare($0, index: index, label: label, redaction: redaction, known: known, path: path) } }
                 }
@@ -335,7 +390,7 @@ extension EvidenceStore {
 
     /// One object whose canonical JSON `body` came straight from its bytes: hashed and compressed (or found in
     /// `known`), as ``prepare(_:index:label:redaction:known:path:)`` does with the object made.
-    private static func prepared(_ body: [UInt8], version: ObjectVersion, known: KnownVersions?) -> PreparedMember {
+    private static func prepared(_ body: UnsafeBufferPointer<UInt8>, version: ObjectVersion, known: KnownVersions?) -> PreparedMember {
         let key = KnownVersions.key(version)
         if let digest = known?.digest(for: key) { return knownMember(version.identity, key, digest: digest) }
         return encoded(body, identity: version.identity, uid: version.uid, resourceVersion: version.resourceVersion, version: key)
@@ -343,12 +398,12 @@ extension EvidenceStore {
 
     /// The member of canonical JSON `body`, hashed, with the body compressed for writing.
     private static func encoded(
-        _ body: [UInt8], identity: ObjectIdentity, uid: String?, resourceVersion: String?, version: KnownVersions.Key?
+        _ body: UnsafeBufferPointer<UInt8>, identity: ObjectIdentity, uid: String?, resourceVersion: String?, version: KnownVersions.Key?
     ) -> PreparedMember {
         PreparedMember(
             member: SnapshotMember(
                 key: EvidenceDigest.memberKey(identity), identity: identity, uid: uid, resourceVersion: resourceVersion,
-                digest: Digest.sha256Hex(body)),
+                digest: Digest.sha256Hex(UnsafeRawBufferPointer(body))),
             stored: BodyCodec.encode(body), size: body.count, version: version)
     }
 
@@ -364,9 +419,11 @@ extension EvidenceStore {
         let version = KnownVersions.key(of: object, identity: identity)
         if let version, let digest = known?.digest(for: version) { return knownMember(identity, version, digest: digest) }
         let normalized = redaction.normalize(object)
-        return encoded(
-            normalized.canonicalData, identity: identity, uid: normalized[path: ["metadata", "uid"]]?.stringValue,
-            resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue, version: version)
+        return normalized.canonicalData.withUnsafeBufferPointer { body in
+            encoded(
+                body, identity: identity, uid: normalized[path: ["metadata", "uid"]]?.stringValue,
+                resourceVersion: normalized[path: ["metadata", "resourceVersion"]]?.stringValue, version: version)
+        }
     }
 
     /// `members` ordered by identity with exact duplicates dropped (and counted); two different bodies for one

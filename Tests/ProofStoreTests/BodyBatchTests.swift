@@ -77,6 +77,21 @@ struct BodyBatchTests {
         #expect(keys.allSatisfy { known.digest(for: $0) != nil }, "every version is known once its body is written")
     }
 
+    @Test("a batch is written after a watch event's body went in through the same statement (left as GRDB ran it)")
+    func batchAfterWatchEvents() async throws {
+        let page = Self.pages()[0]
+        let directory = try TemporaryDirectory()
+        let store = try EvidenceStore.open(path: directory.database)
+        let run = try await store.beginRun(Fixtures.info, at: Fixtures.t0)
+        try await store.recordWatchEvents([WatchEvent(at: Fixtures.t0, type: "ADDED", object: Fixtures.pod(9_999))], run: run)
+        let batch = BodyBatch(threshold: .max)
+        let members = try await store.storeBodies(count: page.count, label: "pods", fromServer: true, batch: batch) { page[$0] }
+        let written = try await store.writeSnapshot(run: run, label: "s", members: members, takenAt: Fixtures.t0, batch: batch)
+        #expect(written.newBodies == page.count)
+        #expect(try await Self.bodyCount(store) == page.count + 1)
+        #expect(try await store.verifyIntegrity(run: run).isEmpty)
+    }
+
     @Test("the bodies still waiting as the lists end, written early: the snapshot waits for them and counts them")
     func waitingBodiesWrittenEarly() async throws {
         let pages = Self.pages().prefix(3)

@@ -89,6 +89,17 @@ public struct ListPage: Sendable {
         }
     }
 
+    /// ``canonical(_:redaction:)`` written into `scratch` and handed to `body` (the bytes valid only during the
+    /// call): `nil` without calling `body` when the walk is not certain.
+    public func canonical<Result>(
+        _ index: Int, redaction: Redaction, scratch: CanonicalScratch, _ body: (ObjectVersion, UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result? {
+        self.body.withUnsafeBufferPointer { whole in
+            redaction.canonicalVersionIfUnchanged(
+                UnsafeBufferPointer(rebasing: whole[ranges[index]]), apiVersion: type.apiVersion, kind: type.kind, scratch: scratch, body)
+        }
+    }
+
     /// Every item, decoded and typed.
     public func items() throws -> [JSON] {
         try ranges.indices.map(item)

@@ -266,11 +266,11 @@ public struct Capturer: Sendable {
         // Without a filter, a version stored before is recognised from its bytes and not decoded at all…
         // …and most items are encoded straight from their bytes (`ListPage.canonical`).
         var version: (@Sendable (Int) -> ObjectVersion?)?
-        var canonical: (@Sendable (Int, Redaction) -> (version: ObjectVersion, body: [UInt8])?)?
+        var canonical: EvidenceStore.CanonicalSource?
         if keep == nil {
             version = { index in page.version(index) }
             if config.encodeFromBytes {
-                canonical = { index, redaction in page.canonical(index, redaction: redaction) }
+                canonical = { index, redaction, scratch, body in page.canonical(index, redaction: redaction, scratch: scratch, body) != nil }
             }
         }
         let members = try await store.storeBodies(
