@@ -31,13 +31,15 @@ let package = Package(
             name: "ProofCCodecs",
             providers: [.apt(["zlib1g-dev", "liblz4-dev"])]
         ),
+        // Finding where a list item ends, 64 bytes at a time (SSE2 where the compiler has it).
+        .target(name: "ProofCScan"),
         // Linux calls Swift's Glibc does not import (sync_file_range); libc only.
         .systemLibrary(name: "ProofCSystem"),
 
         // MARK: Libraries
         .target(
             name: "ProofCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
+            dependencies: ["ProofCScan", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(

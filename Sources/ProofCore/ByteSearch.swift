@@ -62,27 +62,6 @@ enum StringRun {
         (word &- ones &* UInt64(limit)) & ~word & highs != 0
     }
 
-    /// The position of the quote that closes the string whose opening quote is at `open` (escapes passed over,
-    /// nothing else checked); `bytes.count` when there is none. Eight bytes at a time, like ``end(in:from:asciiOnly:)``.
-    @inline(__always)
-    static func closingQuote(in bytes: UnsafeBufferPointer<UInt8>, after open: Int) -> Int {
-        var index = open + 1
-        let count = bytes.count
-        guard let base = bytes.baseAddress else { return count }
-        let raw = UnsafeRawPointer(base)
-        while true {
-            while index + 8 <= count {
-                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-                if hasZero(word ^ (ones &* 0x22)) || hasZero(word ^ (ones &* 0x5C)) { break }
-                index += 8
-            }
-            while index < count, bytes[index] != 0x22, bytes[index] != 0x5C { index += 1 }
-            guard index < count else { return count }
-            if bytes[index] == 0x22 { return index }
-            index += 2  // a backslash and the byte it escapes
-        }
-    }
-
     /// The first position at or after `start` (before `end`) of a byte a JSON string does not hold as it is: a
     /// quote, a backslash or a control character; `end` when there is none. With `asciiOnly`, also the first
     /// byte of 0x7F or more. Words with none of them are passed over whole; the rest byte by byte.

@@ -169,6 +169,35 @@ struct JSONListScanTests {
         #expect(throws: JSONParseError.self) { try JSON.splitList(list(#"{"a":"unterminated}"#)) }
     }
 
+    @Test("the split reads 64 bytes at a time: runs of backslashes, quotes and brackets at every place across a block's edge")
+    func splitAcrossBlocks() throws {
+        var lists = 0
+        for run in 0...9 {
+            // `run` backslashes then a quote: an odd run escapes the quote (the string goes on), an even one not.
+            let backslashes = String(repeating: #"\\"#, count: run / 2) + (run % 2 == 1 ? #"\""# : "")
+            for offset in 0..<70 {
+                let pad = String(repeating: "x", count: offset)
+                for item in [
+                    #"{"a":"\#(pad)\#(backslashes)]}{[","b":[1,{"c":"\#(backslashes)"}]}"#,
+                    #"["\#(pad)","\#(backslashes)}",[[["\#(backslashes)"]]],{}]"#,
+                    #"{"\#(pad)\#(backslashes)":{"k\#(backslashes)":"]"}}"#,
+                ] {
+                    let bytes = Array((#"{"metadata":{},"items":["# + item + "," + item + "]}").utf8)
+                    #expect(try JSON.splitList(bytes) == JSON.scanList(bytes), "\(String(decoding: bytes, as: UTF8.self))")
+                    #expect(try JSON.splitList(bytes).items?.count == 2)
+                    lists += 1
+                }
+            }
+        }
+        #expect(lists == 10 * 70 * 3)
+        // An item that ends inside a string, or before its brackets close, at each place of a block.
+        for offset in 0..<70 {
+            let pad = String(repeating: "y", count: offset)
+            #expect(throws: JSONParseError.self) { try JSON.splitList(Array(#"{"items":[{"a":"\#(pad)"#.utf8)) }
+            #expect(throws: JSONParseError.self) { try JSON.splitList(Array(#"{"items":[{"a":[\#(pad.isEmpty ? "" : "1")"#.utf8)) }
+        }
+    }
+
     @Test("no items, null items, items that are not an array, a top level that is not an object")
     func edgeCases() throws {
         #expect(try JSON.scanList(Array(#"{"metadata":{"continue":"t"}}"#.utf8)) == JSONListScan(metadata: ["continue": "t"], items: nil))
