@@ -110,3 +110,144 @@ ptrdiff_t proof_skip_extent(const uint8_t *bytes, size_t count, size_t start, in
     }
     return in_string_carry ? PROOF_SCAN_UNTERMINATED_STRING : PROOF_SCAN_END_OF_INPUT;
 }
+
+// MARK: - A checked skip (proof_skip_checked)
+
+static size_t skip_space(const uint8_t *bytes, size_t count, size_t i) {
+    while (i < count && (bytes[i] == ' ' || bytes[i] == '\n' || bytes[i] == '\r' || bytes[i] == '\t')) i++;
+    return i;
+}
+
+/// Past the string whose opening quote is at `i`, or `count + 1` when it is not vouched for: a byte below 0x20
+/// or above 0x7E, an escape other than `\" \\ \/ \b \f \n \r \t`, or no closing quote.
+static size_t skip_string(const uint8_t *bytes, size_t count, size_t i) {
+    i++;
+    for (;;) {
+#if defined(__SSE2__)
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20),
+                      del = _mm_set1_epi8(0x7F);
+        while (i + 16 <= count) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(bytes + i));
+            // Signed: bytes of 0x80 and more are negative, so below 0x20 too.
+            __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                        _mm_or_si128(_mm_cmplt_epi8(v, space), _mm_cmpeq_epi8(v, del)));
+            int mask = _mm_movemask_epi8(stop);
+            if (mask != 0) {
+                i += (size_t)__builtin_ctz((unsigned)mask);
+                break;
+            }
+            i += 16;
+        }
+#endif
+        while (i < count && bytes[i] != '"' && bytes[i] != '\\' && bytes[i] >= 0x20 && bytes[i] < 0x7F) i++;
+        if (i >= count) return count + 1;
+        uint8_t byte = bytes[i];
+        if (byte == '"') return i + 1;
+        if (byte != '\\' || i + 1 >= count) return count + 1;
+        switch (bytes[i + 1]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            i += 2;
+            break;
+        default:
+            return count + 1;
+        }
+    }
+}
+
+static int is_digit(uint8_t byte) { return byte >= '0' && byte <= '9'; }
+
+/// Past the number at `i` (JSON's grammar), or `count + 1`.
+static size_t skip_number(const uint8_t *bytes, size_t count, size_t i) {
+    if (bytes[i] == '-') i++;
+    if (i >= count || !is_digit(bytes[i])) return count + 1;
+    if (bytes[i] == '0') {
+        i++;
+    } else {
+        while (i < count && is_digit(bytes[i])) i++;
+    }
+    if (i < count && bytes[i] == '.') {
+        size_t digits = ++i;
+        while (i < count && is_digit(bytes[i])) i++;
+        if (i == digits) return count + 1;
+    }
+    if (i < count && (bytes[i] == 'e' || bytes[i] == 'E')) {
+        i++;
+        if (i < count && (bytes[i] == '+' || bytes[i] == '-')) i++;
+        size_t digits = i;
+        while (i < count && is_digit(bytes[i])) i++;
+        if (i == digits) return count + 1;
+    }
+    return i;
+}
+
+static size_t skip_literal(const uint8_t *bytes, size_t count, size_t i, const char *word, size_t length) {
+    if (count - i < length || memcmp(bytes + i, word, length) != 0) return count + 1;
+    return i + length;
+}
+
+ptrdiff_t proof_skip_checked(const uint8_t *bytes, size_t count, size_t start, int limit) {
+    enum { max_levels = 64 };
+    // The open containers, innermost last: 1 an object, 0 an array.
+    uint8_t objects[max_levels];
+    int levels = 0;
+    if (limit > max_levels) limit = max_levels;
+    size_t i = skip_space(bytes, count, start);
+    for (;;) {
+        // A value at `i`.
+        if (i >= count) return -1;
+        switch (bytes[i]) {
+        case '{':
+        case '[': {
+            int object = bytes[i] == '{';
+            if (levels >= limit) return -1;
+            objects[levels++] = (uint8_t)object;
+            i = skip_space(bytes, count, i + 1);
+            if (i < count && bytes[i] == (object ? '}' : ']')) {
+                levels--;
+                i++;
+                break;
+            }
+            if (object) {
+                if (i >= count || bytes[i] != '"') return -1;
+                i = skip_string(bytes, count, i);
+                if (i > count) return -1;
+                i = skip_space(bytes, count, i);
+                if (i >= count || bytes[i] != ':') return -1;
+                i = skip_space(bytes, count, i + 1);
+            }
+            continue;  // the first element or member's value
+        }
+        case '"': i = skip_string(bytes, count, i); break;
+        case 't': i = skip_literal(bytes, count, i, "true", 4); break;
+        case 'f': i = skip_literal(bytes, count, i, "false", 5); break;
+        case 'n': i = skip_literal(bytes, count, i, "null", 4); break;
+        default:
+            if (bytes[i] != '-' && !is_digit(bytes[i])) return -1;
+            i = skip_number(bytes, count, i);
+        }
+        if (i > count) return -1;
+        // After a value: the end, or what follows it in its container.
+        for (;;) {
+            if (levels == 0) return (ptrdiff_t)i;
+            i = skip_space(bytes, count, i);
+            if (i >= count) return -1;
+            int object = objects[levels - 1];
+            if (bytes[i] == (object ? '}' : ']')) {
+                levels--;
+                i++;
+                continue;
+            }
+            if (bytes[i] != ',') return -1;
+            i = skip_space(bytes, count, i + 1);
+            if (object) {
+                if (i >= count || bytes[i] != '"') return -1;
+                i = skip_string(bytes, count, i);
+                if (i > count) return -1;
+                i = skip_space(bytes, count, i);
+                if (i >= count || bytes[i] != ':') return -1;
+                i = skip_space(bytes, count, i + 1);
+            }
+            break;  // the next value
+        }
+    }
+}

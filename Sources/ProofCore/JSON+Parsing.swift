@@ -676,20 +676,3 @@ struct JSONByteParser {
         return .double(value)
     }
 }
-
-// MARK: - Single values for byte walkers
-
-extension JSONByteParser {
-    /// Where the JSON value starting at `start` of `bytes` (after whitespace) ends, checked exactly as parsing
-    /// checks it; `nil` when no valid value starts there.
-    static func endOfValue(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var parser = JSONByteParser(UnsafeBufferPointer(rebasing: bytes[start...]))
-        parser.skipWhitespace()
-        do throws(JSONParseError) {
-            try parser.skipValue()
-        } catch {
-            return nil
-        }
-        return start + parser.index
-    }
-}

@@ -19,4 +19,11 @@ enum {
 /// Reads 64 bytes at a time (SSE2 where the compiler has it).
 ptrdiff_t proof_skip_extent(const uint8_t *bytes, size_t count, size_t start, int limit);
 
+/// The position just past the JSON value at `bytes[start]` (whitespace before it skipped), checked as a JSON
+/// parser checks it, or -1 when this does not vouch for it: a strict subset of valid JSON, refusing besides
+/// every invalid text any string with a `\u` escape or a byte outside printable ASCII, and any nesting deeper
+/// than `limit` levels. Whatever it accepts, a parser accepts and ends at the same place; what it refuses may be
+/// valid (the caller then takes its slower way). For the members a capture drops unread (`managedFields`).
+ptrdiff_t proof_skip_checked(const uint8_t *bytes, size_t count, size_t start, int limit);
+
 #endif
