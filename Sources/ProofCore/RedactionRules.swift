@@ -111,6 +111,18 @@ public enum RedactionRules {
             position < end && position.pointee | 0x20 == UInt8(ascii: letter)
         }
         var position = base + bytes.startIndex
+        // Eight places at a time while each one's next byte is inside the name: every fragment starts with one of
+        // the pairs `pw pa to se ke cr`, so a word with none of them starting in it is passed over whole, and the
+        // bytes from the first word with one are looked at one by one below.
+        while end - position >= 9 {
+            let here = UnsafeRawPointer(position).loadUnaligned(as: UInt64.self) | Self.foldWord
+            let next = UnsafeRawPointer(position + 1).loadUnaligned(as: UInt64.self) | Self.foldWord
+            func at(_ word: UInt64, _ letter: Unicode.Scalar) -> UInt64 { zeroBytes(word ^ (0x0101_0101_0101_0101 &* UInt64(letter.value))) }
+            let pairs = (at(here, "p") & (at(next, "w") | at(next, "a"))) | (at(here, "t") & at(next, "o"))
+                | ((at(here, "s") | at(here, "k")) & at(next, "e")) | (at(here, "c") & at(next, "r"))
+            if pairs != 0 { break }
+            position += 8
+        }
         while position < end {
             let folded = position.pointee | 0x20
             if credentialWordStarts.contains(folded) {
@@ -130,6 +142,15 @@ public enum RedactionRules {
             position += 1
         }
         return false
+    }
+
+    /// ASCII case folded in eight bytes at once (`byte | 0x20`, as ``mayHoldCredentialWord(_:)`` compares).
+    private static let foldWord: UInt64 = 0x2020_2020_2020_2020
+
+    /// The high bit of each byte of `word` that is zero, and of no other (exact: no borrow crosses bytes).
+    @inline(__always)
+    private static func zeroBytes(_ word: UInt64) -> UInt64 {
+        ~(((word & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | word) & 0x8080_8080_8080_8080
     }
 
     /// The first letters (folded) of the words ``mayHoldCredentialWord(_:)`` looks for.

@@ -245,7 +245,8 @@ struct CredentialWordPrecheckTests {
         let alphabet = Array("pPaAsStTwWoOkKeEcCyYrRdD_-0xP@`{".utf8)
         var positives = 0
         for _ in 0..<20_000 {
-            let name = (0..<Int(random.next() % 9)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
+            // Up to 40 bytes: names of nine or more are passed over eight bytes at a time where they can be.
+            let name = (0..<Int(random.next() % 41)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] }
             let expected = Self.reference(name)
             // The name inside other bytes too, as the scrubber passes it: only the slice counts.
             let padded = Array("tok".utf8) + name + Array("pas".utf8)
@@ -256,6 +257,18 @@ struct CredentialWordPrecheckTests {
             if expected { positives += 1 }
         }
         #expect(positives > 300, "\(positives) of 20,000 hold a fragment")
+        // Long names with one fragment at every place, and with none.
+        for length in 9...40 {
+            let filler = Array(repeating: UInt8(ascii: "x"), count: length)
+            #expect(!RedactionRules.isCredentialName(String(decoding: filler, as: UTF8.self)))
+            for fragment in ["pas", "pw", "tok", "sec", "key", "pat", "cred", "PAS", "Cred"] {
+                for place in 0...(length - fragment.utf8.count) {
+                    var name = filler
+                    name.replaceSubrange(place..<(place + fragment.utf8.count), with: Array(fragment.utf8))
+                    #expect(name.withUnsafeBufferPointer { RedactionRules.mayHoldCredentialWord($0[...]) }, "\(String(decoding: name, as: UTF8.self))")
+                }
+            }
+        }
     }
 }
 
