@@ -154,6 +154,7 @@ extension EvidenceStore {
         switch body.stored.storage {
         case .blob(let data):
             code = data.withUnsafeBytes { bytes in
+                // Never a null pointer: that would bind NULL, not an empty blob.
                 let bound = sqlite3_bind_blob(handle, 2, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
                 return bound == SQLITE_OK ? step() : bound
             }
