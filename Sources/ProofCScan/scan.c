@@ -154,6 +154,16 @@ static size_t skip_string(const uint8_t *bytes, size_t count, size_t i) {
     }
 }
 
+/// Past a member's name at `i`, its colon and the blanks after it (at its value), or `count + 1`.
+static size_t skip_key(const uint8_t *bytes, size_t count, size_t i) {
+    if (i >= count || bytes[i] != '"') return count + 1;
+    i = skip_string(bytes, count, i);
+    if (i > count) return i;
+    i = skip_space(bytes, count, i);
+    if (i >= count || bytes[i] != ':') return count + 1;
+    return skip_space(bytes, count, i + 1);
+}
+
 static int is_digit(uint8_t byte) { return byte >= '0' && byte <= '9'; }
 
 /// Past the number at `i` (JSON's grammar), or `count + 1`.
@@ -208,12 +218,8 @@ ptrdiff_t proof_skip_checked(const uint8_t *bytes, size_t count, size_t start, i
                 break;
             }
             if (object) {
-                if (i >= count || bytes[i] != '"') return -1;
-                i = skip_string(bytes, count, i);
+                i = skip_key(bytes, count, i);
                 if (i > count) return -1;
-                i = skip_space(bytes, count, i);
-                if (i >= count || bytes[i] != ':') return -1;
-                i = skip_space(bytes, count, i + 1);
             }
             continue;  // the first element or member's value
         }
@@ -240,12 +246,8 @@ ptrdiff_t proof_skip_checked(const uint8_t *bytes, size_t count, size_t start, i
             if (bytes[i] != ',') return -1;
             i = skip_space(bytes, count, i + 1);
             if (object) {
-                if (i >= count || bytes[i] != '"') return -1;
-                i = skip_string(bytes, count, i);
+                i = skip_key(bytes, count, i);
                 if (i > count) return -1;
-                i = skip_space(bytes, count, i);
-                if (i >= count || bytes[i] != ':') return -1;
-                i = skip_space(bytes, count, i + 1);
             }
             break;  // the next value
         }
