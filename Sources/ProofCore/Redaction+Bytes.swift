@@ -66,13 +66,12 @@ extension Redaction {
         _ body: (CanonicalBytesWriter.Head, UnsafeBufferPointer<UInt8>) -> Result
     ) -> Result? {
         guard kind != "Secret" else { return nil }
-        return CanonicalBytesWriter.walking(item, redactor: redactor, apiVersion: apiVersion, kind: kind, scratch: scratch) {
-            writer throws(CanonicalBytesWriter.Unsure) in
-            guard writer.peek == UInt8(ascii: "{") else { throw CanonicalBytesWriter.Unsure() }
-            try writer.object(depth: 0, place: .top)
-        } body: { head, out in
-            body(head, out)
-        }
+        return CanonicalBytesWriter.walking(
+            item, redactor: redactor, apiVersion: apiVersion, kind: kind, scratch: scratch,
+            { writer throws(CanonicalBytesWriter.Unsure) in
+                guard writer.peek == UInt8(ascii: "{") else { throw CanonicalBytesWriter.Unsure() }
+                try writer.object(depth: 0, place: .top)
+            }, body: body)
     }
 }
 
@@ -202,9 +201,9 @@ struct CanonicalBytesWriter {
         self.capacity = capacity
     }
 
-    /// Walks all of `bytes` as one document with `walk`, whitespace around it allowed: what the walker read of
-    /// the item and the canonical bytes when it vouched for everything, `nil` when it was unsure or something
-    /// follows the document.
+    /// Walks all of `bytes` as one document with `walk`, whitespace around it allowed, into `scratch`'s memory:
+    /// hands `body` what the walker read of the item and the canonical bytes (valid during that call) when it
+    /// vouched for everything; `nil`, without calling `body`, when it was unsure or something follows the document.
     static func walking<Result>(
         _ bytes: UnsafeBufferPointer<UInt8>, redactor: Redactor, apiVersion: String = "", kind: String = "", embedded: Bool = false,
         scratch: CanonicalScratch, _ walk: (inout CanonicalBytesWriter) throws(Unsure) -> Void,
