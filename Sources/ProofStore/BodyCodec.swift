@@ -41,17 +41,7 @@ enum BodyCodec {
             var preferences = framePreferences(size: body.count)
             let capacity = LZ4F_compressFrameBound(body.count, &preferences)
             guard let destination = malloc(capacity) else { return nil }
-            let written = { () -> Int? in
-                var used = LZ4F_compressBegin(context, destination, capacity, &preferences)
-                guard LZ4F_isError(used) == 0 else { return nil }
-                let block = LZ4F_compressUpdate(context, destination + used, capacity - used, body.baseAddress, body.count, nil)
-                guard LZ4F_isError(block) == 0 else { return nil }
-                used += block
-                let end = LZ4F_compressEnd(context, destination + used, capacity - used, nil)
-                guard LZ4F_isError(end) == 0 else { return nil }
-                return used + end
-            }()
-            guard let written else {
+            guard let written = frame(body, into: destination, capacity: capacity, context: context, preferences: &preferences) else {
                 free(destination)
                 return nil
             }
@@ -61,6 +51,22 @@ enum BodyCodec {
         }
         guard let compressed else { return String(decoding: body, as: UTF8.self).databaseValue }
         return compressed.databaseValue
+    }
+
+    /// Compresses `body` as one LZ4 frame into `capacity` bytes at `destination`; the frame's length, or `nil` when
+    /// LZ4 reports an error.
+    private static func frame(
+        _ body: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutableRawPointer, capacity: Int, context: OpaquePointer?,
+        preferences: inout LZ4F_preferences_t
+    ) -> Int? {
+        var used = LZ4F_compressBegin(context, destination, capacity, &preferences)
+        guard LZ4F_isError(used) == 0 else { return nil }
+        let block = LZ4F_compressUpdate(context, destination + used, capacity - used, body.baseAddress, body.count, nil)
+        guard LZ4F_isError(block) == 0 else { return nil }
+        used += block
+        let end = LZ4F_compressEnd(context, destination + used, capacity - used, nil)
+        guard LZ4F_isError(end) == 0 else { return nil }
+        return used + end
     }
 
     /// One frame of independent blocks of up to 4 MB (so a body is one block), its content size recorded, no

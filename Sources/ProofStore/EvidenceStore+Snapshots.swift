@@ -122,12 +122,12 @@ extension EvidenceStore {
                 // no copy of the digest or of the compressed body.
                 let added = try pages.withUnsafeBufferPointer { pages in
                     try pages[position.page].withUnsafeBufferPointer { page in
-                        try Self.insert(page[position.index], with: insertBody, in: db)
+                        try Self.insert(page[position.index], with: insertBody, in: db) ? page[position.index].size : nil
                     }
                 }
-                if added {
+                if let added {
                     newBodies += 1
-                    newBytes += pages[position.page][position.index].size
+                    newBytes += added
                 }
             }
             return (newBodies, newBytes)
@@ -144,34 +144,41 @@ extension EvidenceStore {
         // binding one that is not reset is a misuse.
         sqlite3_reset(handle)
         defer { sqlite3_reset(handle) }
-        var code = body.digest.utf8.withContiguousStorageIfAvailable { digest in
-            // A nil destructor is SQLITE_STATIC: the bytes outlive the step.
-            sqlite3_bind_text(handle, 1, UnsafeRawPointer(digest.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(digest.count), nil)
-        } ?? SQLITE_MISUSE
-        guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "binding a body's digest", sql: statement.sql) }
         sqlite3_bind_int64(handle, 3, Int64(body.size))
-        let step = { () -> Int32 in sqlite3_step(handle) }
-        switch body.stored.storage {
-        case .blob(let data):
-            code = data.withUnsafeBytes { bytes in
-                // Never a null pointer: that would bind NULL, not an empty blob.
-                let bound = sqlite3_bind_blob(handle, 2, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), nil)
-                return bound == SQLITE_OK ? step() : bound
+        // Each value stays bound, without a copy, only while the calls nested in its binding run: the step last.
+        let code = bind(body.digest, at: 1, of: handle) {
+            switch body.stored.storage {
+            case .blob(let data): data.withUnsafeBytes { bind($0, asText: false, at: 2, of: handle) { sqlite3_step(handle) } }
+            case .string(let text): bind(text, at: 2, of: handle) { sqlite3_step(handle) }
+            default: SQLITE_MISUSE
             }
-        case .string(let text):
-            code = text.utf8.withContiguousStorageIfAvailable { utf8 in
-                let bound = sqlite3_bind_text(
-                    handle, 2, UnsafeRawPointer(utf8.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil)
-                return bound == SQLITE_OK ? step() : bound
-            } ?? SQLITE_MISUSE
-        default:
-            code = SQLITE_MISUSE
         }
         guard code == SQLITE_DONE else {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
         }
         return sqlite3_changes(db.sqliteConnection) > 0
+    }
+
+    /// Binds `text`'s UTF-8 bytes as parameter `index` of `handle` for as long as `then` runs, and returns what
+    /// `then` returns (or the binding's error code).
+    private static func bind(_ text: String, at index: Int32, of handle: OpaquePointer?, _ then: () -> Int32) -> Int32 {
+        text.utf8.withContiguousStorageIfAvailable { bind(UnsafeRawBufferPointer($0), asText: true, at: index, of: handle, then) }
+            ?? SQLITE_MISUSE
+    }
+
+    /// Binds `bytes` (text or a blob) as parameter `index` of `handle` for as long as `then` runs, not copied
+    /// (a nil destructor is SQLITE_STATIC), and returns what `then` returns (or the binding's error code).
+    private static func bind(
+        _ bytes: UnsafeRawBufferPointer, asText: Bool, at index: Int32, of handle: OpaquePointer?, _ then: () -> Int32
+    ) -> Int32 {
+        // Never a null pointer: that would bind NULL, not an empty value.
+        let base = bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+        let code =
+            asText
+            ? sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+            : sqlite3_bind_blob(handle, index, base, Int32(bytes.count), nil)
+        return code == SQLITE_OK ? then() : code
     }
 
     /// Asked for object `index` of a ``storeBodies(count:label:fromServer:kind:batch:version:canonical:object:)``
