@@ -11,7 +11,9 @@
 # unchanged cluster adds (target <= 2 %), broken down by table and index, with the kinds of the new bodies (the
 # cluster's own churn), and the same for the kinds without churn. `--pin` runs the simulated cluster on CPU 0 and
 # every client (proof, curl, kubectl) on CPU 1, as a cluster whose API server has CPUs of its own would be: a
-# second view of the same figures, not the targets' (those share every core). See docs/capture.md.
+# second view of the same figures, not the targets' (those share every core). `--link MS:MBIT` puts a modelled
+# network link between every client and the cluster (scripts/netlink.py: MS one way, MBIT shared downlink), as
+# for a cluster on another machine: a view of what paging costs over a network, not the targets'. See docs/capture.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +22,8 @@ what="${1:-}"; shift || true
 # The wait step's notice latency and the in-run capture figure (scripts/bench-wait.sh, scripts/bench-incapture.sh).
 [[ "$what" == "wait" ]] && exec bash scripts/bench-wait.sh "$@"
 [[ "$what" == "incapture" ]] && exec bash scripts/bench-incapture.sh "$@"
-[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS] [--pin] | wait | incapture | replay (see docs/capture.md)" >&2; exit 2; }
-scale=34; runs=5; keep=""; gap=0; server_cpu=(); client_cpu=()
+[[ "$what" == "capture" ]] || { echo "usage: scripts/bench.sh capture [--scale N] [--runs N] [--keep DIR] [--gap SECONDS] [--pin] [--link MS:MBIT] | wait | incapture | replay (see docs/capture.md)" >&2; exit 2; }
+scale=34; runs=5; keep=""; gap=0; server_cpu=(); client_cpu=(); link=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale="$2"; shift 2 ;;
@@ -29,6 +31,7 @@ while [[ $# -gt 0 ]]; do
     --keep) keep="$2"; shift 2 ;;
     --gap) gap="$2"; shift 2 ;;
     --pin) server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); shift ;;
+    --link) link="$2"; [[ "$link" =~ ^[0-9.]+:[0-9.]+$ ]] || { echo "--link takes DELAY_MS:MBIT, such as 10:200" >&2; exit 2; }; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -43,8 +46,11 @@ KINDS="namespaces,nodes,persistentvolumes,persistentvolumeclaims,deployments.app
 source scripts/bench-sim.sh
 bench_proof ""
 if [[ -n "$keep" ]]; then mkdir -p "$keep"; work="$(cd "$keep" && pwd)"; else work="$(mktemp -d)"; fi
-sim_pid=""
-cleanup() { [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; [[ -n "$keep" ]] || rm -rf "$work"; }
+sim_pid=""; link_pid=""
+cleanup() {
+  [[ -n "$link_pid" ]] && kill "$link_pid" 2>/dev/null
+  [[ -n "$sim_pid" ]] && kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null || true; [[ -n "$keep" ]] || rm -rf "$work"
+}
 trap cleanup EXIT
 
 "${server_cpu[@]}" "$PROOF" sim serve --scale "$scale" --kubeconfig-out "$work/kubeconfig" >"$work/sim.log" 2>&1 &
@@ -60,6 +66,19 @@ for _ in $(seq 1 120); do
   previous=$count; sleep 2
 done
 echo "simulated cluster at --scale $scale: $count objects in the capture kinds"
+if [[ -n "$link" ]]; then
+  # Every client from here on reaches the cluster through the modelled link (the kubeconfig's server rewritten).
+  direct=$("$KUBECTL" --kubeconfig "$work/kubeconfig" config view --raw -o jsonpath='{.clusters[0].cluster.server}')
+  python3 scripts/netlink.py "${direct##*:}" "${link%%:*}" "${link##*:}" >"$work/link.log" 2>&1 &
+  link_pid=$!
+  for _ in $(seq 1 100); do grep -q '^PORT ' "$work/link.log" 2>/dev/null && break; sleep 0.1; done
+  link_port=$(sed -n 's/^PORT //p' "$work/link.log")
+  [[ -n "$link_port" ]] || { cat "$work/link.log"; echo "the link relay did not start" >&2; exit 1; }
+  cp "$work/kubeconfig" "$work/kubeconfig.direct"
+  sed -i "s#server: $direct#server: https://127.0.0.1:$link_port#" "$work/kubeconfig"
+  grep -q "127.0.0.1:$link_port" "$work/kubeconfig" || { echo "bench: cannot point the kubeconfig at the link relay" >&2; exit 1; }
+  echo "every client reaches the cluster over a modelled link: ${link%%:*} ms one way, ${link##*:} Mbit/s shared downlink (scripts/netlink.py)"
+fi
 
 now() { date +%s.%N; }
 # CPU seconds (user + system) the simulated cluster has used so far, from /proc (fields after the command name).

@@ -84,6 +84,28 @@ extension JSON {
 }
 
 extension JSON {
+    /// What the first bytes of a list answer say of its `continue` token, read before the rest has arrived:
+    /// the API server writes `kind`, `apiVersion` and `metadata` before `items`, so a client can ask for the
+    /// next page while this one is still on its way. Only a hint: the whole answer's ``scanList(_:)`` is what
+    /// counts (a repeated `metadata`, say, replaces this one).
+    public enum ListHead: Sendable, Equatable {
+        /// More bytes are needed (or what came so far is not JSON: reading more will not change that, so a
+        /// caller bounds how long it keeps trying).
+        case incomplete
+        /// `metadata` came first, whole: its `continue` token (`nil` when absent, empty or not a string).
+        case metadata(continueToken: String?)
+        /// `items` (or something that is not an object) comes before `metadata`: the token is at the end.
+        case itemsFirst
+    }
+
+    /// Reads ``ListHead`` from `prefix`, the start of a list answer.
+    public static func listHead(_ prefix: UnsafeBufferPointer<UInt8>) -> ListHead {
+        var parser = JSONByteParser(prefix)
+        return parser.listHead()
+    }
+}
+
+extension JSON {
     /// The members of the object at `range` of `bytes` that identify it and its version (`apiVersion`, `kind`,
     /// `metadata.name`, `namespace`, `uid`, `resourceVersion`) without building anything else, exactly as
     /// parsing the object and reading them would give (the last of a repeated member counts; a member that is
@@ -198,6 +220,39 @@ struct JSONByteParser {
         skipWhitespace()
         if index != bytes.count { throw error("unexpected data after the JSON value") }
         return scan
+    }
+
+    /// ``JSON/listHead(_:)``: the top-level object's members up to `metadata` (parsed) or `items`.
+    mutating func listHead() -> JSON.ListHead {
+        skipWhitespace()
+        guard index < bytes.count else { return .incomplete }
+        guard bytes[index] == UInt8(ascii: "{") else { return .itemsFirst }
+        index += 1
+        while true {
+            skipWhitespace()
+            guard index < bytes.count else { return .incomplete }
+            guard bytes[index] == UInt8(ascii: "\"") else { return .itemsFirst }
+            guard let key = try? parseString() else { return .incomplete }
+            skipWhitespace()
+            guard index < bytes.count else { return .incomplete }
+            guard bytes[index] == UInt8(ascii: ":") else { return .itemsFirst }
+            index += 1
+            skipWhitespace()
+            switch key {
+            case "metadata":
+                guard let metadata = try? parseValue() else { return .incomplete }
+                let token = metadata["continue"]?.stringValue
+                return .metadata(continueToken: token?.isEmpty == false ? token : nil)
+            case "items":
+                return .itemsFirst
+            default:
+                guard (try? skipValue()) != nil else { return .incomplete }
+            }
+            skipWhitespace()
+            guard index < bytes.count else { return .incomplete }
+            guard bytes[index] == UInt8(ascii: ",") else { return .itemsFirst }
+            index += 1
+        }
     }
 
     /// ``JSON/scanHead(_:range:)``: a whole object document, reading only its identifying members.

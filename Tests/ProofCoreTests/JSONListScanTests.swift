@@ -211,6 +211,44 @@ struct JSONListScanTests {
     }
 }
 
+@Suite("A list answer's head, read before the rest arrives")
+struct JSONListHeadTests {
+    func head(_ text: some Collection<UInt8>) -> JSON.ListHead {
+        Array(text).withUnsafeBufferPointer { JSON.listHead($0) }
+    }
+
+    @Test("every prefix of an answer in the API server's order: incomplete until metadata is whole, then its token")
+    func everyPrefix() {
+        let answer = Array(#"{"kind":"Event\"List","apiVersion":"v1","metadata":{"continue":"eyJ2Ijoi\u0041","resourceVersion":"7","remainingItemCount":3},"items":[{"metadata":{"name":"a"}}]}"#.utf8)
+        let end = answer.firstIndex(of: UInt8(ascii: "3"))! + 2  // just past metadata's closing brace
+        for length in 0...answer.count {
+            let expected: JSON.ListHead = length < end ? .incomplete : .metadata(continueToken: "eyJ2IjoiA")
+            #expect(head(answer[..<length]) == expected, "prefix of \(length) bytes")
+        }
+        // Whitespace anywhere between the members.
+        #expect(head(Array(" {\n \"kind\" : \"PodList\" ,\t\"metadata\" : { \"continue\" : \"t\" } ,".utf8)) == .metadata(continueToken: "t"))
+    }
+
+    @Test("no token, an empty one, one that is not a string, metadata that is not an object: the last page")
+    func noToken() {
+        #expect(head(Array(#"{"kind":"PodList","metadata":{"resourceVersion":"9"},"items":["#.utf8)) == .metadata(continueToken: nil))
+        #expect(head(Array(#"{"metadata":{"continue":""}"#.utf8)) == .metadata(continueToken: nil))
+        #expect(head(Array(#"{"metadata":{"continue":7}"#.utf8)) == .metadata(continueToken: nil))
+        #expect(head(Array(#"{"metadata":null,"#.utf8)) == .metadata(continueToken: nil))
+    }
+
+    @Test("items first (sorted keys, as kubectl prints), or not an object, or not JSON: the token is read at the end")
+    func itemsFirst() {
+        #expect(head(Array(#"{"apiVersion":"v1","items":[{"metadata":{"continue":"no"}}"#.utf8)) == .itemsFirst)
+        #expect(head(Array(#"[{"metadata":{}}"#.utf8)) == .itemsFirst)
+        #expect(head(Array(#"{}"#.utf8)) == .itemsFirst)
+        #expect(head(Array(#"{"kind" "x"}"#.utf8)) == .itemsFirst)
+        #expect(head(Array(#"{"kind":"x";"metadata":{}}"#.utf8)) == .itemsFirst)
+        #expect(head(Array(#"{"kind":"x","metadata":{"continue":"t""#.utf8)) == .incomplete)
+        #expect(head(Array(#"{"kind":"x","metadata":{"continue":"t"x"#.utf8)) == .incomplete)  // a caller bounds its tries
+    }
+}
+
 @Suite("Canonical encoding and parsing fast paths")
 struct CanonicalFastPathTests {
     /// The canonical encoding written the plain way (keys sorted with `lexicographicallyPrecedes`, looked up

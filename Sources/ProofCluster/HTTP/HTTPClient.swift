@@ -109,7 +109,7 @@ public final class HTTPClient: Sendable {
     /// One buffered transfer on its own thread.
     func perform(_ request: HTTPRequest) async throws -> HTTPResponse {
         try CurlGlobal.requireReady(request)
-        let transfer = Transfer()
+        let transfer = Transfer(prefixReader: request.bodyPrefix)
         let pool = self.pool
         let options = self.options
         return try await withTaskCancellationHandler {

@@ -30,6 +30,8 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
     public var clientIdentity: ClientIdentity?
     /// Whether repeating the request is harmless; by default true for GET, HEAD, PUT, DELETE, OPTIONS.
     public var idempotent: Bool
+    /// Buffered requests only: shown the start of a 2xx body as it arrives (see ``BodyPrefixReader``).
+    public var bodyPrefix: BodyPrefixReader?
 
     /// Creates a request.
     public init(
@@ -44,10 +46,28 @@ public struct HTTPRequest: Sendable, CustomStringConvertible {
         self.idleTimeout = idleTimeout
         self.clientIdentity = nil
         self.idempotent = idempotent ?? ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method)
+        self.bodyPrefix = nil
     }
 
     /// Method and URL (without credentials); headers and body are never shown.
     public var description: String { "\(method) \(ClusterError.redactedURL(url))" }
+}
+
+/// Reads the start of a buffered 2xx answer while it arrives: `read` is called on the transfer's thread with the
+/// whole body received so far, after each chunk, until it returns true (it has read what it wanted) or the body
+/// reaches `limit` bytes. Each attempt of a retried request is shown from its start. `read` must be quick and
+/// must not block: the transfer waits for it.
+public struct BodyPrefixReader: Sendable {
+    /// Past this many bytes the reader is no longer called.
+    public var limit: Int
+    /// Returns true once done.
+    public var read: @Sendable (UnsafeBufferPointer<UInt8>) -> Bool
+
+    /// A reader of at most `limit` bytes.
+    public init(limit: Int, read: @escaping @Sendable (UnsafeBufferPointer<UInt8>) -> Bool) {
+        self.limit = limit
+        self.read = read
+    }
 }
 
 /// A buffered HTTP response.

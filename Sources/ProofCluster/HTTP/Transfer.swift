@@ -22,10 +22,13 @@ final class Transfer: @unchecked Sendable {
     var onStart: ((Int, [HTTPHeader]) -> Void)?
     var started = false
     private var pending: [UInt8] = []
+    /// Buffered transfers only: shown the body so far after each chunk of a 2xx answer, until it is done.
+    private var prefixReader: BodyPrefixReader?
 
-    init(lineSink: LineSink? = nil, idleTimeout: Duration? = nil) {
+    init(lineSink: LineSink? = nil, idleTimeout: Duration? = nil, prefixReader: BodyPrefixReader? = nil) {
         self.lineSink = lineSink
         self.idleTimeout = idleTimeout
+        self.prefixReader = prefixReader
     }
 
     /// Handles a chunk of body; returns false to abort.
@@ -37,6 +40,9 @@ final class Transfer: @unchecked Sendable {
                 body.reserveCapacity(length)
             }
             body.append(contentsOf: data)
+            if let reader = prefixReader, (200..<300).contains(status) {
+                if body.withUnsafeBufferPointer(reader.read) || body.count >= reader.limit { prefixReader = nil }
+            }
             return true
         }
         if !started {

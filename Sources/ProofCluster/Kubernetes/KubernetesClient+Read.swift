@@ -1,4 +1,5 @@
 import ProofCore
+import Synchronization
 
 extension KubernetesClient {
     /// Reads one object; a missing one throws `ClusterError` with `isNotFound`.
@@ -60,19 +61,48 @@ extension KubernetesClient {
         _ type: ResourceType, namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil,
         pageSize: Int = 500, _ page: (_ page: ListPage, _ restarted: Bool) async throws -> Void
     ) async throws -> String {
+        var askedEarly = 0
+        return try await listRawPages(
+            type, namespace: namespace, labelSelector: labelSelector, fieldSelector: fieldSelector, pageSize: pageSize,
+            askedEarly: &askedEarly, page)
+    }
+
+    /// ``listRawPages(_:namespace:labelSelector:fieldSelector:pageSize:_:)``, counting in `askedEarly` the pages
+    /// asked for before the answer of the page before them had arrived (from its `continue` token read early).
+    func listRawPages(
+        _ type: ResourceType, namespace: String?, labelSelector: String?, fieldSelector: String?, pageSize: Int,
+        askedEarly: inout Int, _ page: (_ page: ListPage, _ restarted: Bool) async throws -> Void
+    ) async throws -> String {
         let path = type.collectionPath(namespace: namespace)
-        func pageQuery(_ token: String?) -> [(String, String)] {
+        let pageQuery: @Sendable (String?) -> [(String, String)] = { token in
             var query: [(String, String)] = [("limit", String(pageSize))]
             if let labelSelector { query.append(("labelSelector", labelSelector)) }
             if let fieldSelector { query.append(("fieldSelector", fieldSelector)) }
             if let token { query.append(("continue", token)) }
             return query
         }
-        // One page of read-ahead: the next page is requested as soon as this one's `continue` token is known,
-        // so the server works on it while `page` processes this one (a list is otherwise request, wait,
-        // process, request). Cancelled if this call ends first; at most two pages are in memory.
-        var ahead: Task<HTTPResponse, any Error>?
-        defer { ahead?.cancel() }
+        // Each page is asked for as soon as it may be: once the page before it is awaited here and its `continue`
+        // token has been read from the first bytes of its answer (the API server writes `metadata` before
+        // `items`; ``NextPage``), or else once that answer has arrived. The server so works on the next page while
+        // this one is received, scanned and stored, and never more than one page beyond the one awaited is asked
+        // for. What is in flight is cancelled if this call ends first.
+        let request: @Sendable (String?) -> PageRequest = { token in
+            let next = NextPage()
+            let reader = BodyPrefixReader(limit: NextPage.headLimit) { prefix in
+                switch JSON.listHead(prefix) {
+                case .incomplete: return false
+                case .metadata(let token): next.tokenRead(token); return true
+                case .itemsFirst: return true
+                }
+            }
+            return PageRequest(response: Task { try await self.send(path: path, query: pageQuery(token), bodyPrefix: reader) }, next: next)
+        }
+        var ahead: PageRequest?
+        var awaited: PageRequest?
+        defer {
+            ahead?.cancel()
+            awaited?.cancel()
+        }
         var restarts = 0
         var restarted = false
         restart: while true {
@@ -80,15 +110,15 @@ extension KubernetesClient {
             var token: String?
             repeat {
                 let query = pageQuery(token)
-                let response: HTTPResponse
-                if let pending = ahead {
-                    ahead = nil
-                    response = try await pending.value
-                } else {
-                    response = try await send(path: path, query: query)
-                }
+                let current = ahead ?? request(token)
+                ahead = nil
+                awaited = current
+                current.next.awaited(start: request)
+                let response = try await current.response.value
                 if response.status == 410, token != nil, restarts < 3 {
                     logger.debug("list \(type.qualifiedName): continue token expired, listing again")
+                    current.cancel()
+                    awaited = nil
                     restarts += 1
                     restarted = true
                     continue restart
@@ -96,9 +126,12 @@ extension KubernetesClient {
                 let scan = try scanList(response, method: "GET", path: path, query: query)
                 if token == nil { resourceVersion = scan.metadata?["resourceVersion"]?.stringValue ?? "" }
                 token = scan.metadata?["continue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+                // The next page, if it was asked for early with this very token; otherwise it is asked for now.
+                let early = current.next.take(for: scan.items == nil ? nil : token)
+                awaited = nil
                 if let token, scan.items != nil {
-                    let next = pageQuery(token)
-                    ahead = Task { try await self.send(path: path, query: next) }
+                    if early != nil { askedEarly += 1 }
+                    ahead = early ?? request(token)
                 }
                 guard let ranges = scan.items else {
                     if !scan.itemsMalformed { continue }
@@ -163,3 +196,102 @@ extension KubernetesClient {
         return .object(members)
     }
 }
+
+/// One page of a list asked for: its answer, and the request for the page after it (``NextPage``).
+struct PageRequest: Sendable {
+    let response: Task<HTTPResponse, any Error>
+    let next: NextPage
+
+    /// Cancels this page's transfer and the next page's, if made.
+    func cancel() {
+        response.cancel()
+        next.cancel()
+    }
+}
+
+/// The request for the page after a page of a list, made as early as
+/// ``KubernetesClient/listRawPages(_:namespace:labelSelector:fieldSelector:pageSize:_:)`` allows: when the list
+/// awaits the page (``awaited(start:)``) and the page's `continue` token has been read from the start of its
+/// answer (``tokenRead(_:)``, on the transfer's thread), whichever comes second.
+///
+/// Lock rule: one `Mutex` over the token read, how to start the next request and the request once made; held
+/// only to read and set them. A request is made, and one cancelled, after the lock is released.
+final class NextPage: Sendable {
+    /// How much of an answer is read for its `metadata` before giving up (a list's `metadata` is some hundred
+    /// bytes, and only `kind` and `apiVersion` come before it).
+    static let headLimit = 64 * 1024
+
+    private struct State {
+        /// Whether the start of the answer has been read, and the token it gave (`nil`: none, the last page).
+        var read = false
+        var token: String?
+        /// Set once the list awaits this page.
+        var start: (@Sendable (String?) -> PageRequest)?
+        var made = false
+        var request: PageRequest?
+        var cancelled = false
+
+        /// What to start, claimed once, when both halves are in.
+        mutating func claim() -> (start: @Sendable (String?) -> PageRequest, token: String)? {
+            guard read, let token, let start, !made, !cancelled else { return nil }
+            made = true
+            return (start, token)
+        }
+    }
+    private let state = Mutex(State())
+
+    /// The token read from the start of the page's answer (the first reading counts: a retried transfer is read
+    /// again from its start).
+    func tokenRead(_ token: String?) {
+        let claimed = state.withLock { state in
+            guard !state.read else { return nil as (start: @Sendable (String?) -> PageRequest, token: String)? }
+            state.read = true
+            state.token = token
+            return state.claim()
+        }
+        if let claimed { make(claimed.start, claimed.token) }
+    }
+
+    /// The list now awaits the page; `start` asks for the next one.
+    func awaited(start: @escaping @Sendable (String?) -> PageRequest) {
+        let claimed = state.withLock { state in
+            state.start = start
+            return state.claim()
+        }
+        if let claimed { make(claimed.start, claimed.token) }
+    }
+
+    private func make(_ start: @Sendable (String?) -> PageRequest, _ token: String) {
+        let request = start(token)
+        let kept = state.withLock { state in
+            guard !state.cancelled else { return false }
+            state.request = request
+            return true
+        }
+        if !kept { request.cancel() }
+    }
+
+    /// The next page's request if one was made for `token` (the whole answer's, which is what counts); one made
+    /// for another token is cancelled.
+    func take(for token: String?) -> PageRequest? {
+        let (request, read) = state.withLock { state in
+            defer { state.request = nil }
+            return (state.request, state.token)
+        }
+        guard let request else { return nil }
+        if let token, read == token { return request }
+        request.cancel()
+        return nil
+    }
+
+    /// Cancels the next page's request, made or to be made.
+    func cancel() {
+        let request = state.withLock { state in
+            state.cancelled = true
+            defer { state.request = nil }
+            return state.request
+        }
+        request?.cancel()
+    }
+}
+

@@ -50,9 +50,11 @@ public final class KubernetesClient: Sendable {
     /// plugin's cached credential may have expired.
     public func send(
         method: String = "GET", path: String, query: [(String, String)] = [], body: [UInt8]? = nil,
-        contentType: String? = nil, accept: String = "application/json", timeout: Duration? = nil
+        contentType: String? = nil, accept: String = "application/json", timeout: Duration? = nil,
+        bodyPrefix: BodyPrefixReader? = nil
     ) async throws -> HTTPResponse {
         var request = HTTPRequest(method: method, url: url(path: path, query: query), body: body, timeout: timeout)
+        request.bodyPrefix = bodyPrefix
         request.headers.append(HTTPHeader("Accept", accept))
         if let contentType { request.headers.append(HTTPHeader("Content-Type", contentType)) }
         var attempt = try await authorized(request)

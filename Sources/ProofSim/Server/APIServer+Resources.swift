@@ -55,7 +55,7 @@ extension APIServer {
                     deleted.append(outcome.object)
                 }
             }
-            return Self.json(listObject(resource, items: deleted, resourceVersion: core.state.resourceVersion, continueToken: nil))
+            return listResponse(resource, items: deleted[...], resourceVersion: core.state.resourceVersion, continueToken: nil)
         default:
             throw .methodNotAllowed("\(call.method) is not supported on \(resource.collectionPath(namespace: namespace))")
         }
@@ -197,16 +197,32 @@ extension APIServer {
 
     // MARK: List
 
-    func listObject(_ resource: ResourceType, items: [JSON], resourceVersion: String, continueToken: String?,
-        remaining: Int? = nil) -> JSON
+    /// A list answer as the API server writes it: `kind`, `apiVersion`, `metadata` (with `continue`), then
+    /// `items`, in that order (Go's encoding of `metav1.TypeMeta`, `ListMeta` and the items, the fields in
+    /// declaration order), each item in canonical JSON. A client can read the `continue` token from the first
+    /// bytes and ask for the next page while this one is still arriving.
+    func listResponse(_ resource: ResourceType, items: ArraySlice<JSON>, resourceVersion: String, continueToken: String?,
+        remaining: Int? = nil) -> Response
     {
         var metadata: JSON = ["resourceVersion": .string(resourceVersion)]
         if let continueToken {
             metadata["continue"] = .string(continueToken)
             if let remaining { metadata["remainingItemCount"] = .int(Int64(remaining)) }
         }
-        return ["kind": .string("\(resource.kind)List"), "apiVersion": .string(resource.apiVersion),
-            "metadata": metadata, "items": .array(items)]
+        var out: [UInt8] = []
+        out.append(contentsOf: #"{"kind":"#.utf8)
+        JSON.string("\(resource.kind)List").writeCanonical(into: &out)
+        out.append(contentsOf: #","apiVersion":"#.utf8)
+        JSON.string(resource.apiVersion).writeCanonical(into: &out)
+        out.append(contentsOf: #","metadata":"#.utf8)
+        metadata.writeCanonical(into: &out)
+        out.append(contentsOf: #","items":["#.utf8)
+        for (position, item) in items.enumerated() {
+            if position > 0 { out.append(UInt8(ascii: ",")) }
+            item.writeCanonical(into: &out)
+        }
+        out.append(contentsOf: "]}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: out)))
     }
 
     /// 422 for list options a real server refuses, as `ListOptions.meta.k8s.io "" is invalid: …`.
@@ -260,12 +276,12 @@ extension APIServer {
         } else {
             (items, resourceVersion) = try listAtResourceVersion(call, resource, filter: filter, paged: limit != nil)
         }
-        var page = items
+        var page = items[...]
         var next: String?
         var remaining: Int?
         if let limit {
             let end = min(items.count, offset + limit)
-            page = Array(items[min(offset, items.count)..<end])
+            page = items[min(offset, items.count)..<end]
             if end < items.count {
                 // A real server leaves remainingItemCount unset when selectors filter the list (the count is unknown).
                 if (call.query["labelSelector"] ?? "").isEmpty && (call.query["fieldSelector"] ?? "").isEmpty {
@@ -278,14 +294,14 @@ extension APIServer {
                 }
             }
         } else if offset > 0 {
-            page = Array(items[min(offset, items.count)...])
+            page = items[min(offset, items.count)...]
         }
         if call.wantsTable {
-            return Self.json(Table.table(resource, objects: page, resourceVersion: String(resourceVersion),
+            return Self.json(Table.table(resource, objects: Array(page), resourceVersion: String(resourceVersion),
                 continueToken: next, includeObject: call.query["includeObject"]))
         }
-        return Self.json(listObject(resource, items: page, resourceVersion: String(resourceVersion), continueToken: next,
-            remaining: remaining))
+        return listResponse(resource, items: page, resourceVersion: String(resourceVersion), continueToken: next,
+            remaining: remaining)
     }
 
     func render(_ call: Call, _ resource: ResourceType, _ object: JSON, status: Int = 200) throws(SimError) -> Response {

@@ -1,5 +1,6 @@
 import Foundation
 import ProofCore
+import Synchronization
 import Testing
 
 @testable import ProofCluster
@@ -46,6 +47,45 @@ struct HTTPClientTests {
         #expect(wire < identity / 4)
         #expect(response.body.count == identity)
         #expect(try JSON(parsing: response.body)["items"]?.arrayValue?.count == 2000)
+    }
+
+    /// What a ``BodyPrefixReader`` was shown: the body's length at each call.
+    final class PrefixCalls: Sendable {
+        let lengths = Mutex<[Int]>([])
+        func reader(limit: Int, doneAfter calls: Int) -> BodyPrefixReader {
+            BodyPrefixReader(limit: limit) { prefix in
+                self.lengths.withLock { lengths in
+                    lengths.append(prefix.count)
+                    return lengths.count >= calls
+                }
+            }
+        }
+    }
+
+    @Test("a body prefix reader sees the start of a 2xx answer while it arrives, until it is done or past its limit")
+    func bodyPrefixReader() async throws {
+        // Done at once: called once, with the first chunk only (libcurl hands over at most 16 KiB at a time).
+        let once = PrefixCalls()
+        var request = HTTPRequest(url: server.http + "/gzip")
+        request.bodyPrefix = once.reader(limit: 1 << 20, doneAfter: 1)
+        let whole = try await client().send(request)
+        #expect(whole.body.count > 64 * 1024)
+        #expect(once.lengths.withLock { $0.count } == 1)
+        #expect((once.lengths.withLock { $0.first } ?? .max) <= 16 * 1024)
+        // Never done: shown more and more of the body until it reaches the limit, then no more.
+        let bounded = PrefixCalls()
+        request.bodyPrefix = bounded.reader(limit: 40_000, doneAfter: .max)
+        _ = try await client().send(request)
+        let lengths = bounded.lengths.withLock { $0 }
+        #expect(lengths.count >= 3 && lengths == lengths.sorted())
+        let last = lengths.last ?? 0
+        #expect(lengths.dropLast().allSatisfy { $0 < 40_000 } && last >= 40_000 && last < whole.body.count)
+        // Not a 2xx answer: not shown.
+        let refused = PrefixCalls()
+        var missing = HTTPRequest(url: server.http + "/status/404")
+        missing.bodyPrefix = refused.reader(limit: 1 << 20, doneAfter: .max)
+        #expect(try await client().send(missing).status == 404)
+        #expect(refused.lengths.withLock { $0.isEmpty })
     }
 
     @Test func retries429HonouringRetryAfterThenSucceeds() async throws {

@@ -81,6 +81,41 @@ struct SimulatedClusterTests {
         }
     }
 
+    @Test("a list answer is written as the API server writes it: kind, apiVersion, metadata (its continue token), items")
+    func listAnswerPutsMetadataBeforeItems() async throws {
+        try await withSimulatedCluster { _, client in
+            for index in 0..<3 { _ = try await client.create(configMap("order-\(index)", labels: ["t": "order"])) }
+            let response = try await client.send(path: "/api/v1/namespaces/default/configmaps", query: [("labelSelector", "t=order"), ("limit", "2")])
+            let text = String(decoding: response.body, as: UTF8.self)
+            #expect(text.hasPrefix(#"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"continue":""#), "\(text.prefix(120))")
+            let list = try JSON(parsing: response.body)
+            #expect(list["items"]?.arrayValue?.count == 2)
+            let head = response.body.withUnsafeBufferPointer { JSON.listHead($0) }
+            #expect(head == .metadata(continueToken: list[path: ["metadata", "continue"]]?.stringValue))
+        }
+    }
+
+    @Test("each next page is asked for from the continue token at the start of the answer before it, and the list is whole")
+    func nextPageIsAskedForEarly() async throws {
+        try await withSimulatedCluster { _, client in
+            let cms = try await client.resource(named: "configmaps")
+            for index in 0..<23 {
+                _ = try await client.create(configMap(String(format: "early-%02d", index), labels: ["t": "early"], data: ["pad": String(repeating: "x", count: 3000)]))
+            }
+            var askedEarly = 0
+            var names: [String] = []
+            var pages = 0
+            _ = try await client.listRawPages(cms, namespace: "default", labelSelector: "t=early", fieldSelector: nil, pageSize: 5, askedEarly: &askedEarly) { page, restarted in
+                #expect(!restarted)
+                pages += 1
+                names += try page.items().compactMap { $0[path: ["metadata", "name"]]?.stringValue }
+            }
+            #expect(pages == 5)
+            #expect(askedEarly == 4, "every page after the first was asked for before the answer before it had arrived")
+            #expect(names == (0..<23).map { String(format: "early-%02d", $0) })
+        }
+    }
+
     @Test func listRestartsWhenItsContinueTokenExpires() async throws {
         var options = SimOptions()
         options.continueTokenTTL = .milliseconds(200)
