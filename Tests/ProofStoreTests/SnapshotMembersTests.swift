@@ -32,6 +32,19 @@ struct SnapshotMembersTests {
         #expect(joined.newBodies == 3 && joined.newBytes == 140)
     }
 
+    @Test("pages the caller still holds keep their members (they are copied before they are moved)")
+    func sharedPagesKeepTheirMembers() {
+        let pages = [Self.page(["a", "b"], newBodies: 2, newBytes: 100), Self.page(["c"], newBodies: 1, newBytes: 40)]
+        let joined = SnapshotMembers(joining: pages)
+        #expect(joined.members == ["a", "b", "c"].map { Self.member($0) })
+        #expect(pages[0].members == ["a", "b"].map { Self.member($0) } && pages[1].members == [Self.member("c")])
+        // And many members, across many pages, in order.
+        let many = (0..<50).map { page in Self.page((0..<(page % 7)).map { "m\(page)-\($0)" }, newBodies: page, newBytes: 1) }
+        let all = SnapshotMembers(joining: many)
+        #expect(all.members.map(\.identity.name) == many.flatMap { $0.members.map(\.identity.name) })
+        #expect(all.newBodies == (0..<50).reduce(0, +) && all.newBytes == 50)
+    }
+
     @Test("one page is the membership as it is; no pages, none")
     func oneOrNone() {
         let one = SnapshotMembers(joining: [Self.page(["x", "y"], newBodies: 1, newBytes: 9)])
