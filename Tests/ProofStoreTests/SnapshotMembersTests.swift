@@ -38,6 +38,10 @@ struct SnapshotMembersTests {
         let joined = SnapshotMembers(joining: pages)
         #expect(joined.members == ["a", "b", "c"].map { Self.member($0) })
         #expect(pages[0].members == ["a", "b"].map { Self.member($0) } && pages[1].members == [Self.member("c")])
+        // A part marked shared is copied, and the same comes out.
+        var marked = pages
+        marked[1].shared = true
+        #expect(SnapshotMembers(joining: marked).members == joined.members)
         // And many members, across many pages, in order.
         let many = (0..<50).map { page in Self.page((0..<(page % 7)).map { "m\(page)-\($0)" }, newBodies: page, newBytes: 1) }
         let all = SnapshotMembers(joining: many)

@@ -221,6 +221,9 @@ final class NextPage: Sendable {
     /// bytes, and only `kind` and `apiVersion` come before it).
     static let headLimit = 64 * 1024
 
+    /// How to ask for the next page, and for which token.
+    private typealias Claim = (start: @Sendable (String?) -> PageRequest, token: String)
+
     private struct State {
         /// Whether the start of the answer has been read, and the token it gave (`nil`: none, the last page).
         var read = false
@@ -232,7 +235,7 @@ final class NextPage: Sendable {
         var cancelled = false
 
         /// What to start, claimed once, when both halves are in.
-        mutating func claim() -> (start: @Sendable (String?) -> PageRequest, token: String)? {
+        mutating func claim() -> Claim? {
             guard read, let token, let start, !made, !cancelled else { return nil }
             made = true
             return (start, token)
@@ -244,7 +247,7 @@ final class NextPage: Sendable {
     /// again from its start).
     func tokenRead(_ token: String?) {
         let claimed = state.withLock { state in
-            guard !state.read else { return nil as (start: @Sendable (String?) -> PageRequest, token: String)? }
+            guard !state.read else { return nil as Claim? }
             state.read = true
             state.token = token
             return state.claim()

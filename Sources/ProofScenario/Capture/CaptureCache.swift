@@ -147,6 +147,7 @@ public actor CaptureCache {
             var result = Capturer.CallResult()
             var members = SnapshotMembers()
             members.members = view.members
+            members.shared = true  // the cache keeps them for the next capture
             result.pages = [members]
             result.counts = view.counts
             result.add(Capturer.StoredPage(members: stored))

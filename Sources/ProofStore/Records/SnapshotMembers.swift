@@ -24,6 +24,10 @@ public struct SnapshotMembers: Sendable {
     public var newBodies = 0
     /// Bytes of canonical JSON those new bodies take.
     public var newBytes = 0
+    /// Whether `members` is also held elsewhere (a capture cache's view, kept for the next capture): joining then
+    /// copies it instead of moving it out (moving out of a shared array would copy it first and then fill and
+    /// free that copy). Only a hint: the result is the same either way.
+    public var shared = false
 
     /// No members.
     public init() {}
@@ -31,8 +35,9 @@ public struct SnapshotMembers: Sendable {
     /// The members of `parts` in their order, in one array, and their counts. One part is taken as it is;
     /// several are moved into one array once (a capture's pages join here, not page by page). Moved, not copied:
     /// a copy would retain each member's few references and releasing the part would release them again, each
-    /// a cache miss on the core that did not make the member (41,000 members took 14 ms at the capture's serial
-    /// end). A part the caller still holds is copied first, as any shared array is before it is changed.
+    /// a cache miss on the core that did not make the member (41,000 members took 22 ms of CPU at the capture's
+    /// serial end). A part marked ``shared`` is copied; one the caller still holds unmarked is copied first, as any
+    /// shared array is before it is changed.
     public init(joining parts: consuming [SnapshotMembers]) {
         guard parts.count > 1 else {
             if let only = parts.popLast() { self = only }
@@ -40,9 +45,18 @@ public struct SnapshotMembers: Sendable {
         }
         let total = parts.reduce(0) { $0 + $1.members.count }
         members = [SnapshotMember](unsafeUninitializedCapacity: total) { joined, count in
+            guard let destination = joined.baseAddress else { return }
             for index in parts.indices {
+                if parts[index].shared {
+                    parts[index].members.withUnsafeBufferPointer { part in
+                        guard let source = part.baseAddress else { return }
+                        (destination + count).initialize(from: source, count: part.count)
+                        count += part.count
+                    }
+                    continue
+                }
                 parts[index].members.withUnsafeMutableBufferPointer { part in
-                    guard let source = part.baseAddress, let destination = joined.baseAddress else { return }
+                    guard let source = part.baseAddress else { return }
                     (destination + count).moveInitialize(from: source, count: part.count)
                     // The part's slots hold a member without references again, so the part can go as usual.
                     part.initialize(repeating: Self.moved)

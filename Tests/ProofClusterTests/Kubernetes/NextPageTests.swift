@@ -63,22 +63,25 @@ struct NextPageTests {
         #expect(starts.tokens.isEmpty)
     }
 
-    @Test("a request made for another token than the whole answer's is cancelled, not handed over")
-    func otherToken() {
+    /// A page whose token `token` has been read and which the list awaits: the next request made.
+    func madeFor(_ token: String) -> (Starts, NextPage) {
         let starts = Starts()
         let next = NextPage()
-        next.tokenRead("early")
+        next.tokenRead(token)
         next.awaited(start: starts.start)
+        return (starts, next)
+    }
+
+    @Test("a request made for another token than the whole answer's is cancelled, not handed over")
+    func otherToken() {
+        let (starts, next) = madeFor("early")
         #expect(next.take(for: "whole") == nil)
         #expect(starts.made.withLock { $0[0].request.response.isCancelled })
     }
 
     @Test("cancelled: the request made is cancelled, and none is made after")
     func cancelled() {
-        let starts = Starts()
-        let made = NextPage()
-        made.tokenRead("t")
-        made.awaited(start: starts.start)
+        let (starts, made) = madeFor("t")
         made.cancel()
         #expect(starts.made.withLock { $0[0].request.response.isCancelled })
         #expect(made.take(for: "t") == nil)
