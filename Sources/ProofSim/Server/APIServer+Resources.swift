@@ -211,9 +211,9 @@ extension APIServer {
         }
         var out: [UInt8] = []
         out.append(contentsOf: #"{"kind":"#.utf8)
-        JSON.string("\(resource.kind)List").writeCanonical(into: &out)
+        JSON.writeString("\(resource.kind)List", into: &out)
         out.append(contentsOf: #","apiVersion":"#.utf8)
-        JSON.string(resource.apiVersion).writeCanonical(into: &out)
+        JSON.writeString(resource.apiVersion, into: &out)
         out.append(contentsOf: #","metadata":"#.utf8)
         metadata.writeCanonical(into: &out)
         out.append(contentsOf: #","items":["#.utf8)
