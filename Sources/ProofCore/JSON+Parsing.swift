@@ -103,6 +103,12 @@ extension JSON {
         var parser = JSONByteParser(prefix)
         return parser.listHead()
     }
+
+    /// The `continue` token of a list's `metadata`: `nil` when it is absent, empty or not a string (the last page).
+    public static func continueToken(inListMetadata metadata: JSON?) -> String? {
+        guard let token = metadata?["continue"]?.stringValue, !token.isEmpty else { return nil }
+        return token
+    }
 }
 
 extension JSON {
@@ -241,8 +247,7 @@ struct JSONByteParser {
             switch key {
             case "metadata":
                 guard let metadata = try? parseValue() else { return .incomplete }
-                let token = metadata["continue"]?.stringValue
-                return .metadata(continueToken: token?.isEmpty == false ? token : nil)
+                return .metadata(continueToken: JSON.continueToken(inListMetadata: metadata))
             case "items":
                 return .itemsFirst
             default:

@@ -125,13 +125,15 @@ extension KubernetesClient {
                 }
                 let scan = try scanList(response, method: "GET", path: path, query: query)
                 if token == nil { resourceVersion = scan.metadata?["resourceVersion"]?.stringValue ?? "" }
-                token = scan.metadata?["continue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
-                // The next page, if it was asked for early with this very token; otherwise it is asked for now.
-                let early = current.next.take(for: scan.items == nil ? nil : token)
+                token = JSON.continueToken(inListMetadata: scan.metadata)
+                // The next page, if it was asked for early with this very token; otherwise it is asked for now
+                // (after an answer without an items array, on the loop's next turn, as before).
+                let next = scan.items == nil ? nil : token
+                let early = current.next.take(for: next)
                 awaited = nil
-                if let token, scan.items != nil {
+                if let next {
                     if early != nil { askedEarly += 1 }
-                    ahead = early ?? request(token)
+                    ahead = early ?? request(next)
                 }
                 guard let ranges = scan.items else {
                     if !scan.itemsMalformed { continue }
